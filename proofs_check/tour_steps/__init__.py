@@ -1,0 +1,1 @@
+"""Sections of ``powergen tour`` (see :mod:`proofs_check.tour`)."""

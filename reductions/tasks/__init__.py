@@ -1,0 +1,1 @@
+"""Tasks (parity, Sudoku, max-flow, Dyck, ...) written as exact AP-MDM processes."""
