@@ -11,6 +11,10 @@ class VocabularyError(MachineError, ValueError):
     """Unknown token name or id, duplicate names, or a missing special token."""
 
 
+class MachineConfigError(MachineError, ValueError):
+    """A machine was built with invalid arguments, or given a start sequence its paradigm cannot take."""
+
+
 class TransitionError(MachineError, ValueError):
     """Arguments of the transition ``g`` are inconsistent (lengths, dtypes) or ``y`` is MASK where it is used."""
 

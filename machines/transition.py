@@ -31,19 +31,24 @@ def _as_bool(name: str, a: np.ndarray | Sequence[int] | None, n: int) -> np.ndar
     arr = np.asarray(a)
     if arr.shape != (n,):
         raise TransitionError(f"{name} has shape {arr.shape}, expected ({n},)")
-    if arr.dtype != np.bool_:
-        if not np.isin(arr, (0, 1)).all():
-            raise TransitionError(f"{name} must hold only 0/1")
-        arr = arr.astype(np.bool_)
-    return arr
+    if n == 0:
+        return None
+    if arr.dtype == np.bool_:
+        return arr if arr.any() else None
+    if arr.dtype.kind not in "iu" or bool((arr & ~1).any()):
+        raise TransitionError(f"{name} must hold only 0/1")
+    return arr.astype(np.bool_) if arr.any() else None
+
+
+IntsLike = np.ndarray | Sequence[int]
 
 
 def apply_g(
-    x: np.ndarray,
-    y: np.ndarray | None,
-    remask: np.ndarray | None = None,
-    insert: np.ndarray | None = None,
-    delete: np.ndarray | None = None,
+    x: IntsLike,
+    y: IntsLike | None,
+    remask: IntsLike | None = None,
+    insert: IntsLike | None = None,
+    delete: IntsLike | None = None,
     *,
     mask_id: int,
 ) -> np.ndarray:
@@ -57,13 +62,13 @@ def apply_g(
         Token predictions; read only at masks that are unmasked (``x[i] == MASK``, not remasked, not deleted).
         ``None`` is allowed only when no position is unmasked.
     remask, insert, delete : (L,) bool/0-1 arrays or None
-        The 3-bit control per position (``None`` = all zeros).
+        The 3-bit control per position (``None`` = all zeros).  Boolean arrays avoid a conversion pass.
     mask_id : int
         Id of MASK.
 
     Returns
     -------
-    (L',) int64 array, the next sequence.
+    (L',) int64 array, the next sequence (always a new array).
 
     Examples
     --------
@@ -74,8 +79,11 @@ def apply_g(
 
     Notes
     -----
-    O(L) time: a constant number of vectorised passes.  Serves every AP-MDM run and, through the embeddings in
-    :mod:`machines`, every ARM / MDM / AO-MDM / Masked-ARM run.
+    O(L) time in a constant number of branch-free vectorised passes: tokens by arithmetic blending
+    (``x + (y - M) * unmask``, exact because ``x == M`` wherever a mask is unmasked), deletion by one boolean
+    compress, insertion by one boolean-mask assignment into the output (no ``np.repeat``, no int64 ``cumsum``).
+    :func:`apply_g_reference` is the plain transcription it is tested against.  Serves every AP-MDM run and,
+    through :mod:`machines.embeddings`, every ARM / MDM / AO-MDM / Masked-ARM run.
     """
     xa = np.asarray(x, dtype=np.int64)
     if xa.ndim != 1:
@@ -84,53 +92,76 @@ def apply_g(
     r = _as_bool("remask", remask, n)
     ins = _as_bool("insert", insert, n)
     d = _as_bool("delete", delete, n)
-    is_mask = xa == mask_id
-    # unmasked positions: masks that are neither remasked nor deleted
-    unmask = is_mask
-    if r is not None:
-        unmask = unmask & ~r
-    deleted = None
-    if d is not None:
-        deleted = d & is_mask
-        unmask = unmask & ~deleted
-    if unmask.any():
-        if y is None:
-            raise TransitionError("y is required: some masks are unmasked")
+    ya = None
+    if y is not None:
         ya = np.asarray(y, dtype=np.int64)
         if ya.shape != (n,):
             raise TransitionError(f"y has shape {ya.shape}, expected ({n},)")
-        tok = np.where(unmask, ya, xa)
-        bad = unmask & (ya == mask_id)
+    if n <= _BLOCK:
+        return _g_block(xa, ya, r, ins, d, mask_id, 0)
+    # cache blocking: temporaries stay in cache; pieces are joined once
+    pieces = []
+    for a in range(0, n, _BLOCK):
+        b = a + _BLOCK
+        pieces.append(_g_block(xa[a:b], None if ya is None else ya[a:b], None if r is None else r[a:b],
+                               None if ins is None else ins[a:b], None if d is None else d[a:b], mask_id, a))
+    return np.concatenate(pieces)
+
+
+_BLOCK = 1 << 16
+
+
+def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: np.ndarray | None,
+             d: np.ndarray | None, mask_id: int, offset: int) -> np.ndarray:
+    """g on one block (positions ``offset ..``); every array is a (view of a) validated 1-D array."""
+    is_mask = xa == mask_id
+    deleted = None
+    if d is not None:
+        deleted = d & is_mask
+        if not deleted.any():
+            deleted = None
+    # unmasked positions: masks that are neither remasked nor deleted
+    unmask = is_mask if r is None else is_mask & ~r
+    if deleted is not None:
+        unmask &= ~deleted
+    if unmask.any():
+        if ya is None:
+            raise TransitionError("y is required: some masks are unmasked")
+        bad = (ya == mask_id) & unmask
         if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
+            pos = offset + int(np.argmax(bad))
             raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
+        tok = np.subtract(ya, mask_id) if mask_id else ya.copy()
+        np.multiply(tok, unmask, out=tok)  # exact blend: x == MASK wherever unmask holds
+        tok += xa
     else:
         tok = xa.copy()
-    if r is not None:
-        tok[r] = mask_id
-    has_del = deleted is not None and bool(deleted.any())
-    has_ins = ins is not None and bool(ins.any())
-    if not has_del and not has_ins:
+    if r is not None:  # remask: MASK wherever r is set (on masks tok is already MASK)
+        if mask_id == 0:
+            np.multiply(tok, ~r, out=tok)
+        else:
+            tmp = tok - mask_id
+            tmp *= r
+            tok -= tmp
+    if deleted is not None:
+        if ins is not None:
+            ins = ins & ~deleted
+        tok = tok[~deleted]
+    if ins is None:
         return tok
-    if has_del:
-        assert deleted is not None
-        kept = ~deleted
-        width = kept.astype(np.int64)
-        if has_ins:
-            assert ins is not None
-            width += ins & kept
-    else:
-        assert ins is not None
-        kept = None
-        width = ins.astype(np.int64) + 1
-    ends = np.cumsum(width)
-    total = int(ends[-1]) if n else 0
-    out = np.full(total, mask_id, dtype=np.int64)
-    starts = ends - width
-    if kept is None:
-        out[starts] = tok
-    else:
-        out[starts[kept]] = tok[kept]
+    where_ins = np.flatnonzero(ins)
+    if where_ins.size == 0:
+        return tok
+    if deleted is not None:  # rank of each inserting position among the kept ones
+        where_ins -= np.cumsum(deleted, dtype=np.int32)[where_ins]
+    k = where_ins.shape[0]
+    total = tok.shape[0] + k
+    new_masks = where_ins + np.arange(1, k + 1)
+    out = np.empty(total, dtype=np.int64)
+    slot = np.ones(total, dtype=np.bool_)
+    slot[new_masks] = False
+    out[new_masks] = mask_id
+    out[slot] = tok
     return out
 
 
@@ -172,7 +203,7 @@ def apply_g_reference(
     return z
 
 
-def g_length(x: np.ndarray, insert: np.ndarray | None, delete: np.ndarray | None, *, mask_id: int) -> int:
+def g_length(x: IntsLike, insert: IntsLike | None, delete: IntsLike | None, *, mask_id: int) -> int:
     """Length of ``g``'s output without building it: ``|x| + #insert(kept) - #delete(on masks)``."""
     xa = np.asarray(x, dtype=np.int64)
     n = xa.shape[0]

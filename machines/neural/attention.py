@@ -1,0 +1,184 @@
+"""Multi-head self-attention with relative positions only: clipped relative bias, rotary, local window, BOS sink.
+
+Query ``i`` may attend to key ``j`` when key ``j`` is valid (not padding) and
+
+* ``|j - i| <= window`` (any ``j`` if ``window`` is ``None``), or ``j == 0`` when ``global_first`` is set;
+* ``j <= i`` when ``causal`` is set (the ARM baselines).
+
+Scores are ``q_i . k_j / sqrt(dh) + rel[h, clip(j - i, -C, C)]`` with ``q, k`` rotated by ``theta * position``
+(rotary; the rotation makes the score depend on ``j - i`` only).  Nothing depends on absolute positions, so the
+same weights run at any length; positions are recomputed from the current sequence at every AP-MDM step.
+
+Two implementations of the same function:
+
+* :meth:`Attention.forward` / :meth:`Attention.backward` -- dense ``(B, H, L, L)`` scores with an additive mask; used
+  for training (short sequences) and as the reference;
+* :meth:`Attention.forward_banded` -- forward only, ``O(L * window)`` memory and time, for long sequences at
+  inference; equal to the dense forward up to float rounding (``tests/test_neural_model.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from machines.neural.config import ModelConfig
+from machines.neural.layers import Grads, Params
+
+
+
+def masked_softmax(s: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis restricted to ``allowed`` entries (exactly 0 elsewhere; an all-False row -> 0)."""
+    s = np.where(allowed, s, -np.inf)
+    m = s.max(axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    p = np.exp(s - m)
+    z = p.sum(axis=-1, keepdims=True)
+    return p / np.where(z > 0, z, 1.0)
+
+
+def rotary_tables(theta: tuple[float, ...] | None, length: int, dtype: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """``cos, sin`` of ``theta_k * p`` for positions ``p < length``: two ``(L, dh/2)`` arrays (None if no rotary)."""
+    if theta is None:
+        return None
+    ang = np.arange(length, dtype=np.float64)[:, None] * np.asarray(theta, dtype=np.float64)[None, :]
+    return np.cos(ang).astype(dtype), np.sin(ang).astype(dtype)
+
+
+def rotate(x: np.ndarray, cs: tuple[np.ndarray, np.ndarray], inverse: bool = False) -> np.ndarray:
+    """Rotate the half-split pairs ``(x[..., k], x[..., k + dh/2])`` by the angles in ``cs`` (or back)."""
+    cos, sin = cs
+    if inverse:
+        sin = -sin
+    h = x.shape[-1] // 2
+    x1, x2 = x[..., :h], x[..., h:]
+    return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+
+
+class Attention:
+    """Bidirectional (or causal) multi-head attention; parameters ``qkv.w (d, 3d)``, ``qkv.b``, ``o.w``, ``o.b``,
+    and ``rel (H, 2C+1)`` when ``rel_clip = C > 0``.
+
+    Examples
+    --------
+    >>> cfg = ModelConfig(vocab_size=4, mask_id=0, d_model=4, n_heads=2, window=1)
+    >>> att = Attention("a.", cfg)
+    >>> att.allowed(np.ones((1, 3), bool))[0].astype(int).tolist()
+    [[1, 1, 0], [1, 1, 1], [0, 1, 1]]
+    """
+
+    def __init__(self, prefix: str, cfg: ModelConfig) -> None:
+        self.cfg = cfg
+        self.wqkv, self.bqkv, self.wo, self.bo = (prefix + n for n in ("qkv.w", "qkv.b", "o.w", "o.b"))
+        self.rel = prefix + "rel" if cfg.rel_clip > 0 else None
+
+    # -- structure -------------------------------------------------------------------------------------------
+    def allowed(self, valid: np.ndarray) -> np.ndarray:
+        """``(B, L, L)`` bool: may query ``i`` attend to key ``j``."""
+        cfg = self.cfg
+        L = valid.shape[1]
+        i = np.arange(L)[:, None]
+        j = np.arange(L)[None, :]
+        ok = np.ones((L, L), dtype=bool) if cfg.window is None else np.abs(j - i) <= cfg.window
+        if cfg.global_first:
+            ok = ok | (j == 0)
+        if cfg.causal:
+            ok = ok & (j <= i)
+        return ok[None, :, :] & valid[:, None, :]
+
+    def rel_index(self, L: int) -> np.ndarray:
+        C = self.cfg.rel_clip
+        off = np.arange(L)[None, :] - np.arange(L)[:, None]
+        return np.clip(off, -C, C) + C
+
+    def _split(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        B, L, d = x.shape
+        H, dh = self.cfg.n_heads, self.cfg.head_dim
+        qkv = (x @ params[self.wqkv] + params[self.bqkv]).reshape(B, L, 3, H, dh).transpose(2, 0, 3, 1, 4)
+        return qkv[0], qkv[1], qkv[2]  # each (B, H, L, dh)
+
+    # -- dense forward / backward ----------------------------------------------------------------------------
+    def forward(self, params: Params, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, Any]:
+        """``x (B, L, d)``, ``valid (B, L)`` -> ``out (B, L, d)``."""
+        B, L, d = x.shape
+        q0, k0, v = self._split(params, x)
+        cs = rotary_tables(self.cfg.rotary, L, x.dtype)
+        q, k = (q0, k0) if cs is None else (rotate(q0, cs), rotate(k0, cs))
+        scale = 1.0 / np.sqrt(self.cfg.head_dim)
+        s = (q @ k.transpose(0, 1, 3, 2)) * scale  # (B, H, L, L)
+        if self.rel is not None:
+            s = s + params[self.rel][:, self.rel_index(L)][None]
+        p = masked_softmax(s, self.allowed(valid)[:, None])
+        o = p @ v  # (B, H, L, dh)
+        om = o.transpose(0, 2, 1, 3).reshape(B, L, d)
+        out = om @ params[self.wo] + params[self.bo]
+        return out, (x, q, k, v, p, om, cs)
+
+    def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
+        x, q, k, v, p, om, cs = cache
+        B, L, d = x.shape
+        H, dh = self.cfg.n_heads, self.cfg.head_dim
+        scale = 1.0 / np.sqrt(dh)
+        d2 = dout.reshape(-1, d)
+        grads: Grads = {self.wo: om.reshape(-1, d).T @ d2, self.bo: d2.sum(axis=0)}
+        do = (dout @ params[self.wo].T).reshape(B, L, H, dh).transpose(0, 2, 1, 3)
+        dp = do @ v.transpose(0, 1, 3, 2)
+        dv = p.transpose(0, 1, 3, 2) @ do
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        if self.rel is not None:
+            idx = self.rel_index(L).ravel()
+            dsh = ds.sum(axis=0).reshape(H, -1)
+            n_rel = 2 * self.cfg.rel_clip + 1
+            grads[self.rel] = np.stack([np.bincount(idx, weights=dsh[h], minlength=n_rel) for h in range(H)]).astype(
+                x.dtype)
+        dq = (ds @ k) * scale
+        dk = (ds.transpose(0, 1, 3, 2) @ q) * scale
+        if cs is not None:
+            dq, dk = rotate(dq, cs, inverse=True), rotate(dk, cs, inverse=True)
+        dqkv = np.stack([dq, dk, dv]).transpose(1, 3, 0, 2, 4).reshape(B, L, 3 * d)
+        grads[self.wqkv] = x.reshape(-1, d).T @ dqkv.reshape(-1, 3 * d)
+        grads[self.bqkv] = dqkv.reshape(-1, 3 * d).sum(axis=0)
+        return dqkv @ params[self.wqkv].T, grads
+
+    # -- banded forward (inference) --------------------------------------------------------------------------
+    def forward_banded(self, params: Params, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Same function as :meth:`forward` for a windowed model, in ``O(B * L * window)``; forward only."""
+        cfg = self.cfg
+        if cfg.window is None:
+            raise ValueError("forward_banded needs a windowed model (window is None)")
+        B, L, d = x.shape
+        K = cfg.window
+        q, k, v = self._split(params, x)
+        cs = rotary_tables(cfg.rotary, L, x.dtype)
+        if cs is not None:
+            q, k = rotate(q, cs), rotate(k, cs)
+        scale = 1.0 / np.sqrt(cfg.head_dim)
+        pad = ((0, 0), (0, 0), (K, K), (0, 0))
+        kp, vp = np.pad(k, pad), np.pad(v, pad)
+        okp = np.pad(valid, ((0, 0), (K, K)))
+        pos = np.arange(L)
+        offsets = [o for o in range(-K, K + 1) if not (cfg.causal and o > 0)]
+        rel = params[self.rel] if self.rel is not None else None
+        C = cfg.rel_clip
+        scores, values, allowed = [], [], []
+        for o in offsets:
+            sl = slice(K + o, K + o + L)
+            s = (q * kp[:, :, sl]).sum(axis=-1) * scale  # (B, H, L)
+            if rel is not None:
+                s = s + rel[:, min(max(o, -C), C) + C][None, :, None]
+            scores.append(s)
+            allowed.append(np.broadcast_to(okp[:, None, sl], s.shape))
+            values.append(vp[:, :, sl])
+        if cfg.global_first:
+            far = pos > K  # keys already inside the window are not counted twice
+            s = (q * k[:, :, :1]).sum(axis=-1) * scale
+            if rel is not None:
+                s = s + rel[:, np.clip(-pos, -C, C) + C][None]
+            scores.append(s)
+            allowed.append(np.broadcast_to(far[None, None] & valid[:, None, :1], s.shape))
+            values.append(np.broadcast_to(v[:, :, :1], v.shape))
+        pt = masked_softmax(np.stack(scores, axis=-1), np.stack(allowed, axis=-1))  # (B, H, L, n)
+        o_ = sum(pt[..., n, None] * values[n] for n in range(len(values)))
+        om = np.asarray(o_).transpose(0, 2, 1, 3).reshape(B, L, d)
+        return om @ params[self.wo] + params[self.bo]

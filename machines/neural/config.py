@@ -1,0 +1,184 @@
+"""Frozen configurations of the numpy Transformer ``f_theta`` and of its training run.
+
+:class:`ModelConfig` fixes the architecture (PAPER.md §3.6 describes the official DDiT; powergen keeps its shape --
+pre-LN blocks, GELU-tanh MLP, a token head and three sigmoid control heads -- and drops the unused timestep
+conditioning).  Positions are never embedded absolutely: attention sees only relative offsets, through
+
+* ``rel_clip`` -- a learned bias per head and clipped offset ``clip(j - i, -C, C)`` (T5 / Shaw style);
+* ``rotary`` -- rotary embeddings with explicit angular frequencies per (head-dim) pair; :func:`standard_rotary`
+  gives RoPE's ``base^(-2k/d)`` (the paper's choice), and a frequency of exactly ``pi`` rotates by ``(-1)^offset``;
+* ``window`` -- a local attention radius (``None`` = full attention), and ``global_first`` -- position 0 (BOS) is a
+  key visible from every query, an "attention sink" that lets a local model see the start of the sequence.
+
+All of them are recomputed from the current sequence at every AP-MDM step (the paper's positional re-encoding).
+
+:class:`TrainConfig` fixes AdamW, the warm-up, clipping, the batch size and the number of steps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from machines.errors import MachineError
+
+__all__ = ["ModelConfig", "TrainConfig", "standard_rotary", "parity_rotary", "NeuralConfigError"]
+
+
+class NeuralConfigError(MachineError, ValueError):
+    """A model or training configuration is invalid; the message lists every problem."""
+
+
+def standard_rotary(head_dim: int, base: float = 10_000.0) -> tuple[float, ...]:
+    """RoPE's angular frequencies ``base^(-2k/head_dim)`` for ``k < head_dim/2``.
+
+    Examples
+    --------
+    >>> standard_rotary(4)
+    (1.0, 0.01)
+    """
+    return tuple(float(base ** (-2.0 * k / head_dim)) for k in range(head_dim // 2))
+
+
+def parity_rotary(head_dim: int, pairs: int = 1) -> tuple[float, ...]:
+    """``pairs`` pairs rotating by ``pi`` per position (a ``(-1)^offset`` sign), the other pairs not rotated.
+
+    Examples
+    --------
+    >>> parity_rotary(4)
+    (3.141592653589793, 0.0)
+    """
+    return tuple(math.pi if k < pairs else 0.0 for k in range(head_dim // 2))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """Architecture of the Transformer (keyword-only; validated at construction).
+
+    Examples
+    --------
+    >>> ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=1).head_dim
+    4
+    """
+
+    vocab_size: int
+    mask_id: int
+    d_model: int = 16
+    n_heads: int = 1
+    n_layers: int = 1
+    d_mlp: int | None = None
+    window: int | None = None
+    rel_clip: int = 0
+    rotary: tuple[float, ...] | None = None
+    global_first: bool = False
+    causal: bool = False
+    init_std: float = 0.02
+    ctrl_bias: float = -2.0
+
+    def __post_init__(self) -> None:
+        if self.rotary is not None:
+            object.__setattr__(self, "rotary", tuple(float(t) for t in self.rotary))
+        problems: list[str] = []
+        for name in ("vocab_size", "d_model", "n_heads", "n_layers"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                problems.append(f"{name} must be a positive int, got {getattr(self, name)!r}")
+        if isinstance(self.vocab_size, int) and not (isinstance(self.mask_id, int) and 0 <= self.mask_id < self.vocab_size):
+            problems.append(f"mask_id must be in [0, vocab_size), got {self.mask_id!r}")
+        if isinstance(self.d_model, int) and isinstance(self.n_heads, int) and self.n_heads >= 1:
+            if self.d_model % self.n_heads:
+                problems.append(f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads})")
+            elif self.rotary is not None:
+                hd = self.d_model // self.n_heads
+                if hd % 2 or len(self.rotary) != hd // 2:
+                    problems.append(f"rotary needs an even head_dim and head_dim/2 = {hd // 2} frequencies, "
+                                    f"got head_dim {hd} and {len(self.rotary)} frequencies")
+        if self.d_mlp is not None and (not isinstance(self.d_mlp, int) or self.d_mlp < 1):
+            problems.append(f"d_mlp must be a positive int or None, got {self.d_mlp!r}")
+        if self.window is not None and (not isinstance(self.window, int) or self.window < 0):
+            problems.append(f"window must be a non-negative int or None, got {self.window!r}")
+        if not isinstance(self.rel_clip, int) or self.rel_clip < 0:
+            problems.append(f"rel_clip must be a non-negative int, got {self.rel_clip!r}")
+        if not self.init_std > 0:
+            problems.append(f"init_std must be > 0, got {self.init_std!r}")
+        if self.causal and self.global_first:
+            problems.append("causal and global_first cannot be combined")
+        if problems:
+            raise NeuralConfigError("invalid model config: " + "; ".join(problems))
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_heads
+
+    @property
+    def mlp_dim(self) -> int:
+        return self.d_mlp if self.d_mlp is not None else 4 * self.d_model
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["rotary"] = None if self.rotary is None else list(self.rotary)
+        return d
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelConfig:
+        return _from_json(cls, data)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """Optimisation settings: AdamW with linear warm-up to ``lr`` then constant, global-norm clipping.
+
+    Examples
+    --------
+    >>> TrainConfig(steps=10, batch_size=4).lr
+    0.01
+    """
+
+    steps: int = 1000
+    batch_size: int = 64
+    lr: float = 1e-2
+    warmup: int = 50
+    weight_decay: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    clip: float = 1.0
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        for name in ("steps", "batch_size", "log_every"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                problems.append(f"{name} must be a positive int, got {getattr(self, name)!r}")
+        if not isinstance(self.warmup, int) or self.warmup < 0:
+            problems.append(f"warmup must be a non-negative int, got {self.warmup!r}")
+        for name in ("lr", "eps", "clip"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if not self.weight_decay >= 0:
+            problems.append(f"weight_decay must be >= 0, got {self.weight_decay!r}")
+        for name in ("beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                problems.append(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+        if problems:
+            raise NeuralConfigError("invalid training config: " + "; ".join(problems))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrainConfig:
+        return _from_json(cls, data)
+
+
+def _from_json(cls: Any, data: dict[str, Any]) -> Any:
+    if not isinstance(data, dict):
+        raise NeuralConfigError(f"{cls.__name__}: expected a JSON object, got {type(data).__name__}")
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise NeuralConfigError(f"{cls.__name__}: unknown fields {unknown}")
+    kwargs = dict(data)
+    if kwargs.get("rotary") is not None:
+        kwargs["rotary"] = tuple(kwargs["rotary"])
+    return cls(**kwargs)

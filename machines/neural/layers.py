@@ -1,0 +1,138 @@
+"""The small layers of the numpy Transformer: embedding, linear, layer norm, GELU-tanh MLP.
+
+Every layer works on a flat parameter dict ``params[name]`` and has the same two methods:
+
+* ``forward(params, x) -> (out, cache)``;
+* ``backward(params, dout, cache) -> (dx, grads)`` where ``grads`` maps this layer's parameter names to arrays of
+  the parameters' shapes (the embedding returns no ``dx``: its input is integer tokens).
+
+Shapes are written ``(B, L, d)`` for batch, length, width.  The dtype follows the parameters (float32 for training,
+float64 for the gradient checks).  Tested against float64 central differences in ``tests/test_neural_layers.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Params = dict[str, np.ndarray]
+Grads = dict[str, np.ndarray]
+
+_GELU_C = float(np.sqrt(2.0 / np.pi))
+
+
+class Embedding:
+    """Token embedding ``E[x]``; ``params[prefix + 'w']`` has shape ``(V, d)``.
+
+    Examples
+    --------
+    >>> emb = Embedding("tok.")
+    >>> p = {"tok.w": np.eye(3)}
+    >>> emb.forward(p, np.array([[2, 0]]))[0].tolist()
+    [[[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]]
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.w = prefix + "w"
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        return params[self.w][x], x  # (B, L) -> (B, L, d)
+
+    def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[None, Grads]:
+        x = cache
+        w = params[self.w]
+        dw = np.zeros_like(w)
+        np.add.at(dw, x.ravel(), dout.reshape(-1, w.shape[1]))
+        return None, {self.w: dw}
+
+
+class Linear:
+    """``y = x @ W + b`` over the last axis; ``W`` is ``(d_in, d_out)``.
+
+    Examples
+    --------
+    >>> lin = Linear("l.")
+    >>> lin.forward({"l.w": np.ones((2, 1)), "l.b": np.zeros(1)}, np.array([[1.0, 2.0]]))[0].tolist()
+    [[3.0]]
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.w, self.b = prefix + "w", prefix + "b"
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        return x @ params[self.w] + params[self.b], x
+
+    def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
+        x = cache
+        w = params[self.w]
+        x2 = x.reshape(-1, w.shape[0])
+        d2 = dout.reshape(-1, w.shape[1])
+        return dout @ w.T, {self.w: x2.T @ d2, self.b: d2.sum(axis=0)}
+
+
+class LayerNorm:
+    """Layer norm over the last axis with gain ``g`` and bias ``b`` (eps 1e-5).
+
+    Examples
+    --------
+    >>> ln = LayerNorm("n.")
+    >>> y, _ = ln.forward({"n.g": np.ones(2), "n.b": np.zeros(2)}, np.array([[1.0, 3.0]]))
+    >>> np.round(y, 3).tolist()
+    [[-1.0, 1.0]]
+    """
+
+    eps = 1e-5
+
+    def __init__(self, prefix: str) -> None:
+        self.g, self.b = prefix + "g", prefix + "b"
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        mu = x.mean(axis=-1, keepdims=True)
+        xc = x - mu
+        rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + self.eps)
+        xhat = xc * rstd
+        return xhat * params[self.g] + params[self.b], (xhat, rstd)
+
+    def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
+        xhat, rstd = cache
+        d = xhat.shape[-1]
+        dxhat = dout * params[self.g]
+        dx = rstd * (dxhat - dxhat.mean(axis=-1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
+        flat = dout.reshape(-1, d)
+        return dx, {self.g: (flat * xhat.reshape(-1, d)).sum(axis=0), self.b: flat.sum(axis=0)}
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """GELU, tanh approximation (the DDiT's ``GELU(approximate='tanh')``)."""
+    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + 0.044715 * x**3)))
+
+
+class MLP:
+    """``Linear(d, m) -> GELU-tanh -> Linear(m, d)``.
+
+    Examples
+    --------
+    >>> mlp = MLP("m.")
+    >>> p = {"m.fc.w": np.ones((1, 2)), "m.fc.b": np.zeros(2), "m.proj.w": np.ones((2, 1)), "m.proj.b": np.zeros(1)}
+    >>> round(float(mlp.forward(p, np.array([[0.0]]))[0][0, 0]), 6)
+    0.0
+    """
+
+    def __init__(self, prefix: str) -> None:
+        self.fc = Linear(prefix + "fc.")
+        self.proj = Linear(prefix + "proj.")
+
+    def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        a, c1 = self.fc.forward(params, x)
+        t = np.tanh(_GELU_C * (a + 0.044715 * a**3))
+        h = 0.5 * a * (1.0 + t)
+        out, c2 = self.proj.forward(params, h)
+        return out, (c1, a, t, c2)
+
+    def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
+        c1, a, t, c2 = cache
+        dh, g2 = self.proj.backward(params, dout, c2)
+        dgelu = 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * a * a)
+        dx, g1 = self.fc.backward(params, dh * dgelu, c1)
+        return dx, {**g1, **g2}

@@ -1,0 +1,191 @@
+"""From a task's oracle process to a trained predictor: verified transitions -> padded batches -> AdamW training.
+
+A *task* (see :class:`TrainingTask`; the tasks live in :mod:`reductions.tasks`) supplies its oracle trajectories as
+:class:`machines.predictor.Transition` tuples ``(x_k, y*, remask*, insert*, delete*, x_{k+1})``.
+:func:`verify_transitions` checks every one with ``g`` (``apply_g(x_k, y*, controls*) == x_{k+1}``, else
+:class:`~machines.errors.TransitionError`); :func:`make_batch` pads a batch (attention mask + loss mask, never MASK);
+:func:`train` runs the updates, and resumes exactly from a checkpoint.
+
+Determinism: the weights come from ``seed``, the batch indices from a second stream ``default_rng([seed, 1])``; its
+state is saved in the checkpoint, so that a run resumed at update ``k`` draws the same batches as the uninterrupted
+run, and the same seed gives byte-identical checkpoint files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from machines.errors import TransitionError
+from machines.neural.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from machines.neural.config import ModelConfig, TrainConfig
+from machines.neural.layers import Params
+from machines.neural.loss import Batch, LossResult, apmdm_loss
+from machines.neural.model import Transformer
+from machines.neural.optim import AdamW
+from machines.predictor import Transition
+from machines.transition import apply_g
+from machines.vocab import Vocabulary
+
+__all__ = ["TrainingTask", "TrainLog", "TrainResult", "verify_transitions", "make_batch", "train"]
+
+
+class TrainingTask(Protocol):
+    """What :func:`train` needs from a task: a name, a vocabulary, transitions and default configs."""
+
+    name: str
+    vocab: Vocabulary
+
+    def transitions(self, *, seed: int) -> list[Transition]: ...
+
+    def model_config(self) -> ModelConfig: ...
+
+    def train_config(self) -> TrainConfig: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrainLog:
+    """One logged update: its number, the loss, its parts and the accuracy of every head on that batch."""
+
+    step: int
+    loss: float
+    parts: dict[str, float]
+    accuracy: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step, "loss": self.loss, "parts": self.parts, "accuracy": self.accuracy}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    """The trained weights and everything a checkpoint records."""
+
+    model: ModelConfig
+    train: TrainConfig
+    params: Params
+    history: tuple[TrainLog, ...]
+    n_params: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def verify_transitions(transitions: Sequence[Transition], *, mask_id: int) -> list[Transition]:
+    """Check ``g(x_k, y*, controls*) == x_{k+1}`` for every transition; return them as a list.
+
+    Examples
+    --------
+    >>> t = Transition(x=np.array([5, 0]), y=np.array([5, 7]), remask=np.zeros(2, int), insert=np.zeros(2, int),
+    ...                delete=np.zeros(2, int), x_next=np.array([5, 7]))
+    >>> len(verify_transitions([t], mask_id=0))
+    1
+    """
+    out = []
+    for k, t in enumerate(transitions):
+        got = apply_g(t.x, t.y, t.remask, t.insert, t.delete, mask_id=mask_id)
+        if not np.array_equal(got, np.asarray(t.x_next)):
+            raise TransitionError(f"transition {k}: g(x_k, y*, controls*) = {got.tolist()} but x_(k+1) = "
+                                  f"{np.asarray(t.x_next).tolist()}")
+        out.append(t)
+    return out
+
+
+def make_batch(transitions: Sequence[Transition], index: np.ndarray) -> Batch:
+    """Pad ``transitions[index]`` to the longest; padding is token 0 with ``valid = False`` (never MASK).
+
+    Examples
+    --------
+    >>> t = Transition(x=np.array([3]), y=np.array([3]), remask=np.array([1]), insert=np.array([0]),
+    ...                delete=np.array([0]), x_next=np.array([0]))
+    >>> make_batch([t], np.array([0, 0])).ctrl.shape
+    (2, 1, 3)
+    """
+    rows = [transitions[int(i)] for i in index]
+    L = max(len(t.x) for t in rows)
+    B = len(rows)
+    x = np.zeros((B, L), dtype=np.int64)
+    y = np.zeros((B, L), dtype=np.int64)
+    ctrl = np.zeros((B, L, 3), dtype=np.int64)
+    valid = np.zeros((B, L), dtype=bool)
+    for b, t in enumerate(rows):
+        n = len(t.x)
+        x[b, :n], y[b, :n], valid[b, :n] = t.x, t.y, True
+        ctrl[b, :n] = np.stack([t.remask, t.insert, t.delete], axis=1)
+    return Batch(x=x, y=y, ctrl=ctrl, valid=valid)
+
+
+def train_step(net: Transformer, params: Params, opt: AdamW, batch: Batch) -> LossResult:
+    """Forward, loss, backward and one AdamW update (in place)."""
+    out, cache = net.forward(params, batch.x, batch.valid)
+    res = apmdm_loss(out, batch, mask_id=net.cfg.mask_id)
+    grads = net.backward(params, res.d_token, res.d_ctrl, cache)
+    opt.update(params, grads)
+    return res
+
+
+def train(
+    transitions: Sequence[Transition],
+    *,
+    model: ModelConfig,
+    train_cfg: TrainConfig,
+    seed: int,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    checkpoint_every: int | None = None,
+    stop_after: int | None = None,
+    on_log: Callable[[TrainLog], None] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train a fresh model (or resume the checkpoint in ``out_dir``) on ``transitions``.
+
+    ``stop_after`` ends the run early after that many updates (used to test resuming); the checkpoint then records
+    the partial state.  ``extra`` is stored in the checkpoint state (task name, ...).
+
+    Notes
+    -----
+    ``O(steps * batch * L * (d^2 + L * d))`` float32 work.  Serves the learned AP-MDM experiments.
+    """
+    data = verify_transitions(transitions, mask_id=model.mask_id)
+    if not data:
+        raise TransitionError("no transitions to train on")
+    net = Transformer(model)
+    opt = AdamW(train_cfg)
+    batch_rng = np.random.default_rng([seed, 1])
+    history: list[TrainLog] = []
+    if resume and out_dir is not None and (Path(out_dir) / "checkpoint.json").is_file():
+        ck = load_checkpoint(out_dir)
+        if ck.model != model or ck.train != train_cfg or ck.state.get("seed") != seed:
+            raise TransitionError(f"{out_dir}: the checkpoint was made with other configs or another seed")
+        params = {k: v.copy() for k, v in ck.params.items()}
+        opt.load_arrays(int(ck.state["step"]), ck.opt_arrays)
+        batch_rng.bit_generator.state = ck.state["batch_rng"]
+        history = [TrainLog(**h) for h in ck.state["history"]]
+    else:
+        params = net.init(np.random.default_rng(seed), np.float32)
+    last = min(train_cfg.steps, stop_after) if stop_after is not None else train_cfg.steps
+
+    def save() -> None:
+        if out_dir is None:
+            return
+        state = {"seed": seed, "step": opt.t, "done": opt.t >= train_cfg.steps, "n_params": net.n_params(params),
+                 "batch_rng": batch_rng.bit_generator.state, "history": [h.to_json() for h in history]}
+        state |= extra or {}
+        save_checkpoint(out_dir, Checkpoint(model=model, train=train_cfg, params=params,
+                                            opt_arrays=opt.state_arrays(), state=state))
+
+    while opt.t < last:
+        index = batch_rng.integers(0, len(data), size=train_cfg.batch_size)
+        res = train_step(net, params, opt, make_batch(data, index))
+        if opt.t % train_cfg.log_every == 0 or opt.t == train_cfg.steps:
+            log = TrainLog(step=opt.t, loss=round(res.loss, 6), parts={k: round(v, 6) for k, v in res.parts.items()},
+                           accuracy={k: round(v, 6) for k, v in res.accuracy.items()})
+            history.append(log)
+            if on_log is not None:
+                on_log(log)
+        if checkpoint_every and opt.t % checkpoint_every == 0:
+            save()
+    save()
+    return TrainResult(model=model, train=train_cfg, params=params, history=tuple(history),
+                       n_params=net.n_params(params), extra=dict(extra or {}))

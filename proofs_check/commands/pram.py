@@ -1,0 +1,140 @@
+"""``powergen pram run PROGRAM`` and ``powergen pram list``: the PRAM library from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from pram.errors import InvalidInput, StepLimitExceeded
+from pram.machine import DEFAULT_MAX_STEPS, PRAM, Policy, PramRun, PramStep, Program
+from pram.programs import PROGRAMS, get_program
+from pram.rng import as_generator
+from proofs_check.cliutil import EXIT_OK, add_json_flag, emit_json, load_json_file, nonneg_int, pos_int, stdout_console
+
+GROUP = "pram"
+RUN_SCHEMA = "powergen.pram-run/1"
+LIST_SCHEMA = "powergen.pram-list/1"
+#: memories wider than this are shown as their first 12 and last 3 cells
+WIDE = 16
+#: traces longer than this show their first 40 and last 10 steps
+LONG = 60
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run_p = sub.add_parser("run", help="run one library program on one instance")
+    run_p.add_argument("program", help="program name (see `powergen pram list`)")
+    src = run_p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input", metavar="FILE", help="JSON instance file (format: see `powergen pram list`)")
+    src.add_argument("--n", type=nonneg_int, help="size of a random instance")
+    run_p.add_argument("--seed", type=nonneg_int, default=0,
+                       help="seed of the random instance and of CRCW-arbitrary winners (default 0)")
+    run_p.add_argument("--policy", default=None,
+                       help="access policy: " + ", ".join(p.value for p in Policy) + " (default: the program's)")
+    run_p.add_argument("--trace", action="store_true", help="show the memory after every step")
+    run_p.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
+                       help=f"refuse instances needing more PRAM steps (default {DEFAULT_MAX_STEPS})")
+    run_p.add_argument("--max-size", type=pos_int, default=None,
+                       help="refuse instances larger than this (default: per program, see `powergen pram list`)")
+    add_json_flag(run_p)
+    run_p.set_defaults(func=run)
+    list_p = sub.add_parser("list", help="list the PRAM programs")
+    add_json_flag(list_p)
+    list_p.set_defaults(func=list_programs)
+
+
+def _instance(prog: Program[Any], args: argparse.Namespace, limit: int) -> Any:
+    if args.n is not None:
+        if args.n > limit:
+            raise InvalidInput(f"--n {args.n} exceeds the size limit {limit} of {prog.name}; raise it with "
+                               "--max-size")
+        return prog.random_instance(args.n, as_generator(args.seed))
+    inst = prog.parse_instance(load_json_file(args.input))
+    if prog.size(inst) > limit:
+        raise InvalidInput(f"instance size n={prog.size(inst)} exceeds the size limit {limit} of {prog.name}; "
+                           "raise it with --max-size")
+    return inst
+
+
+def run(args: argparse.Namespace) -> int:
+    prog = get_program(args.program)
+    policy = prog.min_policy if args.policy is None else Policy.parse(args.policy)
+    limit = prog.default_max_size if args.max_size is None else args.max_size
+    inst = _instance(prog, args, limit)
+    steps = prog.exact_counters(inst).time
+    if steps > args.max_steps:
+        raise InvalidInput(f"{prog.name} needs T={steps} PRAM steps on this instance, above the limit "
+                           f"{args.max_steps}; raise it with --max-steps")
+    machine = PRAM(program=prog, policy=policy, max_steps=args.max_steps, seed=args.seed)
+    try:
+        result = machine.run(inst, trace=args.trace)
+    except StepLimitExceeded as exc:
+        raise StepLimitExceeded(limit=exc.limit, hint="--max-steps") from None
+    doc: dict[str, Any] = {"schema": RUN_SCHEMA, "program": prog.name, "policy": policy.value,
+                           "n": prog.size(inst), "output": result.output, "counters": result.counters.to_json()}
+    if args.json:
+        if args.trace:
+            doc["trace"] = [_step_json(s) for s in result.steps or []]
+        emit_json(doc)
+    else:
+        _print_run(doc, result, args.trace)
+    return EXIT_OK
+
+
+def _step_json(s: PramStep) -> dict[str, Any]:
+    return {"t": s.t, "active": s.active, "reads": s.reads, "writes": s.writes, "memory": s.memory.tolist()}
+
+
+def _cells(memory: Any) -> str:
+    cells = [int(x) for x in memory]
+    if len(cells) <= WIDE:
+        return " ".join(map(str, cells))
+    return " ".join(map(str, cells[:12])) + f" ... ({len(cells) - 15} more) ... " + " ".join(map(str, cells[-3:]))
+
+
+def _short(obj: Any, width: int = 400) -> str:
+    text = json.dumps(obj)
+    return text if len(text) <= width else text[:width] + f" ... ({len(text) - width} more characters; use --json)"
+
+
+def _print_run(doc: dict[str, Any], result: PramRun, trace: bool) -> None:
+    con = stdout_console()
+    if trace and result.steps is not None:
+        table = Table(title=f"{doc['program']} ({doc['policy']}): memory after each step")
+        for col in ("t", "active", "reads", "writes"):
+            table.add_column(col, justify="right")
+        table.add_column("memory")
+        rows = result.steps
+        shown = rows if len(rows) <= LONG else rows[:40] + rows[-10:]
+        for k, s in enumerate(shown):
+            if len(rows) > LONG and k == 40:
+                table.add_row("...", "", "", "", f"({len(rows) - 50} steps not shown)")
+            table.add_row(str(s.t), str(s.active), str(s.reads), str(s.writes), _cells(s.memory))
+        con.print(table)
+    table = Table(title=f"powergen pram run {doc['program']}", show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    table.add_row("policy", doc["policy"])
+    table.add_row("n", str(doc["n"]))
+    table.add_row("output", escape(_short(doc["output"])))
+    for k, v in doc["counters"].items():
+        table.add_row(k, str(v))
+    con.print(table)
+
+
+def list_programs(args: argparse.Namespace) -> int:
+    rows = [{"name": p.name, "min_policy": p.min_policy.value, "input": p.input_format,
+             "default_max_size": p.default_max_size, "citation": p.citation} for p in PROGRAMS.values()]
+    if args.json:
+        emit_json({"schema": LIST_SCHEMA, "programs": rows})
+        return EXIT_OK
+    table = Table(title="PRAM programs")
+    for col in ("name", "min_policy", "input", "default_max_size", "citation"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(escape(str(r[c])) for c in ("name", "min_policy", "input", "default_max_size", "citation")))
+    stdout_console().print(table)
+    return EXIT_OK

@@ -1,0 +1,86 @@
+"""``powergen reduce thm1|thm4``: run one theorem construction on one PRAM instance, in lock step with the PRAM.
+
+Input as for ``powergen pram run``: ``--input FILE`` (the program's JSON instance) or ``--n N --seed S`` (a random
+instance).  Prints the output, the PRAM counters, the machine counters and ``"lockstep": "ok"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from pram.programs import get_program
+from pram.rng import as_generator
+from proofs_check.cliutil import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_json_flag,
+    add_seed_flag,
+    emit_json,
+    load_json_file,
+    pos_int,
+    stdout_console,
+)
+from proofs_check.errors import UsageError
+from reductions.lockstep import run_apmdm, run_mdm
+from reductions.pram_common import DEFAULT_MAX_LENGTH, DEFAULT_WORD_BITS
+
+GROUP = "reduce"
+SCHEMA = "powergen.reduce/1"
+_TITLES = {"thm1": "Theorem 1: PRAM -> MDM", "thm4": "Theorem 4: PRAM -> AP-MDM"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    for thm, title in _TITLES.items():
+        p = sub.add_parser(thm, help=f"{title} on one instance (lock-step checked)")
+        p.add_argument("--program", required=True, help="PRAM program name (see `powergen pram list`)")
+        src = p.add_mutually_exclusive_group(required=True)
+        src.add_argument("--input", metavar="FILE", help="JSON instance file (the program's input format)")
+        src.add_argument("--n", type=pos_int, help="size of a random instance (with --seed)")
+        add_seed_flag(p)
+        add_json_flag(p)
+        p.add_argument("--policy", default=None, help="PRAM access policy (default: the weakest supported)")
+        p.add_argument("--max-length", type=pos_int, default=DEFAULT_MAX_LENGTH,
+                       help=f"refuse instances whose machine context exceeds this (default {DEFAULT_MAX_LENGTH})")
+        p.add_argument("--word-bits", type=pos_int, default=DEFAULT_WORD_BITS,
+                       help=f"bits of a machine word (one token); default {DEFAULT_WORD_BITS}")
+        p.set_defaults(func=lambda args, thm=thm: run(args, thm))
+
+
+def load_instance(program: Any, args: argparse.Namespace) -> Any:
+    """The instance named on the command line (``--input FILE`` or ``--n N --seed S``)."""
+    if args.input is not None:
+        return program.parse_instance(load_json_file(args.input))
+    if args.n is None:
+        raise UsageError("give --input FILE or --n N")
+    return program.random_instance(args.n, as_generator(args.seed))
+
+
+def run(args: argparse.Namespace, theorem: str) -> int:
+    program = get_program(args.program)
+    inst = load_instance(program, args)
+    runner = run_mdm if theorem == "thm1" else run_apmdm
+    res = runner(program, inst, policy=args.policy, seed=args.seed, max_length=args.max_length,
+                 word_bits=args.word_bits)
+    oracle = program.oracle(inst)
+    ok = res.output == oracle and res.lockstep == "ok"
+    if args.json:
+        emit_json({"schema": SCHEMA, **res.to_json(), "oracle": oracle, "ok": ok})
+        return EXIT_OK if ok else EXIT_FAILED
+    table = Table(title=f"{_TITLES[theorem]} -- {program.name} ({res.policy})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    pc, mc = res.pram_counters, res.machine_counters
+    for k, v in (("PRAM time T", pc.time), ("PRAM processors P", pc.processors), ("PRAM memory S", pc.memory),
+                 ("machine steps", mc.steps), ("peak context", mc.peak_length),
+                 ("tokens processed", mc.tokens_processed), ("lookups per position (max)", res.lookups_max),
+                 ("word bits used", res.word_bits), ("halt", res.halt_reason),
+                 ("lock step", f"{res.lockstep} ({res.lockstep_steps} PRAM steps compared)")):
+        table.add_row(k, str(v))
+    console = stdout_console()
+    console.print(table)
+    console.print(f"output: {res.output!r}")
+    console.print("[green]output equals the oracle's[/green]" if ok else f"[bold red]oracle says {oracle!r}[/]")
+    return EXIT_OK if ok else EXIT_FAILED

@@ -1,0 +1,191 @@
+"""``powergen sudoku solve | generate | table``: Sudoku as an exact AP-MDM process (PAPER.md §3.1).
+
+* ``solve PUZZLE [--trace FILE] [--json]`` -- run the MRV search as a remask/unmask trajectory; exit 0 solved and
+  validated, 1 when the search exhausts (no solution) or validation fails, 2 for a malformed puzzle.
+* ``generate --count N --givens G --seed S`` -- unique-solution puzzles, one per line.
+* ``table [--file F | --famous | --count N --seed S --givens G] [--json]`` -- givens, backtracks, AP-MDM steps,
+  context (constant 324), the ARM edit-log tokens of the same trajectory, and the independent validator's verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from machines.trace import records_from_transitions, write_trace
+from proofs_check.cliutil import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_json_flag,
+    add_seed_flag,
+    emit_json,
+    nonneg_int,
+    pos_int,
+    progress,
+    stdout_console,
+)
+from proofs_check.errors import UsageError
+from reductions.tasks.arm_view import arm_view_states
+from reductions.tasks.sudoku import iter_transitions, solve, verify_trajectory
+from reductions.tasks.sudoku_generate import generate_puzzles
+from reductions.tasks.sudoku_grid import SUDOKU_VOCAB, famous_puzzles, format_grid, read_puzzle_file, solution_problems
+
+BUCKETS = ((0, 0), (1, 3), (4, 15), (16, 63), (64, 255), (256, 10**12))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sudoku", help="Sudoku as an AP-MDM backtracking process (solve, generate, table)")
+    ss = p.add_subparsers(dest="sudoku_command", metavar="WHAT")
+    p.set_defaults(func=_missing)
+
+    s = ss.add_parser("solve", help="solve one puzzle by the MRV search written as AP-MDM steps")
+    s.add_argument("puzzle", metavar="PUZZLE", help="81 characters: digits, 0 or '.' for blanks")
+    s.add_argument("--trace", metavar="FILE", help="write the AP-MDM trace (JSONL; replay with powergen trace replay)")
+    s.add_argument("--max-steps", type=pos_int, default=2_000_000, help="cap on AP-MDM steps (default 2000000)")
+    add_json_flag(s)
+    s.set_defaults(func=run_solve)
+
+    g = ss.add_parser("generate", help="generate unique-solution puzzles (seeded)")
+    g.add_argument("--count", type=pos_int, default=1, help="number of puzzles (default 1)")
+    g.add_argument("--givens", type=pos_int, default=30, help="givens per puzzle, 17..81 (default 30)")
+    g.add_argument("--min-backtracks", type=nonneg_int, default=0, help="least backtracks of the MRV search")
+    g.add_argument("--max-backtracks", type=nonneg_int, default=None, help="most backtracks of the MRV search")
+    add_seed_flag(g)
+    add_json_flag(g)
+    g.set_defaults(func=run_generate)
+
+    t = ss.add_parser("table", help="steps vs backtracks at a constant context, over a set of puzzles")
+    src = t.add_mutually_exclusive_group()
+    src.add_argument("--file", metavar="F", help="puzzle file, one per line (PUZZLE [label])")
+    src.add_argument("--famous", action="store_true", help="the famous hard puzzles shipped with powergen")
+    t.add_argument("--count", type=pos_int, default=20, help="generated puzzles when no file is given (default 20)")
+    t.add_argument("--givens", type=pos_int, default=26, help="givens of generated puzzles (default 26)")
+    add_seed_flag(t)
+    add_json_flag(t)
+    t.set_defaults(func=run_table)
+
+
+def _missing(args: argparse.Namespace) -> int:
+    raise UsageError("sudoku: a sub-command is required (solve, generate or table)")
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    traj = solve(args.puzzle, max_steps=args.max_steps)
+    problems = verify_trajectory(traj)
+    if traj.solved and traj.solution is not None:
+        problems += solution_problems(traj.puzzle, traj.solution)
+    if args.trace:
+        write_trace(args.trace, paradigm="ap-mdm", vocab=SUDOKU_VOCAB,
+                    records=records_from_transitions(list(iter_transitions(traj))), halt_reason="fixed-point")
+    c = traj.counts
+    doc: dict[str, Any] = {
+        "schema": "powergen.sudoku.solve/1", "puzzle": format_grid(traj.puzzle),
+        "givens": int((traj.puzzle > 0).sum()), "solved": traj.solved,
+        "solution": format_grid(traj.solution) if traj.solution is not None else None,
+        "assigns": c.assigns, "branches": c.branches, "contradictions": c.contradictions, "backtracks": c.backtracks,
+        "max_depth": c.max_depth, "steps": traj.steps, "context": traj.context, "problems": problems,
+        "trace": args.trace}
+    ok = traj.solved and not problems
+    if args.json:
+        emit_json(doc)
+    else:
+        con = stdout_console()
+        if traj.solution is not None:
+            sol = format_grid(traj.solution)
+            con.print("\n".join(" ".join(sol[9 * r:9 * r + 9]) for r in range(9)))
+        verdict = ("solved; the independent validator accepts it" if ok else
+                   "FAILED: " + "; ".join(problems) if traj.solved or problems else
+                   "no solution: the search exhausted every branch")
+        con.print(f"{verdict}\ngivens {doc['givens']}, backtracks {c.backtracks}, branches {c.branches}, "
+                  f"AP-MDM steps {traj.steps}, context {traj.context} tokens"
+                  + (f"\ntrace written to {args.trace}" if args.trace else ""))
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    with progress(not args.json, "generating", args.count) as advance:
+        puzzles = []
+        for p in generate_puzzles(args.count, givens=args.givens, seed=args.seed,
+                                  min_backtracks=args.min_backtracks, max_backtracks=args.max_backtracks):
+            puzzles.append(p)
+            advance()
+    if args.json:
+        emit_json({"schema": "powergen.sudoku.generate/1", "seed": args.seed, "givens": args.givens,
+                   "puzzles": puzzles})
+    else:
+        print("\n".join(puzzles))
+    return EXIT_OK
+
+
+def table_rows(items: list[tuple[str, Any]], *, show_progress: bool = False) -> list[dict[str, Any]]:
+    """One row per puzzle: label, givens, backtracks, steps, context, ARM edit tokens, valid."""
+    rows = []
+    with progress(show_progress, "solving", len(items)) as advance:
+        for label, grid in items:
+            traj = solve(grid)
+            problems = verify_trajectory(traj)
+            if traj.solution is not None:
+                problems += solution_problems(traj.puzzle, traj.solution)
+            arm = arm_view_states(traj.states)
+            rows.append({"label": label, "givens": int((traj.puzzle > 0).sum()), "backtracks": traj.counts.backtracks,
+                         "steps": traj.steps, "context": traj.context, "arm_edit_tokens": arm.arm_edit_tokens,
+                         "solved": traj.solved, "valid": traj.solved and not problems})
+            advance()
+    return rows
+
+
+def buckets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows grouped by backtrack count: puzzles, mean steps (integer), distinct contexts."""
+    out = []
+    for lo, hi in BUCKETS:
+        sel = [r for r in rows if lo <= r["backtracks"] <= hi]
+        if sel:
+            out.append({"backtracks": f"{lo}" if lo == hi else f"{lo}-{hi}" if hi < 10**12 else f">={lo}",
+                        "puzzles": len(sel), "mean_steps": sum(r["steps"] for r in sel) // len(sel),
+                        "max_steps": max(r["steps"] for r in sel),
+                        "contexts": sorted({r["context"] for r in sel}),
+                        "mean_arm_edit_tokens": sum(r["arm_edit_tokens"] for r in sel) // len(sel)})
+    return out
+
+
+def run_table(args: argparse.Namespace) -> int:
+    if args.file:
+        items: list[tuple[str, Any]] = list(read_puzzle_file(args.file))
+        source = args.file
+    elif args.famous:
+        items = list(famous_puzzles())
+        source = "famous"
+    else:
+        with progress(not args.json, "generating", args.count) as advance:
+            items = []
+            for k, p in enumerate(generate_puzzles(args.count, givens=args.givens, seed=args.seed)):
+                items.append((f"seed {args.seed} #{k}", p))
+                advance()
+        source = f"generated: count {args.count}, givens {args.givens}, seed {args.seed}"
+    rows = table_rows(items, show_progress=not args.json)
+    ok = all(r["valid"] for r in rows)
+    groups = buckets(rows)
+    if args.json:
+        emit_json({"schema": "powergen.sudoku.table/1", "source": source, "rows": rows, "buckets": groups,
+                   "puzzles": len(rows), "all_valid": ok})
+    else:
+        con = stdout_console()
+        if len(rows) <= 40:
+            tab = Table(title=f"Sudoku as AP-MDM ({source})")
+            for col in ("puzzle", "givens", "backtracks", "AP-MDM steps", "context", "ARM edit tokens", "valid"):
+                tab.add_column(col)
+            for r in rows:
+                tab.add_row(r["label"], str(r["givens"]), str(r["backtracks"]), str(r["steps"]), str(r["context"]),
+                            str(r["arm_edit_tokens"]), "yes" if r["valid"] else "[bold red]NO[/bold red]")
+            con.print(tab)
+        tab = Table(title="steps grow with backtracks; the context stays 324")
+        for col in ("backtracks", "puzzles", "mean steps", "max steps", "context", "mean ARM edit tokens"):
+            tab.add_column(col)
+        for b in groups:
+            tab.add_row(b["backtracks"], str(b["puzzles"]), str(b["mean_steps"]), str(b["max_steps"]),
+                        ",".join(map(str, b["contexts"])), str(b["mean_arm_edit_tokens"]))
+        con.print(tab)
+        con.print(f"{len(rows)} puzzles, {'all solved and validated' if ok else 'SOME NOT VALID'}")
+    return EXIT_OK if ok else EXIT_FAILED

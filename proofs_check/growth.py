@@ -1,0 +1,196 @@
+"""Growth classification of measured counters: doubling ratios and least squares over candidate classes.
+
+A measured quantity ``v(n)`` (decoding steps, context length, ...) is compared with a fixed, ordered list of
+candidate growth classes ``f(n)`` (:data:`CLASSES`).  For each class we fit the affine model ``v ~ a + c*f(n)`` with
+``c >= 0`` by *relative* least squares (each point weighted by ``1/v``, so small and large n count alike) and keep
+the root-mean-square relative residual.  The best class is the one with the smallest residual; a class whose
+residual is within a small tolerance of the best one is "consistent", and among equally good fits the slowest class
+wins (Occam).  When the ``ns`` are powers of two the doubling ratios ``v(2n)/v(n)`` are reported as a second,
+model-free witness (``log n`` gives ratios tending to 1, ``n`` to 2, ``n^2`` to 4, ``2^n`` exploding).
+
+A log-log slope is never used: it cannot tell ``log n`` from ``n^0.2`` on any finite range (STYLE.md point 14).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["CLASSES", "CLASS_NAMES", "GrowthFit", "classify_growth", "doubling_ratios", "class_function"]
+
+_Fn = Callable[[np.ndarray], np.ndarray]
+
+
+def _log2(n: np.ndarray) -> np.ndarray:
+    return np.log2(np.maximum(n, 2.0))
+
+
+#: Ordered candidate classes (slowest first), each a numpy function of ``n`` (float arrays, n >= 1).
+CLASSES: tuple[tuple[str, _Fn], ...] = (
+    ("1", lambda n: np.ones_like(n)),
+    ("log n", lambda n: _log2(n)),
+    ("log^2 n", lambda n: _log2(n) ** 2),
+    ("sqrt n", lambda n: np.sqrt(n)),
+    ("n", lambda n: n),
+    ("n log n", lambda n: n * _log2(n)),
+    ("n^2", lambda n: n**2),
+    ("n^2 log n", lambda n: n**2 * _log2(n)),
+    ("n^3", lambda n: n**3),
+    ("2^n", lambda n: np.exp2(np.minimum(n, 1000.0))),
+)
+CLASS_NAMES: tuple[str, ...] = tuple(name for name, _ in CLASSES)
+_INDEX = {name: i for i, name in enumerate(CLASS_NAMES)}
+
+#: Two classes fit "equally well" when their relative residuals differ by less than this fraction of the data's own
+#: relative spread (the residual of the constant fit).
+TOLERANCE = 0.02
+
+
+def class_function(name: str) -> _Fn:
+    """The numpy function of the class called ``name`` (raises ``KeyError`` naming the known classes)."""
+    if name not in _INDEX:
+        raise KeyError(f"unknown growth class {name!r}; known: {', '.join(CLASS_NAMES)}")
+    return CLASSES[_INDEX[name]][1]
+
+
+@dataclass(frozen=True)
+class GrowthFit:
+    """Result of :func:`classify_growth`.
+
+    Attributes
+    ----------
+    best
+        Name of the best-fitting class (slowest among the equally good ones).
+    scale
+        The least-squares constant ``c`` of the best class in ``v ~ a + c*f(n)``.
+    residuals
+        Root-mean-square relative residual of every candidate (smaller is better; 0 = exact).
+    ratios
+        Doubling ratios ``v(2n)/v(n)`` for consecutive ``ns`` that double (empty otherwise).
+    tolerance
+        The absolute residual slack used (``TOLERANCE`` times the data's relative spread).
+    """
+
+    best: str
+    scale: float
+    residuals: dict[str, float]
+    ratios: list[float]
+    intercept: float = 0.0
+    tolerance: float = 0.0
+    ns: tuple[int, ...] = field(default=(), repr=False)
+
+    def consistent_with(self, name: str) -> bool:
+        """True when class ``name`` fits (almost) as well as the best one.
+
+        Examples
+        --------
+        >>> fit = classify_growth([2, 4, 8, 16, 32], [3, 5, 7, 9, 11])
+        >>> fit.best, fit.consistent_with("log n"), fit.consistent_with("n^2")
+        ('log n', True, False)
+        """
+        if name not in self.residuals:
+            return False
+        return self.residuals[name] <= self.residuals[self.best] + self.tolerance
+
+    def at_most(self, name: str) -> bool:
+        """True when the best class grows no faster than ``name`` (an O-style upper statement)."""
+        return _INDEX[self.best] <= _INDEX[name]
+
+    def to_json(self) -> dict[str, object]:
+        return {"best": self.best, "scale": round(self.scale, 6), "intercept": round(self.intercept, 6),
+                "residuals": {k: round(v, 6) for k, v in self.residuals.items()},
+                "ratios": [round(r, 6) for r in self.ratios]}
+
+
+def doubling_ratios(ns: Sequence[int], values: Sequence[float]) -> list[float]:
+    """``values[i+1] / values[i]`` wherever ``ns[i+1] == 2 * ns[i]`` (and ``values[i] > 0``).
+
+    Examples
+    --------
+    >>> doubling_ratios([1, 2, 4, 8], [1, 4, 16, 64])
+    [4.0, 4.0, 4.0]
+    """
+    out = []
+    for i in range(len(ns) - 1):
+        if int(ns[i + 1]) == 2 * int(ns[i]) and float(values[i]) > 0:
+            out.append(float(values[i + 1]) / float(values[i]))
+    return out
+
+
+def _fit_one(f: np.ndarray, v: np.ndarray, constant: bool) -> tuple[float, float, float]:
+    """Relative least squares of ``v ~ a + c f`` (or ``v ~ a`` when ``constant``); returns (a, c, rms)."""
+    w = 1.0 / np.maximum(np.abs(v), 1e-12)
+    if constant or np.ptp(f) == 0:
+        a = float(np.sum(w * w * v) / np.sum(w * w))
+        c = 0.0
+    else:
+        design = np.stack([np.ones_like(f), f], axis=1) * w[:, None]
+        sol, *_ = np.linalg.lstsq(design, v * w, rcond=None)
+        a, c = float(sol[0]), float(sol[1])
+        if c < 0:  # a decreasing fit is no growth class: fall back to the best non-negative slope, c = 0
+            a = float(np.sum(w * w * v) / np.sum(w * w))
+            c = 0.0
+    rel = (v - (a + c * f)) * w
+    return a, c, float(np.sqrt(np.mean(rel * rel)))
+
+
+def classify_growth(ns: Sequence[int], values: Sequence[float], *, candidates: Sequence[str] | None = None,
+                    tolerance: float = TOLERANCE) -> GrowthFit:
+    """Classify the growth of ``values`` measured at sizes ``ns``.
+
+    Parameters
+    ----------
+    ns, values
+        Sizes (>= 1) and the measured quantity at each (at least 3 points, values > 0).
+    candidates
+        Subset of :data:`CLASS_NAMES` to consider (default all).
+    tolerance
+        Slack, as a fraction of the data's relative spread, within which a slower class is preferred and counted
+        as consistent.
+
+    Returns
+    -------
+    GrowthFit
+
+    Examples
+    --------
+    >>> ns = [2 ** k for k in range(2, 9)]
+    >>> classify_growth(ns, [3 * n + 4 for n in ns]).best
+    'n'
+    >>> classify_growth(ns, [n * n for n in ns]).ratios[-1]
+    4.0
+
+    Notes
+    -----
+    O(len(ns) * len(candidates)).  Serves every "grows like" claim (Theorems 1, 2, 4 and the experiments).
+    """
+    n = np.asarray(ns, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if n.shape != v.shape or n.ndim != 1:
+        raise ValueError(f"ns and values must be 1-D of equal length, got {n.shape} and {v.shape}")
+    if n.size < 3:
+        raise ValueError(f"need at least 3 points to classify growth, got {n.size}")
+    if np.any(n < 1) or np.any(v <= 0):
+        raise ValueError("ns must be >= 1 and values > 0")
+    names = list(CLASS_NAMES) if candidates is None else list(candidates)
+    unknown = [c for c in names if c not in _INDEX]
+    if unknown:
+        raise ValueError(f"unknown growth classes {unknown}; known: {', '.join(CLASS_NAMES)}")
+    names.sort(key=_INDEX.__getitem__)
+    fits: dict[str, tuple[float, float, float]] = {}
+    for name in names:
+        with np.errstate(over="ignore"):
+            f = class_function(name)(n)
+        if not np.all(np.isfinite(f)):
+            fits[name] = (0.0, 0.0, float("inf"))
+            continue
+        fits[name] = _fit_one(f, v, constant=name == "1")
+    best_rms = min(r for _, _, r in fits.values())
+    spread = _fit_one(np.ones_like(n), v, constant=True)[2]
+    slack = max(tolerance * spread, 1e-9)
+    best = next(name for name in names if fits[name][2] <= best_rms + slack)
+    a, c, _ = fits[best]
+    return GrowthFit(best=best, scale=c, residuals={k: fits[k][2] for k in names}, ratios=doubling_ratios(ns, values),
+                     intercept=a, tolerance=slack, ns=tuple(int(x) for x in ns))

@@ -1,0 +1,130 @@
+"""The contrast of Theorems 1 and 4: MDM context grows with T, AP-MDM context stays O(S) (PAPER.md §2).
+
+On long-running, small-memory programs -- brute-force SAT (T = 2^v + 2, S and P polynomial) and ``iterate``
+(T = N, S = 5, P = 1) -- both constructions are run side by side.  The MDM is run (lock step) while its context is
+at most ``mdm_run_cap`` tokens; beyond that its context is the exact layout length of :func:`build_mdm` (the
+formula the runs confirm), reported as "formula".  The AP-MDM is always run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pram.programs import get_program
+from proofs_check.bounds import Bound
+from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
+from proofs_check.growth import classify_growth
+from proofs_check.thm14 import THM1_CONTEXT, THM4_CONTEXT, instance
+from reductions.lockstep import run_apmdm, run_mdm
+from reductions.pram_to_apmdm import build_apmdm
+from reductions.pram_to_mdm import build_mdm
+
+__all__ = ["SPACE", "DEFAULT_SPACE_PLAN", "run_space"]
+
+SPACE = register_claim(Claim(
+    id="space", theorem=4,
+    statement_paper="AP-MDM uses context proportional to the actual space S(n) rather than the total computational "
+                    "work, while MDM's context must grow with P(n) T(n) (Theorems 1 and 4; with polynomial context "
+                    "AP-MDM reaches PSPACE).  [PAPER.md §2, S:mtp, papernotes]",
+    statement_checked="On brute-force SAT and on iterate, the MDM context equals 2S + PK + T P (K + 2W) (grows with T) "
+                      "and the AP-MDM context equals S + 3 + P (2 + 2K + 2W) <= (3 + 2K + 2W) S + 3 when P <= S "
+                      "(independent of T); on iterate the AP-MDM context is constant in T while the MDM's is linear "
+                      "in T; on SAT the MDM's grows like 2^v and the AP-MDM's polynomially in v.",
+    quantities=("mdm_context", "apmdm_context"),
+    bounds=(Bound("mdm_context", THM1_CONTEXT, ("S", "P", "K", "W", "T"), kind="eq"),
+            Bound("apmdm_context", THM4_CONTEXT, ("S", "P", "K", "W"), kind="eq"),
+            Bound("apmdm_context", "(3 + 2*K + 2*W)*S + 3", ("S", "K", "W"))),
+    reconstruction="Both constructions are the project's reconstructions (docs/theorem1.md, docs/theorem4.md)."))
+
+#: (program, sizes) of the default sweep: n = number of variables for SAT, number of iterations for iterate.
+DEFAULT_SPACE_PLAN: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("sat", (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)),
+    ("iterate", (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)),
+)
+MDM_RUN_CAP = 200_000
+
+
+def _point(name: str, n: int, seed: int, mdm_run_cap: int) -> tuple[CheckPoint, dict[str, Any]]:
+    prog = get_program(name)
+    inst = instance(prog, n, seed)
+    ap = run_apmdm(prog, inst, seed=seed)
+    con, _ = build_mdm(prog, inst, max_length=1 << 62)  # the layout only: checks nothing is allocated beyond x0
+    ran = con.layout.length <= mdm_run_cap
+    notes = []
+    ok = ap.output == prog.oracle(inst)
+    mdm_steps = con.layout.T + 1
+    if ran:
+        md = run_mdm(prog, inst, seed=seed)
+        ok = ok and md.output == prog.oracle(inst) and md.machine_counters.peak_length == con.layout.length
+        mdm_steps = md.machine_counters.steps
+    else:
+        notes.append("MDM context from the exact layout (not run)")
+    lay = ap.layout
+    measured = {"T": ap.pram_counters.time, "S": int(lay["S"]), "P": int(lay["P"]), "mdm_context": con.layout.length,
+                "apmdm_context": ap.machine_counters.peak_length, "mdm_steps": mdm_steps,
+                "apmdm_steps": ap.machine_counters.steps}
+    params: dict[str, int | str] = {"program": name, "n": n}
+    consts = {"K": prog.num_registers, "W": prog.num_writes}
+    # the MDM formula is in terms of the processor rows of the program; the AP-MDM one of the live processors
+    rendered, bounds_ok = SPACE.check_bounds(measured, {**params, **consts})
+    mdm_ok = Bound("mdm_context", THM1_CONTEXT, ("S", "P", "K", "W", "T"), kind="eq").holds(
+        con.layout.length, S=con.layout.S, P=con.layout.P, K=prog.num_registers, W=prog.num_writes, T=con.layout.T)
+    rendered["mdm_context"] = str(con.layout.length) if mdm_ok else rendered["mdm_context"]
+    ok = ok and mdm_ok and _ap_ok(rendered, measured, consts)
+    extra = {"mdm_run": ran, "ratio": round(measured["mdm_context"] / measured["apmdm_context"], 2)}
+    pt = CheckPoint(params=params, measured=measured, bounds=rendered, ok=ok and bounds_ok or (ok and mdm_ok and
+                    _ap_ok(rendered, measured, consts)), note="; ".join(notes))
+    return pt, extra
+
+
+def _ap_ok(rendered: dict[str, str], measured: dict[str, int], consts: dict[str, int]) -> bool:
+    b_eq = Bound("apmdm_context", THM4_CONTEXT, ("S", "P", "K", "W"), kind="eq")
+    b_le = Bound("apmdm_context", "(3 + 2*K + 2*W)*S + 3", ("S", "K", "W"))
+    v = measured["apmdm_context"]
+    return b_eq.holds(v, S=measured["S"], P=measured["P"], **consts) and b_le.holds(v, S=measured["S"], **consts)
+
+
+def run_space(plan: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_SPACE_PLAN, seed: int = 0, *,
+              advance: Callable[[int], None] | None = None, mdm_run_cap: int = MDM_RUN_CAP) -> CheckReport:
+    """Run the side-by-side contrast; growth classes are part of the verdict.
+
+    Examples
+    --------
+    >>> r = run_space((("iterate", (4, 8, 16, 32)),), 0)
+    >>> r.ok, [p.measured["apmdm_context"] for p in r.points]
+    (True, [22, 22, 22, 22])
+    """
+    points: list[CheckPoint] = []
+    extras: list[dict[str, Any]] = []
+    for name, sizes in plan:
+        for n in sizes:
+            pt, ex = _point(name, n, seed, mdm_run_cap)
+            points.append(pt)
+            extras.append(ex)
+            if advance is not None:
+                advance(1)
+    growth: dict[str, Any] = {}
+    growth_ok = True
+    for name, _ in plan:
+        pts = [p for p in points if p.params["program"] == name]
+        if len(pts) < 3:
+            continue
+        ns = [int(p.params["n"]) for p in pts]
+        Ts = [p.measured["T"] for p in pts]
+        md = classify_growth(ns, [p.measured["mdm_context"] for p in pts])
+        ap = classify_growth(ns, [p.measured["apmdm_context"] for p in pts])
+        md_T = classify_growth(Ts, [p.measured["mdm_context"] for p in pts])
+        ap_T = classify_growth(Ts, [p.measured["apmdm_context"] for p in pts])
+        growth[name] = {"mdm_in_n": md.best, "apmdm_in_n": ap.best, "mdm_in_T": md_T.best, "apmdm_in_T": ap_T.best}
+        if name == "iterate":
+            growth_ok = growth_ok and ap_T.best == "1" and md_T.best == "n"
+        elif name == "sat":
+            growth_ok = growth_ok and md.best == "2^n" and ap.at_most("n^2") and ap_T.at_most("log^2 n")
+        growth[name]["ok"] = growth_ok
+    table_extra = [{"program": p.params["program"], "n": p.params["n"], **e} for p, e in zip(points, extras,
+                                                                                          strict=True)]
+    ok = all(p.ok for p in points) and growth_ok
+    return CheckReport(claim=SPACE.id, points=tuple(points), ok=ok,
+                       extra={"growth": growth, "mdm_run": table_extra, "seed": seed,
+                              "claim_statement": SPACE.statement_checked})

@@ -1,0 +1,151 @@
+"""Sweeps over n for the Theorem 1 / Theorem 4 checks, and the growth fits reported with them.
+
+A plan is an ordered tuple of ``(program, n)`` points.  :func:`run_sweep` measures every point
+(:func:`proofs_check.thm14.measure`), then, per program, classifies how the measured steps and context grow with
+n (:func:`proofs_check.growth.classify_growth`, doubling ratios and least squares; never a log-log slope).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pram.programs import PROGRAMS, get_program
+from proofs_check.claims import CheckPoint, CheckReport
+from proofs_check.growth import classify_growth
+from proofs_check.thm14 import THM1, THM4, context_in_O1_of_T, measure
+
+__all__ = ["default_plan", "plan_for", "quick_plan", "run_sweep"]
+
+Plan = tuple[tuple[str, int], ...]
+
+
+def _pow2(lo: int, hi: int) -> list[int]:
+    out, n = [], lo
+    while n <= hi:
+        out.append(n)
+        n *= 2
+    return out
+
+
+#: Largest n per program in the default sweeps (powers of two from 4).  Connectivity reaches 1024 for Theorem 1.
+THM1_MAX_N: dict[str, int] = {"connectivity": 1024, "prefix-sums": 512, "parity": 512, "sum": 512,
+                              "list-ranking": 256, "dyck": 256, "sort": 64, "sat": 8}
+THM4_MAX_N: dict[str, int] = {"connectivity": 512, "prefix-sums": 512, "parity": 512, "sum": 512,
+                              "list-ranking": 256, "dyck": 256, "sort": 64, "sat": 8}
+DEFAULT_MAX_N = 64
+
+
+def plan_for(max_n: dict[str, int], programs: Sequence[str] | None = None, *, lo: int = 4,
+             cap: int | None = None) -> Plan:
+    """Points ``(program, n)`` for n = lo, 2 lo, ... up to the program's max (or ``cap`` if smaller)."""
+    names = list(programs) if programs is not None else sorted(PROGRAMS)
+    out: list[tuple[str, int]] = []
+    for name in names:
+        hi = max_n.get(name, DEFAULT_MAX_N)
+        if cap is not None:
+            hi = min(hi, cap)
+        out.extend((name, n) for n in _pow2(lo, hi))
+    return tuple(out)
+
+
+def default_plan(theorem: str) -> Plan:
+    """The default sweep of ``theorem`` over every registered program (computed at call time)."""
+    return plan_for(THM1_MAX_N if theorem == "thm1" else THM4_MAX_N)
+
+
+def quick_plan() -> Plan:
+    """A small sweep (n <= 16) for tests and the tour."""
+    return plan_for(THM1_MAX_N, cap=16)
+
+
+def _fits(points: Sequence[CheckPoint]) -> dict[str, Any]:
+    """Per program: growth class of steps and context in n (only with >= 3 sizes, all ok)."""
+    by_prog: dict[str, list[CheckPoint]] = {}
+    for p in points:
+        by_prog.setdefault(str(p.params["program"]), []).append(p)
+    out: dict[str, Any] = {}
+    for name, pts in by_prog.items():
+        good = [p for p in pts if p.ok and p.measured]
+        if len(good) < 3:
+            continue
+        ns = [int(p.params["n"]) for p in good]
+        entry: dict[str, Any] = {"n": ns}
+        for q in ("T", "steps", "context"):
+            vals = [p.measured[q] for p in good]
+            if min(vals) <= 0:
+                continue
+            fit = classify_growth(ns, vals)
+            entry[q] = {"best": fit.best, "ratios": [round(r, 3) for r in fit.ratios]}
+        out[name] = entry
+    return out
+
+
+def arm_vs_mdm(points: Sequence[CheckPoint], seed: int, program: str = "connectivity",
+               run_arm_up_to: int = 4) -> dict[str, Any]:
+    """MDM decoding steps vs the steps of an ARM writing the same records (PAPER.md §2, Theorem 1 consequences).
+
+    The ARM (:class:`reductions.pram_to_mdm.ArmRecords`) writes one token per step, so it needs exactly as many
+    steps as the MDM writes tokens, ``context - (S + P K)``; it is actually run for ``n <= run_arm_up_to`` to confirm
+    that count.  Returns the rows and whether MDM steps grow at most polylogarithmically while ARM steps grow at
+    least linearly in n.
+    """
+    from machines.paradigms import ARM
+    from proofs_check.thm14 import instance
+    from reductions.pram_to_mdm import ArmRecords, build_mdm
+
+    prog = get_program(program)
+    rows, ok = [], True
+    for p in points:
+        if p.params.get("program") != program or not p.ok or not p.measured:
+            continue
+        n = int(p.params["n"])
+        arm_steps = p.measured["context"] - p.measured["S"] - p.measured["P"] * prog.num_registers
+        row: dict[str, Any] = {"n": n, "mdm_steps": p.measured["steps"], "arm_steps": arm_steps, "arm_run": False}
+        if n <= run_arm_up_to:
+            con, x0 = build_mdm(prog, instance(prog, n, seed))
+            arm = ArmRecords(con)
+            res = ARM(vocab=con.vocab, predictor=arm, max_steps=arm.exact_steps + 1).run(arm.prompt(x0))
+            row["arm_run"] = True
+            ok = ok and res.counters.steps == arm_steps
+        rows.append(row)
+    out: dict[str, Any] = {"program": program, "rows": rows}
+    if len(rows) >= 3:
+        ns = [r["n"] for r in rows]
+        mdm_fit = classify_growth(ns, [r["mdm_steps"] for r in rows])
+        arm_fit = classify_growth(ns, [r["arm_steps"] for r in rows])
+        out["mdm_class"], out["arm_class"] = mdm_fit.best, arm_fit.best
+        ok = ok and mdm_fit.at_most("log^2 n") and not arm_fit.at_most("sqrt n")
+    out["ok"] = ok
+    return out
+
+
+def run_sweep(theorem: str, plan: Plan, seed: int, *, advance: Callable[[int], None] | None = None,
+              policy: str | None = None) -> CheckReport:
+    """Measure every point of ``plan`` for ``theorem`` (``"thm1"`` / ``"thm4"``) and collect a report.
+
+    Examples
+    --------
+    >>> r = run_sweep("thm1", (("sum", 4), ("sum", 8)), 0)
+    >>> r.ok, [p.measured["steps"] - p.measured["T"] for p in r.points]
+    (True, [1, 1])
+    """
+    claim = THM1 if theorem == "thm1" else THM4
+    points: list[CheckPoint] = []
+    o1: dict[str, bool] = {}
+    for name, n in plan:
+        pt, run = measure(theorem, name, n, seed, policy=policy)
+        points.append(pt)
+        if run is not None and name not in o1:
+            vals = {k: int(run.layout[k]) for k in ("S", "P")}
+            prog = get_program(name)
+            vals.update(K=prog.num_registers, W=prog.num_writes)
+            o1[name] = context_in_O1_of_T(claim.bounds[1].expr, vals)
+        if advance is not None:
+            advance(1)
+    ok = all(p.ok for p in points)
+    # Theorem 4's context must not depend on T; Theorem 1's must (that is the contrast of PAPER.md §2).
+    o1_ok = all(o1.values()) if theorem == "thm4" else not any(o1.values())
+    extra = {"claim_statement": claim.statement_checked, "growth": _fits(points),
+             "context_O1_in_T": o1, "context_O1_in_T_ok": o1_ok, "seed": seed}
+    return CheckReport(claim=claim.id, points=tuple(points), ok=ok and o1_ok, extra=extra)

@@ -1,0 +1,351 @@
+"""Theorem 5, the ARM side: a suite of ARMs for two-sided Dyck-k, the EOS reduction, and measured failure lengths.
+
+The paper's argument (PAPER.md §2, Theorem 5; the argument's details are the project's reconstruction, [I]):
+every prefix of a Dyck word can be completed (append its inverse), so an ARM whose support is *exactly* the language
+must allow every letter after every prefix and must allow EOS after a prefix **iff** the prefix is in the language.
+Its EOS decision -- one forward pass -- is then a recogniser; a constant-depth Transformer computes a TC^0 function,
+and two-sided Dyck-k (k >= 2) is NC^1-hard, so unless TC^0 = NC^1 no fixed ARM is exact at every length.  That last
+step is a conditional complexity result: the code here illustrates it, it cannot prove it.
+
+What is executable:
+
+(a) :func:`eos_recogniser` and :func:`reduction_witness` -- on any :class:`SupportARM`, the one-pass EOS decision is
+    compared with membership; every disagreement is turned into a concrete word showing the ARM's support is not the
+    language (an emitted non-member or a missed member), and :func:`verify_witness` checks that word against the
+    ARM by walking its support letter by letter.
+(b) :func:`first_failures` -- exhaustive search over the ARM's support tree for the shortest emitted non-member and
+    the shortest missed member (the measured length thresholds), run on the window ARMs below for several ``w``.
+(c) :class:`StackARM` is exact; its state is the reduced prefix, and :func:`state_growth` counts the distinct states
+    it needs at each length -- by Myhill-Nerode, a lower bound for *any* exact left-to-right recogniser.
+
+An ARM here is given by ``next_support(prefix)``: the sorted tuple of symbols it may emit next (letters ``+-i`` and
+``EOS = 0``), plus ``state_key(prefix)``: a value such that equal keys imply equal futures (used to merge states in
+the search; tests check it against plain enumeration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from reductions.dyck import Word, check_k, inverse, is_dyck, letters, reduce_word
+from reductions.errors import InvalidInstance
+
+__all__ = ["EOS", "AbelianARM", "BlockWindowARM", "FailureReport", "GreedyWindowARM", "StackARM", "SupportARM",
+           "Witness", "arm_suite", "eos_recogniser", "first_failures", "in_support", "reduction_witness",
+           "state_growth", "verify_witness"]
+
+EOS = 0
+
+
+class SupportARM(Protocol):
+    """An ARM over the Dyck alphabet that can report its next-symbol support exactly."""
+
+    k: int
+
+    @property
+    def name(self) -> str: ...
+
+    def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]: ...
+
+    def state_key(self, prefix: Sequence[int]) -> object: ...
+
+
+def _check_w(w: int) -> int:
+    if isinstance(w, bool) or not isinstance(w, int) or w < 1:
+        raise InvalidInstance(f"window w must be an integer >= 1, got {w!r}")
+    return w
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StackARM:
+    """The exact ARM: every letter always; EOS iff the whole prefix reduces to the empty word (state: the stack).
+
+    Examples
+    --------
+    >>> StackARM(k=2).next_support((1, -1))
+    (-2, -1, 0, 1, 2)
+    """
+
+    k: int
+
+    def __post_init__(self) -> None:
+        check_k(self.k)
+
+    @property
+    def name(self) -> str:
+        return "stack (exact)"
+
+    def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]:
+        return tuple(sorted(letters(self.k) + ((EOS,) if not reduce_word(prefix) else ())))
+
+    def state_key(self, prefix: Sequence[int]) -> object:
+        return reduce_word(prefix)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbelianARM:
+    """A counting ARM: every letter always; EOS iff every letter's exponent sum is zero (abelianisation).
+
+    Complete (every Dyck word has zero exponent sums) but unsound for k >= 2: ``a b A B`` is emitted.
+
+    Examples
+    --------
+    >>> EOS in AbelianARM(k=2).next_support((1, 2, -1, -2))
+    True
+    """
+
+    k: int
+
+    def __post_init__(self) -> None:
+        check_k(self.k)
+
+    @property
+    def name(self) -> str:
+        return "abelian (counts only)"
+
+    def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]:
+        zero = not any(self.state_key(prefix))
+        return tuple(sorted(letters(self.k) + ((EOS,) if zero else ())))
+
+    def state_key(self, prefix: Sequence[int]) -> object:
+        sums = [0] * self.k
+        for s in prefix:
+            sums[abs(s) - 1] += 1 if s > 0 else -1
+        return tuple(sums)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GreedyWindowARM:
+    """Sees only the last ``w`` symbols: every letter always; EOS iff that window reduces to the empty word.
+
+    Exact up to length ``w``; beyond, it emits non-members and misses members.
+
+    Examples
+    --------
+    >>> EOS in GreedyWindowARM(k=2, w=2).next_support((1, 2, -2))  # window (2, -2) cancels
+    True
+    """
+
+    k: int
+    w: int
+
+    def __post_init__(self) -> None:
+        check_k(self.k)
+        _check_w(self.w)
+
+    @property
+    def name(self) -> str:
+        return f"greedy window w={self.w}"
+
+    def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]:
+        window = tuple(prefix[-self.w:]) if prefix else ()
+        return tuple(sorted(letters(self.k) + ((EOS,) if not reduce_word(window) else ())))
+
+    def state_key(self, prefix: Sequence[int]) -> object:
+        return tuple(prefix[-self.w:]) if prefix else ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockWindowARM:
+    """Sees the last ``w`` symbols and its position: emits words made of blocks of ``w`` letters that each cancel.
+
+    The current block starts at the last multiple of ``w`` (so it is inside the window).  A letter is allowed only if
+    the block can still cancel within its ``w`` positions; EOS is allowed when the current block has cancelled.
+    Sound (every emitted word is a Dyck word) but it misses members whose cancellation crosses a block boundary.
+
+    Examples
+    --------
+    >>> BlockWindowARM(k=2, w=2).next_support((1,))  # the block must close now
+    (-1,)
+    """
+
+    k: int
+    w: int
+
+    def __post_init__(self) -> None:
+        check_k(self.k)
+        _check_w(self.w)
+
+    @property
+    def name(self) -> str:
+        return f"block window w={self.w}"
+
+    def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]:
+        j = len(prefix) % self.w
+        block = reduce_word(prefix[len(prefix) - j:])
+        room = self.w - j - 1
+        allowed = [s for s in letters(self.k) if len(reduce_word(block + (s,))) <= room]
+        return tuple(sorted(allowed + ([EOS] if not block else [])))
+
+    def state_key(self, prefix: Sequence[int]) -> object:
+        j = len(prefix) % self.w
+        return j, tuple(prefix[len(prefix) - j:])
+
+
+def arm_suite(k: int, windows: Sequence[int] = (2, 4, 6)) -> list[SupportARM]:
+    """The ARMs every check runs on: exact stack, abelian counter, greedy and block window ARMs for each ``w``."""
+    suite: list[SupportARM] = [StackARM(k=k), AbelianARM(k=k)]
+    suite += [GreedyWindowARM(k=k, w=w) for w in windows]
+    suite += [BlockWindowARM(k=k, w=w) for w in windows]
+    return suite
+
+
+# -- (a) the EOS reduction -----------------------------------------------------------------------------------------
+def eos_recogniser(arm: SupportARM) -> Callable[[Sequence[int]], bool]:
+    """The recogniser an exact ARM yields: ``word -> EOS in arm.next_support(word)`` (one forward pass).
+
+    Examples
+    --------
+    >>> rec = eos_recogniser(StackARM(k=2))
+    >>> rec((1, 2, -2, -1)), rec((1, 2, -1, -2))
+    (True, False)
+    """
+    return lambda word: EOS in arm.next_support(tuple(word))
+
+
+def in_support(arm: SupportARM, word: Sequence[int]) -> bool:
+    """True iff the ARM can emit exactly ``word`` then EOS (every letter allowed in turn, then EOS)."""
+    for i, s in enumerate(word):
+        if s not in arm.next_support(tuple(word[:i])):
+            return False
+    return EOS in arm.next_support(tuple(word))
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A word showing ``supp(arm) != language``: ``kind`` is ``"emits non-member"`` or ``"misses member"``."""
+
+    kind: str
+    word: Word
+
+
+def reduction_witness(arm: SupportARM, word: Sequence[int]) -> Witness | None:
+    """If the EOS recogniser is wrong on ``word``, a witness that the ARM is not exact; ``None`` if it is right.
+
+    Cases: if some letter of ``word`` is forbidden after its prefix ``p``, the member ``p l (red(p l))^-1`` is
+    missed; otherwise ``word`` itself is reachable and is an emitted non-member (EOS allowed, not in the language)
+    or a missed member (in the language, EOS forbidden).
+
+    Examples
+    --------
+    >>> reduction_witness(GreedyWindowARM(k=2, w=2), (1, 2, -2))
+    Witness(kind='emits non-member', word=(1, 2, -2))
+    >>> reduction_witness(StackARM(k=2), (1, 2, -2)) is None
+    True
+    """
+    w = tuple(word)
+    if (EOS in arm.next_support(w)) == is_dyck(w):
+        return None
+    for i, s in enumerate(w):
+        if s not in arm.next_support(w[:i]):
+            head = w[:i + 1]
+            return Witness("misses member", head + inverse(reduce_word(head)))
+    return Witness("emits non-member" if not is_dyck(w) else "misses member", w)
+
+
+def verify_witness(arm: SupportARM, witness: Witness) -> bool:
+    """Check a witness against the ARM by walking its support (independent of how it was found)."""
+    member, emitted = is_dyck(witness.word), in_support(arm, witness.word)
+    if witness.kind == "emits non-member":
+        return emitted and not member
+    if witness.kind == "misses member":
+        return member and not emitted
+    return False
+
+
+# -- (b) measured failure lengths ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FailureReport:
+    """Shortest emitted non-member and shortest missed member up to ``max_length`` (``None``: none found)."""
+
+    arm: str
+    max_length: int
+    nonmember: Witness | None
+    missed: Witness | None
+    states: int
+
+    @property
+    def exact(self) -> bool:
+        return self.nonmember is None and self.missed is None
+
+
+def first_failures(arm: SupportARM, max_length: int, *, witness_length: int | None = None) -> FailureReport:
+    """Exhaustive breadth-first search over the ARM's support tree, merging prefixes with equal (state, reduction).
+
+    Prefixes up to ``max_length`` are explored; a missed member found through a forbidden letter is kept if it is
+    at most ``witness_length`` long (default ``max_length``).  With ``witness_length = 2 * max_length + 2`` the
+    report is exact iff the ARM allows every letter after every prefix shorter than ``max_length`` and allows EOS
+    exactly after the Dyck words of length ``<= max_length`` -- what reduction (a) needs.
+
+    At each reachable prefix ``p``: EOS allowed while ``red(p)`` is non-empty gives an emitted non-member of length
+    ``|p|``; EOS forbidden while ``red(p)`` is empty gives a missed member; a forbidden letter ``l`` gives the missed
+    member ``p l red(p l)^-1``.  The search stops once both failures are found and no shorter one can appear.
+
+    Examples
+    --------
+    >>> r = first_failures(GreedyWindowARM(k=2, w=2), 6)
+    >>> len(r.nonmember.word), len(r.missed.word)
+    (3, 4)
+
+    Notes
+    -----
+    Work proportional to the number of distinct (state, reduced prefix) pairs up to ``max_length``.  Theorem 5 (b).
+    """
+    level: dict[tuple[object, Word], Word] = {(arm.state_key(()), ()): ()}
+    nonmember: Witness | None = None
+    missed: Witness | None = None
+    states = 0
+    order = letters(arm.k)
+    limit = max_length if witness_length is None else witness_length
+    for t in range(max_length + 1):
+        nxt: dict[tuple[object, Word], Word] = {}
+        for (_, red), p in level.items():
+            states += 1
+            sup = arm.next_support(p)
+            if EOS in sup and red and nonmember is None:
+                nonmember = Witness("emits non-member", p)
+            if EOS not in sup and not red and (missed is None or len(missed.word) > t):
+                missed = Witness("misses member", p)
+            for s in order:
+                q = p + (s,)
+                rq = red[:-1] if red and red[-1] == -s else red + (s,)
+                if s not in sup:
+                    cand = q + inverse(rq)
+                    if len(cand) <= limit and (missed is None or len(cand) < len(missed.word)):
+                        missed = Witness("misses member", cand)
+                elif t < max_length:
+                    nxt.setdefault((arm.state_key(q), rq), q)
+        if nonmember is not None and missed is not None and len(missed.word) <= t + 1:
+            break
+        level = nxt
+    return FailureReport(arm=arm.name, max_length=max_length, nonmember=nonmember, missed=missed, states=states)
+
+
+# -- (c) the state an exact left-to-right recogniser needs ----------------------------------------------------------
+def state_growth(k: int, n: int) -> int:
+    """Number of distinct reduced forms among all prefixes of length ``n`` (= states :class:`StackARM` visits).
+
+    Any two prefixes with different reductions ``r != r'`` are told apart by the suffix ``r^-1`` (``p r^-1`` is a
+    Dyck word, ``p' r^-1`` is not), so every exact left-to-right recogniser needs at least this many states after
+    ``n`` symbols (Myhill-Nerode): ``1 + sum_{0<r<=n, r = n mod 2} 2k (2k-1)^(r-1)``, exponential in ``n``.
+
+    Examples
+    --------
+    >>> [state_growth(2, n) for n in range(5)]
+    [1, 4, 13, 40, 121]
+
+    Notes
+    -----
+    Enumerates reduced words level by level: O(number of states).  Theorem 5 (c).
+    """
+    check_k(k)
+    level: dict[Word, None] = {(): None}
+    for _ in range(n):
+        nxt: dict[Word, None] = {}
+        for red in level:
+            for s in letters(k):
+                nxt[red[:-1] if red and red[-1] == -s else red + (s,)] = None
+        level = nxt
+    return len(level)

@@ -1,0 +1,331 @@
+"""Theorem 4 (the project's reconstruction): a PRAM program run as an AP-MDM in O(T) steps with O(S + P) context.
+
+PAPER.md §2 states the theorem -- an S(n)-memory PRAM program is reproduced "using O(S(n)) context and O(T(n))
+steps" -- and sketches it [I]: one copy of every memory cell, so reads need no time index; a write remasks the cell,
+the next step unmasks the new value; insert/delete give and take scratch space.  The schedule below is the
+project's own.  One token holds one machine word (:class:`~machines.vocab.WordVocabulary`).
+
+Token layout (S cells, K registers, W write ports, scratch width Z = K + 2W, one record per *live* processor)::
+
+    | m_0 .. m_{S-1} | [SEP] | c | c' | [P] pid r_0 .. r_{K-1} z_0 .. z_{Z-1} | [P] pid ... | ...
+      memory cells             |    |    live processor record (2 + K + Z tokens)
+                  PRAM steps done  scratch for c         z = new registers r'_0..r'_{K-1}, then a_1 v_1 .. a_W v_W
+
+``x_0`` is the PRAM's initial state without any mask: the cells, ``[SEP] 0``, and ``[P] pid r`` for every processor
+with ``pc >= 0``.  The predictor reads the phase off the sequence and acts:
+
+* **open** (``ceil(log2(Z + 1))`` steps, once): insert the scratch masks -- after the last register and after the
+  masks already opened, so each record's scratch doubles (+1) per step -- and ``c'`` after ``c``; held masks are
+  remasked (a remask on a mask keeps it masked).
+* **compute** (PRAM step t, first AP-MDM step): every record reads its registers and its R cells (one copy per cell,
+  one lookup each), runs the program's pure one-processor step and *unmasks* its scratch to (new registers, write
+  records); ``c'`` is unmasked to ``c + 1``.  In the same step the cells being written, the old registers and ``c``
+  are *remasked*, and leftover masks of processors that halted are *deleted*.
+* **commit** (second AP-MDM step): every masked cell is unmasked to its winning write (lowest pid, then lowest port,
+  found among the scratch records by address), registers to the new ones, ``c`` to ``c'``; scratch and ``c'`` are
+  remasked.  A processor whose new ``pc < 0`` halts: its register masks are *deleted*, its ``[P]`` and pid remasked
+  (deleted with its scratch in the next step).
+* **cleanup** (once, after the last commit): delete every remaining mask; then the sequence is a fixed point.
+
+So the AP-MDM makes exactly ``ceil(log2(Z + 1)) + 2T + 1`` steps (0 if no processor starts) and its peak context is
+exactly ``S + 3 + P*(2 + 2K + 2W)`` tokens: O(S + P), independent of T.  Every position makes at most ``2 + R``
+lookups.  :meth:`ApmdmConstruction.fill` is vectorised; a plain-loop reference predictor in
+``tests/test_pram_to_apmdm.py`` is compared with it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from machines.predictor import Prediction
+from machines.vocab import WordVocabulary
+from pram.machine import Policy, Program
+from reductions.errors import LockstepMismatch
+from reductions.pram_common import (
+    DEFAULT_MAX_LENGTH,
+    DEFAULT_WORD_BITS,
+    WordCodec,
+    check_length,
+    check_policy,
+    resolve_writes,
+    word_vocabulary,
+)
+from reductions.pram_to_mdm import FIRST_STEP
+
+__all__ = ["APMDM_SPECIALS", "ApmdmLayout", "ApmdmConstruction", "build_apmdm", "PHASES"]
+
+APMDM_SPECIALS = ("[NONE]", "[SEP]", "[P]")
+PHASES = ("open", "compute", "commit", "cleanup", "done")
+
+
+@dataclass(frozen=True, slots=True)
+class ApmdmLayout:
+    """Sizes of the Theorem 4 sequence.
+
+    Examples
+    --------
+    >>> lay = ApmdmLayout(S=8, P=4, K=3, R=2, W=1)
+    >>> lay.scratch, lay.record, lay.open_steps, lay.peak_length, lay.exact_steps(5)
+    (5, 10, 3, 51, 14)
+    """
+
+    S: int
+    P: int  # processors live at the start (pc >= 0)
+    K: int
+    R: int
+    W: int
+
+    @property
+    def scratch(self) -> int:
+        return self.K + 2 * self.W
+
+    @property
+    def record(self) -> int:
+        return 2 + self.K + self.scratch
+
+    @property
+    def open_steps(self) -> int:
+        return math.ceil(math.log2(self.scratch + 1))
+
+    @property
+    def start_length(self) -> int:
+        return self.S + 2 + self.P * (2 + self.K)
+
+    @property
+    def peak_length(self) -> int:
+        return self.S + 3 + self.P * self.record if self.P else self.start_length
+
+    def exact_steps(self, T: int) -> int:
+        return self.open_steps + 2 * T + 1 if self.P else 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"S": self.S, "P": self.P, "K": self.K, "R": self.R, "W": self.W, "peak_length": self.peak_length}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The sequence read back: phase, live records' marker positions, pids, and where the processor part starts."""
+
+    phase: str
+    markers: np.ndarray
+    pids: np.ndarray
+    proc_lo: int
+
+
+@dataclass(frozen=True)
+class ApmdmConstruction:
+    """The Theorem 4 AP-MDM for one program at one size; calling it is the (pure) predictor."""
+
+    program: Program
+    policy: Policy
+    layout: ApmdmLayout
+    vocab: WordVocabulary
+
+    @property
+    def codec(self) -> WordCodec:
+        return WordCodec(self.vocab)
+
+    def __call__(self, x: np.ndarray, rng: np.random.Generator | None = None) -> Prediction:
+        return self.fill(x)[0]
+
+    # -- reading the sequence ----------------------------------------------------------------------------------------
+    def parse(self, x: np.ndarray) -> Parsed:
+        """Phase and live records of ``x`` (a pure function of ``x``)."""
+        lay, v = self.layout, self.vocab
+        wc = self.codec
+        mask, pmark = v.mask_id, v.id_of("[P]")
+        if x.shape[0] < lay.S + 2 or x[lay.S] != v.id_of("[SEP]"):
+            raise LockstepMismatch(f"theorem 4: position {lay.S} should hold [SEP] (sequence length {x.shape[0]})")
+        opened = x.shape[0] > lay.S + 2 and x[lay.S + 2] != pmark
+        proc_lo = lay.S + 3 if opened else lay.S + 2
+        markers = np.flatnonzero(x[proc_lo:] == pmark) + proc_lo
+        pids = np.asarray(wc.dec(x[markers + 1]), dtype=np.int64) if markers.size else markers
+        if markers.size == 0:
+            phase = "cleanup" if bool((x == mask).any()) else "done"
+        elif not opened:
+            phase = "open"
+        else:
+            ends = np.append(markers[1:], x.shape[0])
+            if bool(((ends - markers - 2 - lay.K) < lay.scratch).any()):
+                phase = "open"
+            elif x[markers[0] + 2 + lay.K] != mask:
+                phase = "commit"
+            else:
+                phase = "compute"
+        return Parsed(phase=phase, markers=markers, pids=pids, proc_lo=proc_lo)
+
+    def counter(self, x: np.ndarray) -> int:
+        return int(self.codec.dec(x[self.layout.S + 1]))
+
+    def memory(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.codec.dec(x[:self.layout.S]), dtype=np.int64).reshape(self.layout.S)
+
+    def live_registers(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(pids, (n_live, K) registers) of the live records of a sequence whose registers are unmasked."""
+        p = self.parse(x)
+        idx = p.markers[:, None] + 2 + np.arange(self.layout.K)
+        regs = np.asarray(self.codec.dec(x[idx]), dtype=np.int64).reshape(-1, self.layout.K)
+        return p.pids, regs
+
+    # -- the predictor -----------------------------------------------------------------------------------------------
+    def fill(self, x: np.ndarray) -> tuple[Prediction, np.ndarray]:
+        """One AP-MDM step's prediction and the lookups of each position it changes (vectorised)."""
+        x = np.asarray(x, dtype=np.int64)
+        p = self.parse(x)
+        n = x.shape[0]
+        y = x.copy()
+        remask = np.zeros(n, dtype=bool)
+        insert = np.zeros(n, dtype=bool)
+        delete = np.zeros(n, dtype=bool)
+        look = np.zeros(n, dtype=np.int64)
+        getattr(self, "_" + p.phase)(x, p, y, remask, insert, delete, look)
+        changed = remask | insert | delete | (x == self.vocab.mask_id)
+        return Prediction(y=y, remask=remask, insert=insert, delete=delete), look[changed]
+
+    def _done(self, x: np.ndarray, p: Parsed, *arrays: np.ndarray) -> None:
+        return None
+
+    def _cleanup(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+                 delete: np.ndarray, look: np.ndarray) -> None:
+        tail = np.zeros(x.shape[0], dtype=bool)
+        tail[self.layout.S + 2:] = True
+        delete[:] = tail & (x == self.vocab.mask_id)
+        look[delete] = 1
+
+    def _open(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+              delete: np.ndarray, look: np.ndarray) -> None:
+        lay, mask = self.layout, self.vocab.mask_id
+        if p.proc_lo == lay.S + 2:  # c' not yet opened
+            insert[lay.S + 1] = True
+        remask[:] = x == mask  # hold every opened scratch mask (and c')
+        ends = np.append(p.markers[1:], x.shape[0])
+        start = p.markers + 2 + lay.K  # first scratch position
+        have = ends - start
+        k = np.minimum(lay.scratch - have, have + 1)
+        for s, kk in zip(start.tolist(), k.tolist(), strict=True):  # one slice per record (no per-slot loop)
+            insert[s - 1:s - 1 + kk] = True
+        look[insert | remask] = 1
+
+    def _compute(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+                 delete: np.ndarray, look: np.ndarray) -> None:
+        lay, v, prog = self.layout, self.vocab, self.program
+        wc = self.codec
+        none, mask = v.id_of("[NONE]"), v.mask_id
+        mem = self.memory(x)
+        reg_pos = p.markers[:, None] + 2 + np.arange(lay.K)
+        regs = np.asarray(wc.dec(x[reg_pos]), dtype=np.int64).reshape(-1, lay.K)
+        step = self.counter(x) + FIRST_STEP
+        raddr = np.asarray(prog.read_addresses(step, p.pids, regs), dtype=np.int64).reshape(p.pids.size, -1)
+        if bool(((raddr >= lay.S) | (raddr < -1)).any()):
+            raise LockstepMismatch(f"theorem 4: a processor reads an address outside 0..{lay.S - 1}")
+        vals = np.where(raddr >= 0, mem[np.maximum(raddr, 0)], 0).astype(np.int64)
+        waddr, wval, nregs = prog.compute(step, p.pids, regs, vals)
+        waddr = np.asarray(waddr, dtype=np.int64).reshape(p.pids.size, lay.W)
+        wval = np.asarray(wval, dtype=np.int64).reshape(p.pids.size, lay.W)
+        used = waddr >= 0
+        z = np.empty((p.pids.size, lay.scratch), dtype=np.int64)
+        z[:, :lay.K] = wc.enc(np.asarray(nregs, dtype=np.int64).reshape(-1, lay.K))
+        z[:, lay.K::2] = np.where(used, wc.enc(np.where(used, waddr, 0)), none)
+        z[:, lay.K + 1::2] = np.where(used, wc.enc(np.where(used, wval, 0)), none)
+        z_pos = p.markers[:, None] + 2 + lay.K + np.arange(lay.scratch)
+        y[z_pos] = z
+        look[z_pos] = (2 + (raddr >= 0).sum(axis=1))[:, None]
+        remask[reg_pos] = True
+        look[reg_pos] = 1
+        targets = np.unique(waddr[used])
+        if targets.size and (targets.min() < 0 or targets.max() >= lay.S):
+            raise LockstepMismatch(f"theorem 4: a processor writes an address outside 0..{lay.S - 1}")
+        remask[targets] = True
+        look[targets] = 2
+        c = lay.S + 1
+        remask[c] = True
+        y[c + 1] = wc.enc(self.counter(x) + 1)
+        look[c:c + 2] = 2
+        covered = np.zeros(x.shape[0], dtype=bool)
+        covered[(p.markers[:, None] + np.arange(lay.record)).ravel()] = True
+        covered[:p.proc_lo] = True
+        delete[:] = (x == mask) & ~covered
+        look[delete] = 2
+
+    def _commit(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+                delete: np.ndarray, look: np.ndarray) -> None:
+        lay, v = self.layout, self.vocab
+        wc = self.codec
+        none, mask = v.id_of("[NONE]"), v.mask_id
+        z_pos = p.markers[:, None] + 2 + lay.K + np.arange(lay.scratch)
+        z = x[z_pos]
+        nregs = np.asarray(wc.dec(z[:, :lay.K]), dtype=np.int64).reshape(-1, lay.K)
+        a_ids, v_ids = z[:, lay.K::2], z[:, lay.K + 1::2]
+        used = a_ids != none
+        addr = np.where(used, np.asarray(wc.dec(np.where(used, a_ids, wc.enc(0)))), -1)
+        val = np.where(used, np.asarray(wc.dec(np.where(used, v_ids, wc.enc(0)))), 0)
+        rank = p.pids[:, None] * lay.W + np.arange(lay.W)
+        wa, wv = resolve_writes(addr.ravel(), val.ravel(), rank.ravel())
+        masked_cells = np.flatnonzero(x[:lay.S] == mask)
+        if not np.array_equal(masked_cells, wa):
+            raise LockstepMismatch(f"theorem 4 commit: masked cells {masked_cells[:8].tolist()} differ from the "
+                                   f"written cells {wa[:8].tolist()}")
+        y[wa] = wc.enc(wv)
+        look[wa] = 2
+        reg_pos = p.markers[:, None] + 2 + np.arange(lay.K)
+        halts = nregs[:, 0] < 0
+        y[reg_pos] = wc.enc(nregs)
+        delete[reg_pos[halts].ravel()] = True
+        remask[p.markers[halts]] = True
+        remask[p.markers[halts] + 1] = True
+        look[reg_pos] = 2
+        remask[z_pos] = True
+        look[z_pos] = 1
+        c = lay.S + 1
+        y[c] = x[c + 1]
+        remask[c + 1] = True
+        look[c:c + 2] = 2
+
+    # -- start sequence ---------------------------------------------------------------------------------------------
+    def start_sequence(self, memory: np.ndarray, registers: np.ndarray) -> np.ndarray:
+        """``x_0``: cells, ``[SEP] 0``, and ``[P] pid r`` for each processor with ``pc >= 0`` (no mask)."""
+        lay, v = self.layout, self.vocab
+        wc = self.codec
+        live = np.flatnonzero(np.asarray(registers)[:, 0] >= 0)
+        recs = np.empty((live.size, 2 + lay.K), dtype=np.int64)
+        recs[:, 0] = v.id_of("[P]")
+        recs[:, 1] = wc.enc(live.astype(np.int64))
+        recs[:, 2:] = wc.enc(np.asarray(registers, dtype=np.int64)[live])
+        head = np.concatenate([np.asarray(wc.enc(np.asarray(memory, dtype=np.int64)), dtype=np.int64).ravel(),
+                               np.array([v.id_of("[SEP]"), wc.enc(0)], dtype=np.int64)])
+        return np.concatenate([head, recs.ravel()])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"program": self.program.name, "policy": self.policy.value, "layout": self.layout.to_json()}
+
+
+def build_apmdm(program: Program, inst: Any, *, policy: Policy | str | None = None,
+                max_length: int = DEFAULT_MAX_LENGTH, word_bits: int = DEFAULT_WORD_BITS
+                ) -> tuple[ApmdmConstruction, np.ndarray]:
+    """Build the Theorem 4 AP-MDM for ``program`` on ``inst``: the construction and its start sequence.
+
+    The peak length is computed and checked against ``max_length`` before anything is allocated.
+
+    Examples
+    --------
+    >>> from pram.programs import get_program
+    >>> prog = get_program("sum")
+    >>> ap, x0 = build_apmdm(prog, prog.parse_instance({"values": [1, 2, 3, 4]}))
+    >>> int((x0 == ap.vocab.mask_id).sum()), len(x0) == ap.layout.start_length
+    (0, True)
+    """
+    pol = check_policy(program, policy, "theorem 4 (PRAM -> AP-MDM)")
+    setup = program.setup(inst)
+    memory = np.asarray(setup.memory, dtype=np.int64)
+    registers = np.asarray(setup.registers, dtype=np.int64)
+    live = int((registers[:, 0] >= 0).sum()) if registers.size else 0
+    layout = ApmdmLayout(S=int(memory.shape[0]), P=live, K=int(program.num_registers), R=int(program.num_reads),
+                         W=int(program.num_writes))
+    check_length(layout.peak_length, max_length, "the theorem 4 AP-MDM context length")
+    con = ApmdmConstruction(program=program, policy=pol, layout=layout,
+                            vocab=word_vocabulary(APMDM_SPECIALS, word_bits))
+    return con, con.start_sequence(memory, registers)

@@ -1,0 +1,100 @@
+"""The docs point only at things that exist: code-link targets, test files, benchmark records, CLI examples.
+
+The Sphinx build checks the same code-link targets (a missing one fails ``sphinx-build -W``); this test does it
+without Sphinx, fast, on every docs page, including pages that are not in the build (``docs/bench/*.md``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+EXT = DOCS / "_ext"
+
+
+def _load(name: str) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, EXT / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+pmd = _load("paper_map_data")
+paths = _load("powergen_paths")
+
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.relative_to(DOCS).parts)
+BENCH = sorted((DOCS / "bench").glob("*.md")) if (DOCS / "bench").is_dir() else []
+
+
+def _ids(p: Path) -> str:
+    return p.relative_to(DOCS).as_posix()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_ids)
+def test_every_code_link_target_exists(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    problems = []
+    for line, role in pmd.code_link_roles(text):
+        _, _, found = paths.check_code_target(REPO, pmd.code_link_full_target(role))
+        problems += [f"{_ids(page)}:{line}: {p}" for p in found]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_ids)
+def test_every_test_file_named_exists(page: Path) -> None:
+    missing = [p for p in pmd.named_test_paths(page.read_text(encoding="utf-8")) if not (REPO / p).is_file()]
+    assert not missing, f"{_ids(page)} names test files that do not exist: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("page", BENCH, ids=_ids)
+def test_benchmark_record_has_date_and_command(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    problems = []
+    if not text.lstrip().startswith("# "):
+        problems.append("no '# Title' first line")
+    if not re.search(r"\b20\d\d-[01]\d-[0-3]\d\b", text):
+        problems.append("no date of measurement (YYYY-MM-DD)")
+    if not re.search(r"(pytest|powergen|python)[^\n`]*", "\n".join(re.findall(r"`+([^`]+)`+", text))):
+        problems.append("no command (in backticks or a code block) that runs pytest, python or powergen")
+    assert not problems, f"{_ids(page)}: " + "; ".join(problems)
+
+
+def test_paper_map_entries_are_consistent() -> None:
+    ids = [e.id for e in pmd.ENTRIES]
+    pages = [e.page for e in pmd.ENTRIES]
+    assert len(set(ids)) == len(ids) and len(set(pages)) == len(pages)
+    for e in pmd.ENTRIES:
+        letter = e.provenance.split(":", 1)[0]
+        assert letter in pmd.PROVENANCE, f"{e.id}: unknown provenance tag {e.provenance!r}"
+        assert all(c.startswith("powergen ") for c in e.commands), e.id
+        assert all(not p.startswith(("/", "..")) for p in e.modules + e.tests), e.id
+
+
+def test_code_target_checker() -> None:
+    ok = paths.check_code_target(REPO, "proofs_check/cli.py::build_parser")
+    assert ok == ("proofs_check/cli.py", "build_parser", [])
+    assert paths.check_code_target(REPO, "proofs_check/cli.py::_Parser.error")[2] == []
+    assert paths.check_code_target(REPO, "proofs_check/cli.py::no_such_function")[2]
+    assert paths.check_code_target(REPO, "no/such/file.py")[2]
+    assert paths.check_code_target(REPO, "../etc/passwd")[2]
+    assert paths.check_code_target(REPO, "proofs_check")[2] == []  # a directory
+    assert paths.module_name("reductions/tasks/__init__.py") == "reductions.tasks"
+    assert paths.module_name("tests/test_cli_basics.py") is None
+
+
+def test_strip_code_blocks_keeps_directives_but_blanks_literal_code() -> None:
+    md = "\n".join(["{code-link}`a.py`", "````", "```{prf:theorem} 1", "{code-link}`b.py`", "```", "````",
+                    "```{reconstruction}", "{code-link}`c.py`", "```", "```python", "{code-link}`d.py`", "```"])
+    assert pmd.code_links(md) == ["a.py", "c.py"]
+    assert pmd.code_link_target("title <x/y.py::f>") == "x/y.py"

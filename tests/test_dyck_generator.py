@@ -1,0 +1,133 @@
+"""Theorem 5, AP-MDM side: exact support equality, valid samples, machine = fast path, a pure predictor."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from machines.trace import parse_trace, replay, trace_lines
+from reductions.dyck import dyck_count, is_dyck
+from reductions.dyck_generator import (
+    DyckGenerator,
+    dyck_vocabulary,
+    generate,
+    make_machine,
+    reachable_outputs,
+    sample_word,
+    start_sequence,
+    word_to_tokens,
+)
+from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
+from reductions.errors import InvalidInstance
+
+
+@pytest.mark.parametrize(("k", "top"), [(2, 8), (3, 6)])
+def test_free_generator_support_is_the_language_at_every_length(k: int, top: int) -> None:
+    outputs = reachable_outputs(DyckGenerator(k=k), top).outputs
+    for n in range(top + 1):
+        got = sorted(code_of_word(w, k) for w in outputs.get(n, []))
+        assert got == dyck_codes_bruteforce(k, n).tolist(), (k, n)
+    assert all(n % 2 == 0 for n in outputs)
+
+
+@pytest.mark.parametrize(("k", "top"), [(1, 8), (2, 6), (3, 4)])
+def test_target_generator_support_is_the_language_of_that_length(k: int, top: int) -> None:
+    for n in range(0, top + 1, 2):
+        outputs = reachable_outputs(DyckGenerator(k=k, length=n), n).outputs
+        assert list(outputs) == [n]
+        got = sorted(code_of_word(w, k) for w in outputs[n])
+        assert got == dyck_codes_bruteforce(k, n).tolist() and len(got) == dyck_count(k, n), (k, n)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("k", "n"), [(2, 10), (3, 8)])
+def test_support_equality_larger(k: int, n: int) -> None:
+    outputs = reachable_outputs(DyckGenerator(k=k, length=n), n).outputs
+    assert sorted(code_of_word(w, k) for w in outputs[n]) == dyck_codes_bruteforce(k, n).tolist()
+
+
+def test_ten_thousand_samples_are_valid() -> None:
+    bad = 0
+    for i in range(10_000):
+        n = 2 * ((i // 2) % 101)
+        w = sample_word(2 + i % 2, n, seed=i)
+        bad += len(w) != n or not is_dyck(w)
+    assert bad == 0
+
+
+@given(st.integers(1, 4), st.integers(0, 40), st.integers(0, 2**32))
+def test_fast_path_equals_the_machine(k: int, half: int, seed: int) -> None:
+    word, steps = generate(k, 2 * half, seed=seed)
+    assert word == sample_word(k, 2 * half, seed=seed)
+    assert steps == 3 * half and is_dyck(word) and len(word) == 2 * half
+
+
+def test_same_seed_same_word_and_seeds_differ() -> None:
+    assert sample_word(2, 30, seed=5) == sample_word(2, 30, seed=5)
+    assert len({sample_word(2, 30, seed=s) for s in range(20)}) > 15
+
+
+@given(st.integers(2, 3), st.integers(0, 2**16))
+def test_free_form_samples_are_members(k: int, seed: int) -> None:
+    word, _ = generate(k, None, seed=seed)
+    assert is_dyck(word)
+
+
+def _states(k: int, n: int) -> list[np.ndarray]:
+    """Every machine state met on runs to length n (seeds 0..4)."""
+    out = []
+    for seed in range(5):
+        res = make_machine(k, n).run(start_sequence(), seed=seed, keep_records=True)
+        out += [rec.x for rec in res.records or ()]
+    return out
+
+
+def test_predictor_is_pure_and_samples_lie_in_its_support() -> None:
+    gen = DyckGenerator(k=2, length=10)
+    for x in _states(2, 10):
+        before = x.copy()
+        a = gen(x, np.random.default_rng(7))
+        b = gen(x.copy(), np.random.default_rng(7))
+        assert np.array_equal(x, before)
+        assert np.array_equal(a.y, b.y) and np.array_equal(a.insert, b.insert)
+        support = gen.support(x)
+        assert sum(p for _, p in support) == 1
+        assert any(np.array_equal(a.y, q.y) and np.array_equal(a.insert, q.insert) for q, _ in support)
+
+
+def test_free_form_probabilities() -> None:
+    gen = DyckGenerator(k=2, stop=Fraction(1, 3))
+    sup = gen.support([1, 3, 4])
+    assert [p for _, p in sup] == [Fraction(1, 3)] + [Fraction(2, 9)] * 3
+    assert [p for _, p in DyckGenerator(k=2, cap=2).support([1, 3, 4])] == [1]
+
+
+def test_run_is_a_replayable_trace() -> None:
+    res = make_machine(2, 6).run(start_sequence(), seed=3, keep_records=True)
+    assert res.halt_reason == "fixed-point" and res.counters.steps == 9
+    lines = trace_lines(paradigm="ap-mdm", vocab=dyck_vocabulary(2), records=res.records or (),
+                        halt_reason=res.halt_reason)
+    assert replay(parse_trace("\n".join(lines) + "\n")).ok
+
+
+@pytest.mark.parametrize("x", [[], [3], [1, 0, 0], [1, 2], [0, 1], [1, 9], [1, 0, 3], [1, 3, 1]])
+def test_foreign_states_are_rejected(x: list[int]) -> None:
+    gen = DyckGenerator(k=2, length=4)
+    with pytest.raises(InvalidInstance):
+        gen(np.array(x, dtype=np.int64), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("kwargs", [{"k": 0}, {"k": 2, "length": 3}, {"k": 2, "length": -2},
+                                    {"k": 2, "stop": Fraction(1)}, {"k": 2, "stop": 0}])
+def test_bad_generator_parameters(kwargs: dict[str, object]) -> None:
+    with pytest.raises(InvalidInstance):
+        DyckGenerator(**kwargs)  # type: ignore[arg-type]
+
+
+def test_longer_than_target_is_rejected() -> None:
+    with pytest.raises(InvalidInstance):
+        DyckGenerator(k=2, length=2).support([1] + word_to_tokens((1, -1, 2, -2)))

@@ -1,0 +1,192 @@
+"""The whole numpy Transformer: gradient of the §3.5(a) loss against float64 central differences, the banded and
+table forms against the dense forward, the loss and the optimiser against plain references."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from machines.neural.config import ModelConfig, TrainConfig, parity_rotary, standard_rotary
+from machines.neural.loss import Batch, apmdm_loss
+from machines.neural.model import Transformer
+from machines.neural.optim import AdamW, clip_by_global_norm
+from machines.neural.predictor import NeuralPredictor, WindowTable, table_supported
+from tests.test_neural_layers import rel_err  # type: ignore[import-not-found]
+
+EPS = 1e-6
+
+
+def random_batch(rng: np.random.Generator, B: int, L: int, V: int, mask_id: int) -> Batch:
+    x = rng.integers(0, V, size=(B, L))
+    x[rng.random((B, L)) < 0.4] = mask_id
+    y = rng.integers(0, V, size=(B, L))
+    ctrl = rng.integers(0, 2, size=(B, L, 3))
+    valid = np.ones((B, L), dtype=bool)
+    for b in range(B):
+        valid[b, rng.integers(1, L + 1):] = False
+    return Batch(x=x, y=y, ctrl=ctrl, valid=valid)
+
+
+@settings(max_examples=12)
+@given(L=st.integers(1, 5), B=st.integers(1, 3), layers=st.integers(1, 2), heads=st.sampled_from([1, 2]),
+       window=st.sampled_from([None, 1]), rel=st.integers(0, 2), rot=st.booleans(), glob=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_whole_model_gradient(L: int, B: int, layers: int, heads: int, window: int | None, rel: int, rot: bool,
+                              glob: bool, seed: int) -> None:
+    V, d = 4, 2 * heads
+    cfg = ModelConfig(vocab_size=V, mask_id=1, d_model=d, n_heads=heads, n_layers=layers, d_mlp=3, window=window,
+                      rel_clip=rel, rotary=standard_rotary(2, 3.0) if rot else None, global_first=glob,
+                      init_std=0.7)
+    rng = np.random.default_rng(seed)
+    net = Transformer(cfg)
+    params = net.init(rng, np.float64)
+    for k in params:  # move every parameter off its special initial value
+        params[k] = params[k] + rng.normal(scale=0.3, size=params[k].shape)
+    batch = random_batch(rng, B, L, V, cfg.mask_id)
+
+    def loss() -> float:
+        out, _ = net.forward(params, batch.x, batch.valid)
+        return apmdm_loss(out, batch, mask_id=cfg.mask_id).loss
+
+    out, cache = net.forward(params, batch.x, batch.valid)
+    res = apmdm_loss(out, batch, mask_id=cfg.mask_id)
+    grads = net.backward(params, res.d_token, res.d_ctrl, cache)
+    assert list(grads) == list(params)
+    ana = np.concatenate([grads[k].ravel() for k in params])
+    num = []
+    for k in params:
+        a = params[k]
+        for i in np.ndindex(a.shape):
+            old = a[i]
+            a[i] = old + EPS
+            fp = loss()
+            a[i] = old - EPS
+            fm = loss()
+            a[i] = old
+            num.append((fp - fm) / (2 * EPS))
+    assert rel_err(ana, np.array(num)) < 1e-6
+
+
+def test_loss_matches_plain_reference() -> None:
+    rng = np.random.default_rng(3)
+    V, M = 5, 2
+    batch = random_batch(rng, 3, 4, V, M)
+    tok = rng.normal(size=(3, 4, V))
+    ctrl = rng.normal(size=(3, 4, 3))
+    from machines.neural.model import Outputs
+
+    res = apmdm_loss(Outputs(tok, ctrl), batch, mask_id=M)
+    ce, n_ce, bce = [], 0, [0.0, 0.0, 0.0]
+    n_valid = 0
+    for b in range(3):
+        for i in range(4):
+            if not batch.valid[b, i]:
+                continue
+            n_valid += 1
+            if batch.x[b, i] == M and batch.y[b, i] != M:
+                z = [tok[b, i, v] for v in range(V) if v != M]
+                ids = [v for v in range(V) if v != M]
+                lse = np.log(sum(np.exp(t) for t in z))
+                ce.append(lse - tok[b, i, batch.y[b, i]])
+                n_ce += 1
+                assert ids
+            for k in range(3):
+                p = 1 / (1 + np.exp(-ctrl[b, i, k]))
+                t = batch.ctrl[b, i, k]
+                bce[k] += -(t * np.log(p) + (1 - t) * np.log(1 - p))
+    expect = (sum(ce) / n_ce if n_ce else 0.0) + sum(v / n_valid for v in bce)
+    assert abs(res.loss - expect) < 1e-9
+
+
+def test_adamw_matches_formula_and_clipping() -> None:
+    cfg = TrainConfig(lr=0.1, warmup=2, weight_decay=0.5, clip=1.0)
+    opt = AdamW(cfg)
+    p = {"w": np.array([[1.0, -2.0]]), "b": np.array([0.5])}
+    g = {"w": np.array([[3.0, 4.0]]), "b": np.array([0.0])}
+    gc, norm = clip_by_global_norm(g, 1.0)
+    assert norm == 5.0
+    opt.update(p, g)
+    lr = 0.05  # warm-up: step 1 of 2
+    m = 0.1 * gc["w"]
+    v = 0.001 * gc["w"] ** 2
+    w = np.array([[1.0, -2.0]]) * (1 - lr * 0.5) - lr * (m / 0.1) / (np.sqrt(v / 0.001) + cfg.eps)
+    assert np.allclose(p["w"], w, rtol=0, atol=1e-12)
+    assert np.allclose(p["b"], [0.5])  # zero gradient, no decay on vectors
+
+
+@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), window=st.integers(0, 3),
+       layers=st.integers(1, 2), causal=st.booleans())
+def test_banded_equals_dense(L: int, seed: int, glob: bool, window: int, layers: int, causal: bool) -> None:
+    if glob and causal:
+        causal = False
+    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, window=window, rel_clip=3,
+                      rotary=standard_rotary(4), global_first=glob, causal=causal, init_std=0.5)
+    rng = np.random.default_rng(seed)
+    net = Transformer(cfg)
+    params = net.init(rng, np.float64)
+    params["b0.attn.rel"] = rng.normal(size=params["b0.attn.rel"].shape)
+    x = rng.integers(0, 5, size=(2, L))
+    valid = np.ones((2, L), dtype=bool)
+    valid[1, L // 2 + 1:] = False
+    dense, _ = net.forward(params, x, valid)
+    band, _ = net.forward(params, x, valid, banded=True)
+    ok = valid[..., None]
+    assert np.allclose(np.where(ok, dense.token, 0), np.where(ok, band.token, 0), rtol=0, atol=1e-10)
+    assert np.allclose(np.where(ok, dense.ctrl, 0), np.where(ok, band.ctrl, 0), rtol=0, atol=1e-10)
+
+
+@settings(max_examples=15)
+@given(seed=st.integers(0, 2**16), glob=st.booleans(), L=st.integers(1, 30))
+def test_window_table_equals_forward(seed: int, glob: bool, L: int) -> None:
+    check_table(seed, glob, 1, L, V=4)
+
+
+def test_window_table_equals_forward_radius_two() -> None:
+    check_table(5, True, 2, 40, V=3)
+    check_table(6, False, 2, 40, V=3)
+
+
+def check_table(seed: int, glob: bool, window: int, L: int, V: int) -> None:
+    cfg = ModelConfig(vocab_size=V, mask_id=2, d_model=4, n_heads=1, window=window, rel_clip=window + 1,
+                      rotary=parity_rotary(4) if glob else standard_rotary(4), global_first=glob, init_std=1.0)
+    assert table_supported(cfg)
+    rng = np.random.default_rng(seed)
+    params = Transformer(cfg).init(rng, np.float64)
+    params["head.tok.w"] = rng.normal(size=params["head.tok.w"].shape)
+    params["head.ctrl.w"] = rng.normal(size=params["head.ctrl.w"].shape)
+    params["head.ctrl.b"] = np.zeros(3)
+    pred = NeuralPredictor(config=cfg, params=params)
+    assert isinstance(pred.table, WindowTable)
+    x = rng.integers(0, V, size=L)
+    t_tok, t_ctrl, t_margin = pred.decisions(x)
+    f_tok, f_ctrl, f_margin = pred.decisions(x, use_table=False)
+    assert t_ctrl.tolist() == f_ctrl.tolist()
+    masks = x == cfg.mask_id
+    assert t_tok[masks].tolist() == f_tok[masks].tolist()
+    assert abs(t_margin - f_margin) < 1e-9
+
+
+def test_table_not_used_when_unsound() -> None:
+    base = dict(vocab_size=4, mask_id=2, d_model=4, window=1)
+    assert not table_supported(ModelConfig(**base, n_layers=2))
+    assert not table_supported(ModelConfig(**base, global_first=True, rotary=standard_rotary(4)))
+    assert not table_supported(ModelConfig(vocab_size=4, mask_id=2, d_model=4))
+    assert table_supported(ModelConfig(**base, rotary=standard_rotary(4)))
+
+
+def test_predictor_is_pure_and_thresholds() -> None:
+    cfg = ModelConfig(vocab_size=4, mask_id=2, d_model=4, window=1, init_std=1.0)
+    rng = np.random.default_rng(0)
+    params = Transformer(cfg).init(rng)
+    params["head.tok.w"] = rng.normal(size=params["head.tok.w"].shape).astype(np.float32)
+    params["head.tok.b"][2] = 100.0  # MASK would win the argmax if it were allowed
+    pred = NeuralPredictor(config=cfg, params=params)
+    x = np.array([0, 2, 1, 2, 3])
+    a = pred(x, np.random.default_rng(1))
+    b = pred(x.copy(), np.random.default_rng(99))
+    assert a.y.tolist() == b.y.tolist() and a.remask.tolist() == b.remask.tolist()
+    assert 2 not in a.y[x == 2].tolist()
+    assert a.y[x != 2].tolist() == x[x != 2].tolist()
+    out = pred.forward(x)
+    assert (a.remask == (out.ctrl[:, 0] > 0)).all() and (a.delete == (out.ctrl[:, 2] > 0)).all()

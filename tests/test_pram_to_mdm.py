@@ -1,0 +1,153 @@
+"""Theorem 1 construction (reductions.pram_to_mdm): lock step, outputs, exact counts, purity, reference, refusals."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from machines.paradigms import ARM, MDM
+from pram.machine import PRAM, Policy
+from pram.programs import PROGRAMS, get_program
+from pram.rng import as_generator
+from proofs_check.strategies import program_instances
+from reductions.errors import InstanceTooLarge, LockstepMismatch, UnsupportedProgram
+from reductions.lockstep import run_mdm
+from reductions.pram_to_mdm import ArmRecords, MdmLayout, build_mdm
+
+sys.path.insert(0, str(Path(__file__).parent))
+from case_catalogue import all_cases  # noqa: E402
+
+CASES = all_cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_catalogue_pram_and_mdm_agree_with_expected(case):
+    prog = get_program(case.program)
+    inst = prog.parse_instance(case.input)
+    pram = PRAM(program=prog).run(inst)
+    assert pram.output == case.expected
+    run = run_mdm(prog, inst)
+    assert run.output == case.expected
+    assert run.lockstep == "ok" and run.lockstep_steps == pram.counters.time
+    lay = MdmLayout(**{k: run.layout[k] for k in ("S", "P", "K", "R", "W", "T")})
+    assert run.machine_counters.steps == pram.counters.time + 1
+    assert run.machine_counters.peak_length == lay.length == 2 * lay.S + lay.P * lay.K + lay.T * lay.block
+    assert run.lookups_max <= 2 + prog.num_reads
+    assert run.halt_reason == "no-masks"
+
+
+@given(program_instances(max_n=12))
+def test_random_instances_lockstep_and_oracle(pair):
+    name, inst = pair
+    prog = get_program(name)
+    run = run_mdm(prog, inst)
+    assert run.output == prog.oracle(inst)
+    assert run.machine_counters.steps == run.pram_counters.time + 1
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_purity_same_sequence_fresh_predictor_any_order(name):
+    prog = get_program(name)
+    inst = prog.random_instance(9, as_generator(3))
+    con, x0 = build_mdm(prog, inst)
+    seqs = [x0] + [rec.x_next for rec in MDM(vocab=con.vocab, predictor=con).trace(x0)][:-1]
+    first = [con(s, as_generator(0)) for s in seqs]
+    con2, _ = build_mdm(prog, inst)  # a fresh predictor
+    for i in reversed(range(len(seqs))):  # another call order, another rng
+        again = con2(seqs[i].copy(), as_generator(99))
+        assert np.array_equal(again.y, first[i].y) and np.array_equal(again.unmask, first[i].unmask)
+    # the predictor only reads its argument: a sequence with a different past gives a different block
+    if len(seqs) > 2:
+        assert not np.array_equal(con(seqs[1]).unmask, con(seqs[2]).unmask)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_vectorised_block_equals_per_slot_reference(name):
+    prog = get_program(name)
+    inst = prog.random_instance(7, as_generator(11))
+    con, x0 = build_mdm(prog, inst)
+    lay = con.layout
+    seqs = [x0] + [rec.x_next for rec in MDM(vocab=con.vocab, predictor=con).trace(x0)]
+    for t in range(1, lay.T + 1):
+        x = seqs[t - 1]
+        pred, look = con.fill(x)
+        lo = lay.block_start(t)
+        for p in sorted({0, 1, lay.P // 2, lay.P - 2, lay.P - 1} & set(range(lay.P))):
+            ref = con.reference_record(x, t, p)
+            got = pred.y[lo + p * lay.record: lo + (p + 1) * lay.record].tolist()
+            assert got == ref, (t, p)
+        assert look.max() <= 2 + lay.R
+
+
+@pytest.mark.parametrize("where", ["register", "write"])
+def test_lockstep_detects_a_corrupted_predictor(where):
+    prog = get_program("prefix-sums")
+    inst = prog.parse_instance({"values": [1, 2, 3, 4, 5, 6]})
+    con, _ = build_mdm(prog, inst)
+    lay = con.layout
+    lo = lay.block_start(2)
+    offsets = lo + np.arange(lay.P) * lay.record + (0 if where == "register" else lay.K + 1)
+
+    def corrupt(pred_fn):
+        def wrapped(x, rng):
+            pred = pred_fn(x, rng)
+            if pred.unmask[lo]:
+                y = pred.y.copy()
+                target = offsets[np.flatnonzero(con.codec.is_word(y[offsets]))[0]]
+                y[target] = con.codec.enc(con.codec.dec(y[target]) + 1000)
+                return type(pred)(y=y, unmask=pred.unmask)
+            return pred
+        return wrapped
+
+    with pytest.raises(LockstepMismatch, match="PRAM step 2"):
+        run_mdm(prog, inst, wrap_predictor=corrupt)
+
+
+def test_refuses_crcw_arbitrary_and_weak_policies_with_clear_message():
+    prog = get_program("sum")
+    inst = prog.parse_instance({"values": [1, 2]})
+    with pytest.raises(UnsupportedProgram, match="crcw-arbitrary.*supported: erew, crew, crcw-common"):
+        build_mdm(prog, inst, policy="crcw-arbitrary")
+    with pytest.raises(UnsupportedProgram, match="unknown policy"):
+        build_mdm(prog, inst, policy="nope")
+    for pol in ("erew", "crew", "crcw-common", "crcw-priority"):
+        assert run_mdm(prog, inst, policy=pol).output == 3
+    assert build_mdm(prog, inst)[0].policy is Policy.EREW
+
+
+def test_refuses_too_long_before_building():
+    prog = get_program("prefix-sums")
+    inst = prog.random_instance(64, as_generator(0))
+    con, _ = build_mdm(prog, inst)
+    with pytest.raises(InstanceTooLarge, match="max-length") as err:
+        build_mdm(prog, inst, max_length=con.layout.length - 1)
+    assert err.value.needed == con.layout.length
+
+
+def test_arm_writing_the_same_records_needs_one_step_per_token():
+    prog = get_program("list-ranking")
+    inst = prog.random_instance(6, as_generator(2))
+    con, x0 = build_mdm(prog, inst)
+    arm = ArmRecords(con)
+    res = ARM(vocab=con.vocab, predictor=arm, max_steps=10**5).run(arm.prompt(x0))
+    mdm = MDM(vocab=con.vocab, predictor=con).run(x0)
+    assert np.array_equal(res.final, mdm.final)
+    assert res.counters.steps == arm.exact_steps == con.layout.T * con.layout.block + con.layout.S
+    assert mdm.counters.steps == con.layout.T + 1
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_incremental_decode_equals_full_decode(name):
+    prog = get_program(name)
+    inst = prog.random_instance(10, as_generator(9))
+    con, x0 = build_mdm(prog, inst)
+    final = MDM(vocab=con.vocab, predictor=con).run(x0).final
+    mem = con.memory_after(final, 0)
+    for t in range(1, con.layout.T + 1):
+        mem = con.apply_block(mem, final, t)
+        assert np.array_equal(mem, con.memory_after(final, t))
+    assert np.array_equal(mem, con.output_memory(final))

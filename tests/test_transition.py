@@ -1,0 +1,140 @@
+"""The transition g of Algorithm 1: the vectorised apply_g against the plain reference, and its semantic laws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import machines.transition as transition
+from machines.errors import TransitionError
+from machines.transition import apply_g, apply_g_reference, g_length
+
+M = 0  # MASK id in most tests; a non-zero MASK is tested too
+
+
+@st.composite
+def g_inputs(draw: st.DrawFn, max_len: int = 24) -> tuple[list[int], list[int], list[int], list[int], list[int], int]:
+    """x over a small alphabet with many masks; y never MASK; random 0/1 controls."""
+    mask_id = draw(st.sampled_from([0, 3]))
+    n = draw(st.integers(0, max_len))
+    x = draw(st.lists(st.sampled_from([mask_id, mask_id, 1, 2, 4]), min_size=n, max_size=n))
+    y = draw(st.lists(st.sampled_from([1, 2, 4, 5]), min_size=n, max_size=n))
+    bits = st.lists(st.integers(0, 1), min_size=n, max_size=n)
+    return x, y, draw(bits), draw(bits), draw(bits), mask_id
+
+
+def plain_length(x: list[int], ins: list[int], dele: list[int], mask_id: int) -> int:
+    deleted = [d == 1 and xi == mask_id for xi, d in zip(x, dele, strict=True)]
+    return len(x) + sum(1 for e, dd in zip(ins, deleted, strict=True) if e and not dd) - sum(deleted)
+
+
+@given(g_inputs())
+def test_vectorised_equals_reference(case: tuple) -> None:
+    x, y, r, e, c, mask_id = case
+    want = apply_g_reference(x, y, r, e, c, mask_id=mask_id)
+    for conv in (np.asarray, lambda a: np.asarray(a, dtype=bool)):
+        got = apply_g(np.array(x), np.array(y), conv(r), conv(e), conv(c), mask_id=mask_id)
+        assert got.dtype == np.int64 and got.tolist() == want
+
+
+@given(g_inputs(max_len=40), st.integers(1, 5))
+def test_blocked_path_equals_reference(case: tuple, block: int) -> None:
+    x, y, r, e, c, mask_id = case
+    old = transition._BLOCK
+    transition._BLOCK = block
+    try:
+        got = apply_g(np.array(x), np.array(y), np.array(r), np.array(e), np.array(c), mask_id=mask_id)
+    finally:
+        transition._BLOCK = old
+    assert got.tolist() == apply_g_reference(x, y, r, e, c, mask_id=mask_id)
+
+
+@given(g_inputs())
+def test_length_identity(case: tuple) -> None:
+    """|g(x)| = |x| + #insert(kept) - #delete(on masks), and g_length predicts it without building."""
+    x, y, r, e, c, mask_id = case
+    out = apply_g(np.array(x), np.array(y), np.array(r), np.array(e), np.array(c), mask_id=mask_id)
+    assert len(out) == plain_length(x, e, c, mask_id) == g_length(np.array(x), np.array(e), np.array(c),
+                                                                   mask_id=mask_id)
+
+
+@given(g_inputs())
+def test_remask_beats_unmask(case: tuple) -> None:
+    """A remasked mask stays MASK whatever y says; a remasked token becomes MASK."""
+    x, y, _, _, _, mask_id = case
+    out = apply_g(np.array(x), np.array(y), remask=np.ones(len(x), int), mask_id=mask_id)
+    assert out.tolist() == [mask_id] * len(x)
+
+
+@given(g_inputs())
+def test_delete_ignores_non_masks(case: tuple) -> None:
+    x, y, r, e, _, mask_id = case
+    ones = [1] * len(x)
+    a = apply_g(np.array(x), np.array(y), np.array(r), np.array(e), np.array(ones), mask_id=mask_id).tolist()
+    keep = [v != mask_id for v in x]
+    b = apply_g_reference([v for v, k in zip(x, keep, strict=True) if k], None,
+                          [ri for ri, k in zip(r, keep, strict=True) if k],
+                          [ei for ei, k in zip(e, keep, strict=True) if k], None, mask_id=mask_id)
+    assert a == b  # deleting every position removes exactly the masks (and their inserts), nothing else
+
+
+def test_deleted_mask_drops_its_insert() -> None:
+    assert apply_g([M], [5], insert=[1], delete=[1], mask_id=M).tolist() == []
+    assert apply_g([7], [5], insert=[1], delete=[1], mask_id=M).tolist() == [7, M]
+    assert apply_g([M], [5], remask=[1], insert=[1], delete=[1], mask_id=M).tolist() == []
+
+
+def test_semantics_table_rows() -> None:
+    """Each row of the Algorithm 1 semantics table (PAPER.md §1.6), written out by hand."""
+    v = 9
+    rows = [  # (x_i, remask, insert, delete) -> output
+        ((M, 0, 0, 0), [v]), ((M, 1, 0, 0), [M]), ((M, 0, 1, 1), []), ((M, 1, 1, 1), []),
+        ((4, 0, 0, 1), [4]), ((4, 1, 0, 1), [M]), ((4, 0, 1, 0), [4, M]), ((M, 0, 1, 0), [v, M]),
+        ((M, 1, 1, 0), [M, M]), ((4, 1, 1, 1), [M, M]),
+    ]
+    for (xi, r, e, c), want in rows:
+        assert apply_g([xi], [v], [r], [e], [c], mask_id=M).tolist() == want, (xi, r, e, c)
+        assert apply_g_reference([xi], [v], [r], [e], [c], mask_id=M) == want
+
+
+def test_positions_are_independent_and_concatenated() -> None:
+    x = [1, M, M, 2, M]
+    out = apply_g(x, [0, 5, 6, 0, 7], remask=[1, 0, 0, 0, 0], insert=[0, 1, 0, 1, 0], delete=[0, 0, 1, 1, 0],
+                  mask_id=M)
+    assert out.tolist() == [M, 5, M, 2, M, 7]
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(x=[M, 1], y=[M, 2]), "MASK at unmasked position 0"),
+    (dict(x=[1, M], y=None), "y is required"),
+    (dict(x=[1, M], y=[1]), "y has shape"),
+    (dict(x=[1, 2], y=[1, 2], remask=[0, 2]), "only 0/1"),
+    (dict(x=[1, 2], y=[1, 2], insert=[0]), "insert has shape"),
+    (dict(x=[[1, 2]], y=None), "one-dimensional"),
+])
+def test_bad_arguments_raise_transition_error(kwargs: dict, match: str) -> None:
+    x = kwargs.pop("x")
+    y = kwargs.pop("y")
+    with pytest.raises(TransitionError, match=match):
+        apply_g(x, y, mask_id=M, **kwargs)
+
+
+def test_y_mask_error_names_the_global_position_in_blocked_path() -> None:
+    old = transition._BLOCK
+    transition._BLOCK = 4
+    try:
+        with pytest.raises(TransitionError) as exc:
+            apply_g([1] * 9 + [M], [1] * 9 + [M], mask_id=M)
+    finally:
+        transition._BLOCK = old
+    assert exc.value.position == 9
+
+
+def test_y_is_ignored_where_unused_and_input_untouched() -> None:
+    x = np.array([1, M, 2])
+    y = np.array([M, 3, M])  # MASK where y is not used is fine
+    out = apply_g(x, y, mask_id=M)
+    assert out.tolist() == [1, 3, 2] and x.tolist() == [1, M, 2] and out is not x
+    assert apply_g(np.array([], dtype=np.int64), None, mask_id=M).tolist() == []
