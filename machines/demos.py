@@ -7,9 +7,9 @@ sequence it is given (and of ``rng`` where it is stochastic): it reads the promp
 * MDM: ``p | M...M``; each step unmasks a random non-empty subset of the masks (each with probability 1/2).
 * AO-MDM: one random mask per step.  Masked-ARM: the leftmost mask per step.
 * AP-MDM: ``p | M``; the region after ``|`` doubles by insert until it is at least ``|p|`` long, the surplus masks
-  are deleted, then masks are unmasked by a guess that is right with probability 2/3, and wrong guesses are
-  remasked in the next step, until the copy is right and the run stops at a fixed point.  Every operation of
-  Algorithm 1 appears.
+  are deleted, then masks are unmasked by a guess that is right with probability 2/3 (in a round that starts
+  from all masks the first guess is always wrong, if ``|p| >= 2``), and wrong guesses are remasked in the next
+  step, until the copy is right and the run stops at a fixed point.  Every operation of Algorithm 1 appears.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ def _apmdm(x: np.ndarray, rng: np.random.Generator) -> Prediction:
     wrong = region & ~is_mask & (x != want)
     guess = want.copy()
     miss = rng.random(L) >= 2 / 3
+    if n >= 2 and not (region & ~is_mask).any():  # a round from all masks guesses its first token wrong, so remask
+        miss[sep + 1] = True  # is exercised; the run still ends (with probability 1 another position is right)
     shift = rng.integers(1, len(_LET), size=L)
     pos_in_letters = np.searchsorted(_LET, np.where(region, want, _LET[0]))
     guess[region & miss] = _LET[(pos_in_letters + shift) % len(_LET)][region & miss]

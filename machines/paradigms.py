@@ -31,7 +31,7 @@ import numpy as np
 
 from machines.discipline import MDM_FAMILY, advance
 from machines.errors import LimitExceeded, MachineConfigError, VocabularyError
-from machines.predictor import Predictor
+from machines.predictor import Prediction, Predictor
 from machines.records import (
     MachineCounters,
     RunResult,
@@ -142,7 +142,7 @@ class Machine:
                 reason = "no-masks"
                 break
             pred = self.predictor(x, rng)
-            if getattr(pred, "halt", False) is True:
+            if isinstance(pred, Prediction) and bool(pred.halt):
                 reason = "done"
                 break
             nxt = advance(self.paradigm, x, pred, step=t + 1, mask_id=mask_id, vocab_size=self.vocab.size,

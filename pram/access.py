@@ -25,7 +25,7 @@ ARBITRARY_KEY_BOUND = 1 << 62
 
 def check_range(addr: np.ndarray, pid: np.ndarray, size: int, step: int, kind: str) -> None:
     """:class:`AddressOutOfRange` for the first port (in pid order) with an address not in ``[-1, size)``."""
-    if addr.size == 0:
+    if addr.size == 0 or (int(addr.min()) >= -1 and int(addr.max()) < size):
         return
     bad = (addr < -1) | (addr >= size)
     if bad.any():
@@ -49,11 +49,18 @@ def _flat(addr: np.ndarray, used: np.ndarray, pid: np.ndarray) -> tuple[np.ndarr
     return addr[used], np.broadcast_to(pid[:, None], addr.shape)[used]
 
 
-def check_reads(raddr: np.ndarray, rused: np.ndarray, pid: np.ndarray, size: int, step: int, policy: str) -> None:
+def _used(addr: np.ndarray, used: np.ndarray, k: int) -> np.ndarray:
+    """The used addresses, without a copy when every port is used."""
+    return addr.ravel() if k == addr.size else addr[used]
+
+
+def check_reads(raddr: np.ndarray, rused: np.ndarray, pid: np.ndarray, size: int, step: int, policy: str,
+                k: int | None = None) -> None:
     """EREW: :class:`AccessConflict` if two different processors read one cell in this step."""
-    a, p = _flat(raddr, rused, pid)
-    if not has_duplicates(a, size):
+    k = int(np.count_nonzero(rused)) if k is None else k
+    if not has_duplicates(_used(raddr, rused, k), size):
         return
+    a, p = _flat(raddr, rused, pid)
     order = np.lexsort((p, a))
     a, p = a[order], p[order]
     keep = np.ones(a.shape[0], dtype=bool)
@@ -69,14 +76,14 @@ def resolve_writes(memory: np.ndarray, waddr: np.ndarray, wval: np.ndarray, pid:
                    step: int, rng: np.random.Generator | None) -> int:
     """Apply one step's writes to ``memory`` in place under ``policy``; return the number of used write ports."""
     used = waddr >= 0
-    a, p = _flat(waddr, used, pid)
-    k = a.shape[0]
+    k = int(np.count_nonzero(used))
     if k == 0:
         return 0
-    v = wval[used]
+    a, v = _used(waddr, used, k), _used(wval, used, k)
     if not has_duplicates(a, memory.shape[0]):
         memory[a] = v
         return k
+    p = np.broadcast_to(pid[:, None], waddr.shape)[used]
     if policy is Policy.CRCW_ARBITRARY:
         assert rng is not None
         keys = rng.integers(0, ARBITRARY_KEY_BOUND, size=k)

@@ -70,11 +70,11 @@ class PRAM:
     # ------------------------------------------------------------------------------------------------------------
     def trace(self, inst: Any, *, record_memory: bool = True) -> Iterator[PramStep]:
         """Yield a :class:`PramStep` after every step t = 1..T."""
-        yield from self._steps(inst, record_memory)
+        yield from self._steps(inst, emit=True, copy=record_memory)
 
     def run(self, inst: Any, *, trace: bool = False) -> PramRun:
         """Run to completion; ``trace=True`` keeps every step (with memory copies)."""
-        gen = self._steps(inst, trace)
+        gen = self._steps(inst, emit=trace, copy=True)
         steps: list[PramStep] | None = [] if trace else None
         while True:
             try:
@@ -87,56 +87,62 @@ class PRAM:
         return PramRun(output=self.program.output(memory, inst), counters=counters, memory=memory, steps=steps)
 
     # ------------------------------------------------------------------------------------------------------------
-    def _steps(self, inst: Any, copy: bool) -> Generator[PramStep, None, tuple[np.ndarray, Counters]]:
+    def _steps(self, inst: Any, *, emit: bool,
+               copy: bool) -> Generator[PramStep, None, tuple[np.ndarray, Counters]]:
+        """The machine loop.  Halted processors never run again, so the active ones are kept compacted
+        (``pid``, ``regs``); the full register file is only assembled when steps are emitted."""
         prog = self.program
         setup = prog.setup(inst)
         validate_setup(prog, setup)
         memory = setup.memory.copy()
-        regs = setup.registers.copy()
+        full = setup.registers.copy()
         size = memory.shape[0]
         rng = as_generator(self.seed) if self.policy is Policy.CRCW_ARBITRARY else None
-        pid_all = np.arange(regs.shape[0], dtype=np.int64)
+        live = full[:, 0] >= 0
+        pid = np.flatnonzero(live).astype(np.int64)
+        regs = full[pid] if pid.shape[0] < full.shape[0] else full.copy()
         t = peak = work = n_reads = n_writes = 0
-        while True:
-            live = regs[:, 0] >= 0
-            n_active = int(np.count_nonzero(live))
-            if n_active == 0:
-                break
+        while pid.shape[0]:
             if t >= self.max_steps:
                 raise StepLimitExceeded(limit=self.max_steps)
             t += 1
-            if n_active == regs.shape[0]:
-                idx, pid, r = None, pid_all, regs
-            else:
-                idx = np.flatnonzero(live)
-                pid, r = pid_all[idx], regs[idx]
-            raddr = prog.read_addresses(t, pid, r)
+            n_active = pid.shape[0]
+            raddr = prog.read_addresses(t, pid, regs)
             _check_array(raddr, (n_active, prog.num_reads), "read_addresses", t)
             rused = raddr >= 0
             k_reads = int(np.count_nonzero(rused))
             check_range(raddr, pid, size, t, "read")
             if not self.policy.concurrent_read and k_reads > 1:
-                check_reads(raddr, rused, pid, size, t, self.policy.value)
-            values = np.where(rused, memory[np.where(rused, raddr, 0)] if size else 0, 0).astype(np.int64)
-            waddr, wval, new_regs = prog.compute(t, pid, r, values)
+                check_reads(raddr, rused, pid, size, t, self.policy.value, k_reads)
+            if k_reads == raddr.size:
+                values = memory[raddr]
+            elif k_reads == 0:
+                values = np.zeros_like(raddr)
+            else:
+                values = np.where(rused, memory[np.where(rused, raddr, 0)], 0)
+            waddr, wval, new_regs = prog.compute(t, pid, regs, values)
             validate_step_output(prog, waddr, wval, new_regs, n_active, t)
             check_range(waddr, pid, size, t, "write")
             k_writes = resolve_writes(memory, waddr, wval, pid, self.policy, t, rng)
-            if idx is None:
+            if emit:
+                full[pid] = new_regs
+            keep = new_regs[:, 0] >= 0
+            if keep.all():
                 regs = new_regs
             else:
-                regs[idx] = new_regs
+                idx = np.flatnonzero(keep)
+                regs, pid = new_regs.take(idx, axis=0), pid.take(idx)
             peak = max(peak, n_active)
             work += n_active
             n_reads += k_reads
             n_writes += k_writes
-            if copy:
-                yield PramStep(t=t, memory=memory.copy(), registers=regs.copy(), active=n_active, reads=k_reads,
-                               writes=k_writes)
-            else:
-                mv, rv = memory.view(), regs.view()
-                mv.flags.writeable = False
-                rv.flags.writeable = False
+            if emit:
+                if copy:
+                    mv, rv = memory.copy(), full.copy()
+                else:
+                    mv, rv = memory.view(), full.view()
+                    mv.flags.writeable = False
+                    rv.flags.writeable = False
                 yield PramStep(t=t, memory=mv, registers=rv, active=n_active, reads=k_reads, writes=k_writes)
         counters = Counters(time=t, processors=peak, work=work, reads=n_reads, writes=n_writes, memory=size)
         return memory, counters

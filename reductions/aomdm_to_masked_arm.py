@@ -274,6 +274,7 @@ class Theorem3Run:
 
     ``lookup_passes`` is the set of pass counts f' used (a one-element tuple when constant), ``lockstep`` is True
     when the canvas decoded from the Masked-ARM after every step equalled the AO-MDM's canvas after that step.
+    ``final`` is the AO-MDM's final canvas.
     """
 
     canvas_length: int
@@ -286,6 +287,7 @@ class Theorem3Run:
     lookup_passes: tuple[int, ...]
     ao_halt: str
     marm_halt: str
+    final: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -313,16 +315,23 @@ def simulate(*, predictor: Predictor, vocab: AnyVocabulary, x0: np.ndarray, seed
     s = int(x.shape[0])
     z0 = encode_start(x, vocab)
     f1 = MaskedARMPredictor(inner=predictor, base_size=vocab.size, base_mask=vocab.mask_id)
-    ao_it = AOMDM(vocab=vocab, predictor=predictor, max_steps=max_steps).trace(x, seed=seed)
-    marm = MaskedARM(vocab=masked_arm_vocabulary(vocab, s), predictor=f1, max_steps=max_steps, max_length=2 * s)
-    marm_it = marm.trace(z0, seed=seed)
     passes: set[int] = set()
+
+    def observed(z: np.ndarray, rng: np.random.Generator) -> Prediction:
+        """f' itself; only its pass log is noted on the side (f' never reads it)."""
+        pred, log = f1.explain(z, rng)
+        if not pred.halt:
+            passes.add(log.lookups)
+        return pred
+
+    ao_it = AOMDM(vocab=vocab, predictor=predictor, max_steps=max_steps).trace(x, seed=seed)
+    marm = MaskedARM(vocab=masked_arm_vocabulary(vocab, s), predictor=observed, max_steps=max_steps,
+                     max_length=2 * s)
+    marm_it = marm.trace(z0, seed=seed)
     lockstep = True
     for ao_rec, m_rec in zip(ao_it, marm_it, strict=False):
         if decode_canvas_reference(m_rec.x_next, vocab.size, vocab.mask_id) != ao_rec.x_next.tolist():
             lockstep = False
-        # the pass log does not depend on the random stream: probe f' again on the same sequence
-        passes.add(f1.explain(m_rec.x, np.random.default_rng(0))[1].lookups)
     for _ in ao_it:
         lockstep = False
     for _ in marm_it:
@@ -335,5 +344,5 @@ def simulate(*, predictor: Predictor, vocab: AnyVocabulary, x0: np.ndarray, seed
                        ao_steps=ao_res.counters.steps, marm_steps=m_res.counters.steps,
                        marm_length=int(m_res.counters.peak_length), same_final=final_canvas == ao_res.final.tolist(),
                        lockstep=lockstep, lookup_passes=tuple(sorted(passes)), ao_halt=ao_res.halt_reason,
-                       marm_halt=m_res.halt_reason)
+                       marm_halt=m_res.halt_reason, final=tuple(int(t) for t in ao_res.final))
 

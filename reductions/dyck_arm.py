@@ -42,7 +42,8 @@ EOS = 0
 class SupportARM(Protocol):
     """An ARM over the Dyck alphabet that can report its next-symbol support exactly."""
 
-    k: int
+    @property
+    def k(self) -> int: ...
 
     @property
     def name(self) -> str: ...
@@ -106,10 +107,13 @@ class AbelianARM:
         return "abelian (counts only)"
 
     def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]:
-        zero = not any(self.state_key(prefix))
+        zero = not any(self._sums(prefix))
         return tuple(sorted(letters(self.k) + ((EOS,) if zero else ())))
 
     def state_key(self, prefix: Sequence[int]) -> object:
+        return self._sums(prefix)
+
+    def _sums(self, prefix: Sequence[int]) -> tuple[int, ...]:
         sums = [0] * self.k
         for s in prefix:
             sums[abs(s) - 1] += 1 if s > 0 else -1

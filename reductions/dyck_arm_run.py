@@ -72,8 +72,8 @@ class ReductionCheck:
     ``errors``: words on which the EOS recogniser disagrees with membership; ``verified``: how many of them yielded a
     witness that :func:`~reductions.dyck_arm.verify_witness` confirmed; ``exact``: the support search found no
     failure on the prefixes up to ``max_length`` (every letter allowed, EOS exactly on members; a forbidden letter
-counts through its shortest missed completion, of length at most ``2 * max_length + 2``).  The reduction holds on this ARM iff ``verified == errors`` and (``exact`` implies
-    ``errors == 0``).
+    counts through its shortest missed completion, of length at most ``2 * max_length + 2``).  The reduction holds
+    on this ARM iff ``verified == errors`` and (``exact`` implies ``errors == 0``).
     """
 
     arm: str

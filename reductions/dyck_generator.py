@@ -123,21 +123,20 @@ class DyckGenerator:
         object.__setattr__(self, "stop", Fraction(self.stop))
 
     # -- phase analysis (a pure function of x) ------------------------------------------------------------------
-    def _phase(self, x: np.ndarray) -> tuple[str, int]:
+    def _phase(self, x: list[int]) -> tuple[str, int]:
         """``("S0", |w|)``, ``("S1", mask position)`` or ``("S2", mask position)``; raises on a foreign state."""
-        n = int(x.shape[0])
-        body = x[1:]
-        masks = np.flatnonzero(x == 0)
-        letters_ok = bool(((body == 0) | ((body >= _FIRST_LETTER_ID) & (body < _FIRST_LETTER_ID + 2 * self.k))).all())
-        if n == 0 or int(x[0]) != 1 or not letters_ok or masks.size > 1:
-            raise InvalidInstance(f"not a state of the Dyck generator: {x.tolist()}")
-        if masks.size == 0:
+        n = len(x)
+        top = _FIRST_LETTER_ID + 2 * self.k
+        masks = x.count(0)
+        if n == 0 or x[0] != 1 or masks > 1 or not all(t == 0 or _FIRST_LETTER_ID <= t < top for t in x[1:]):
+            raise InvalidInstance(f"not a state of the Dyck generator: {x}")
+        if masks == 0:
             return "S0", n - 1
-        where = int(masks[0])
+        where = x.index(0)
         if (n - 2) % 2 == 0:
             return "S1", where
         if where < 2:
-            raise InvalidInstance(f"not a state of the Dyck generator (a mask to pair with BOS): {x.tolist()}")
+            raise InvalidInstance(f"not a state of the Dyck generator (a mask to pair with BOS): {x}")
         return "S2", where
 
     def _stops(self, n: int) -> Fraction:
@@ -148,9 +147,10 @@ class DyckGenerator:
             return Fraction(1) if n == self.length else Fraction(0)
         return Fraction(1) if n >= self.cap else self.stop
 
-    def _prediction(self, x: np.ndarray, phase: str, where: int, choice: int) -> Prediction:
-        y = x.copy()
-        insert = np.zeros(x.shape[0], dtype=np.int64)
+    @staticmethod
+    def _prediction(x: list[int], phase: str, where: int, choice: int) -> Prediction:
+        y = list(x)
+        insert = [0] * len(x)
         if phase == "S0":
             if choice >= 0:
                 insert[choice] = 1
@@ -158,13 +158,14 @@ class DyckGenerator:
             y[where] = _FIRST_LETTER_ID + choice
             insert[where] = 1
         else:
-            y[where] = _FIRST_LETTER_ID + ((int(x[where - 1]) - _FIRST_LETTER_ID) ^ 1)
-        return Prediction(y=y, insert=insert)
+            y[where] = _FIRST_LETTER_ID + ((x[where - 1] - _FIRST_LETTER_ID) ^ 1)
+        return Prediction(y=np.array(y, dtype=np.int64), insert=np.array(insert, dtype=np.int64))
 
     # -- the predictor ------------------------------------------------------------------------------------------
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
         """Sample one prediction (S0: stop draw then anchor draw; S1: letter draw; S2: no draw)."""
-        phase, where = self._phase(np.asarray(x, dtype=np.int64))
+        xs = np.asarray(x, dtype=np.int64).tolist()
+        phase, where = self._phase(xs)
         choice = 0
         if phase == "S0":
             p = self._stops(where)
@@ -174,21 +175,23 @@ class DyckGenerator:
                 choice = int(rng.integers(0, where + 1))
         elif phase == "S1":
             choice = int(rng.integers(0, 2 * self.k))
-        return self._prediction(np.asarray(x, dtype=np.int64), phase, where, choice)
+        return self._prediction(xs, phase, where, choice)
 
-    def support(self, x: np.ndarray | list[int]) -> list[tuple[Prediction, Fraction]]:
+    def support(self, x: np.ndarray | list[int] | tuple[int, ...]) -> list[tuple[Prediction, Fraction]]:
         """Every prediction the sampler can return on ``x``, with its exact probability (they sum to 1)."""
-        xa = np.asarray(x, dtype=np.int64)
-        phase, where = self._phase(xa)
+        xs = np.asarray(x, dtype=np.int64).tolist() if isinstance(x, np.ndarray) else [int(t) for t in x]
+        phase, where = self._phase(xs)
         if phase == "S0":
             p = self._stops(where)
-            out = [(self._prediction(xa, phase, where, -1), p)] if p > 0 else []
+            out = [(self._prediction(xs, phase, where, -1), p)] if p > 0 else []
             if p < 1:
-                out += [(self._prediction(xa, phase, where, i), (1 - p) / (where + 1)) for i in range(where + 1)]
+                each = (1 - p) / (where + 1)
+                out += [(self._prediction(xs, phase, where, i), each) for i in range(where + 1)]
             return out
         if phase == "S1":
-            return [(self._prediction(xa, phase, where, c), Fraction(1, 2 * self.k)) for c in range(2 * self.k)]
-        return [(self._prediction(xa, phase, where, 0), Fraction(1))]
+            each = Fraction(1, 2 * self.k)
+            return [(self._prediction(xs, phase, where, c), each) for c in range(2 * self.k)]
+        return [(self._prediction(xs, phase, where, 0), Fraction(1))]
 
 
 def make_machine(k: int, length: int | None = None, *, stop: Fraction = Fraction(1, 4), cap: int = 1024) -> APMDM:
@@ -265,7 +268,8 @@ def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
     ``g(x, prediction)`` for every prediction in ``gen.support(x)`` (probability > 0), computed with the plain
     reference ``g`` (:func:`machines.transition.apply_g_reference`); a state is an output when one of its
     predictions leaves it unchanged (the fixed point where the machine halts).  States whose content exceeds
-    ``max_length`` are cut (content never shrinks).
+    ``max_length`` are cut (content never shrinks).  Only mask-free states are remembered for de-duplication (a
+    state with a mask has a single predecessor; were that wrong, the search would only repeat work).
 
     Examples
     --------
@@ -282,11 +286,10 @@ def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
     queue: deque[tuple[int, ...]] = deque([start])
     found: dict[int, dict[Word, None]] = {}
     transitions = 0
+    states = 1
     while queue:
         x = queue.popleft()
-        for pred, prob in gen.support(np.array(x, dtype=np.int64)):
-            if prob <= 0:
-                continue
+        for pred, _ in gen.support(x):  # support() lists only predictions of positive probability
             transitions += 1
             nxt = tuple(apply_g_reference(x, pred.y.tolist(), None, pred.insert.tolist() if pred.insert is not None
                                           else None, None, mask_id=0))
@@ -294,10 +297,12 @@ def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
                 w = tokens_to_word(list(x))
                 found.setdefault(len(w), {})[w] = None
             elif len(nxt) - 1 <= max_length and nxt not in seen:
-                seen[nxt] = None
+                if 0 not in nxt:  # only mask-free states can be reached twice; remember just those
+                    seen[nxt] = None
+                states += 1
                 queue.append(nxt)
     outputs = {n: sorted(ws, key=_canonical_key) for n, ws in sorted(found.items())}
-    return SupportSummary(outputs=outputs, states=len(seen), transitions=transitions)
+    return SupportSummary(outputs=outputs, states=states, transitions=transitions)
 
 
 def _canonical_key(w: Word) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from machines.paradigms import APMDM, MDM, MachineCounters, StepRecord
 from machines.predictor import Prediction, Predictor
-from pram.machine import PRAM, Counters, PramStep, Program
+from pram.machine import PRAM, Counters, PramRun, PramStep, Program
 from reductions.errors import LockstepMismatch
 from reductions.pram_common import DEFAULT_MAX_LENGTH, DEFAULT_WORD_BITS, word_bits_used
 from reductions.pram_to_apmdm import ApmdmConstruction, build_apmdm
@@ -118,8 +118,9 @@ def _finish(theorem: str, con: MdmConstruction | ApmdmConstruction, inst: Any, f
                         records=tuple(records) if records is not None else None)
 
 
-def _pram(program: Program, con: MdmConstruction | ApmdmConstruction, seed: int, T: int) -> PRAM:
-    return PRAM(program=program, policy=con.policy, max_steps=max(T, 1) + 1, seed=seed)
+def _pram(program: Program, con: MdmConstruction | ApmdmConstruction, seed: int, T: int, inst: Any) -> PramRun:
+    """One PRAM run with every step recorded (the lock step walks its steps)."""
+    return PRAM(program=program, policy=con.policy, max_steps=max(T, 1) + 1, seed=seed).run(inst, trace=True)
 
 
 def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int = 0,
@@ -148,8 +149,8 @@ def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int
     lay = con.layout
     counting = _Counting(con)
     machine = MDM(vocab=con.vocab, predictor=wrap_predictor(counting) if wrap_predictor else counting, max_steps=lay.T + 1, max_length=max(max_length, lay.length))
-    pram = _pram(program, con, seed, lay.T)
-    steps = pram.trace(inst)
+    pram_run = _pram(program, con, seed, lay.T, inst)
+    steps = iter(pram_run.steps or ())
     it = machine.trace(x0, seed=seed)
     kept: list[StepRecord] | None = [] if keep_records else None
     compared = 0
@@ -166,7 +167,6 @@ def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int
         raise LockstepMismatch(f"theorem 1: the PRAM runs longer than the T = {lay.T} blocks laid out")
     res = it.result
     assert res is not None
-    pram_run = pram.run(inst)
     final_mem = con.output_memory(res.final)
     bits = _bits(con, res.final)
     return _finish("thm1", con, inst, final_mem, np.asarray(pram_run.memory), pram_run.counters, res, counting, bits,
@@ -198,8 +198,8 @@ def run_apmdm(program: Program, inst: Any, *, policy: str | None = None, seed: i
     counting = _Counting(con)
     machine = APMDM(vocab=con.vocab, predictor=wrap_predictor(counting) if wrap_predictor else counting, max_steps=lay.exact_steps(T) + 2,
                     max_length=max(max_length, lay.peak_length))
-    pram = _pram(program, con, seed, T)
-    steps = pram.trace(inst)
+    pram_run = _pram(program, con, seed, T, inst)
+    steps = iter(pram_run.steps or ())
     it = machine.trace(x0, seed=seed)
     kept: list[StepRecord] | None = [] if keep_records else None
     compared, bits = 0, 0
@@ -217,6 +217,5 @@ def run_apmdm(program: Program, inst: Any, *, policy: str | None = None, seed: i
         raise LockstepMismatch("theorem 4: the AP-MDM halted before the PRAM did")
     res = it.result
     assert res is not None
-    pram_run = pram.run(inst)
     return _finish("thm4", con, inst, con.memory(res.final), np.asarray(pram_run.memory), pram_run.counters, res,
                    counting, bits, compared, kept)

@@ -14,6 +14,7 @@ from machines.vocab import simple_vocabulary
 from reductions.aomdm_examples import (
     BIT_VOCAB,
     ORDERS,
+    Circuit,
     CircuitPredictor,
     parity_tree,
     prefix_xor,
@@ -54,7 +55,7 @@ CIRCUITS = [parity_tree(16), prefix_xor(8), reverse_copy(12), random_circuit(5, 
 
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("circuit", CIRCUITS, ids=lambda c: c.name)
-def test_circuits_same_canvas_steps_and_oracle(circuit, order: str) -> None:  # type: ignore[no-untyped-def]
+def test_circuits_same_canvas_steps_and_oracle(circuit: Circuit, order: str) -> None:
     bits = [int(b) for b in np.random.default_rng(circuit.size).integers(0, 2, circuit.num_inputs)]
     f = CircuitPredictor(circuit=circuit, order=order, salt=3)
     r = simulate(predictor=f, vocab=BIT_VOCAB, x0=circuit.start(bits), seed=11)
@@ -88,10 +89,11 @@ def test_lookup_passes_constant_in_S(S: int) -> None:
     assert r.lookup_passes == (3,) and r.ok
 
 
-def _run_sequences(circuit, bits):  # type: ignore[no-untyped-def]
+def _run_sequences(circuit: Circuit, bits: list[int]) -> list[np.ndarray]:
     f1 = MaskedARMPredictor(inner=CircuitPredictor(circuit=circuit, order="scrambled"), base_size=3, base_mask=0)
     rec = MaskedARM(vocab=masked_arm_vocabulary(BIT_VOCAB, circuit.size), predictor=f1).run(
         encode_start(circuit.start(bits), BIT_VOCAB), keep_records=True).records
+    assert rec is not None
     return [r.x for r in rec]
 
 
@@ -104,7 +106,7 @@ def test_f_prime_is_a_pure_function_of_the_sequence() -> None:
     order = np.random.default_rng(5).permutation(len(zs))
     for i in order:  # any call order, a fresh predictor, a different rng: the same output
         p = fresh(zs[i].copy(), np.random.default_rng(int(i) + 100))
-        assert np.array_equal(p.y, first[i].y) and np.array_equal(p.unmask, first[i].unmask)
+        assert np.array_equal(p.y, first[i].y) and np.array_equal(np.asarray(p.unmask), np.asarray(first[i].unmask))
 
 
 def test_decode_canvas_vectorised_equals_reference() -> None:

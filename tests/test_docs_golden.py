@@ -11,8 +11,8 @@ file.  Directives:
     values at pinned paths.  ``text``: equal text (trailing spaces ignored).  ``regex``: ``.out`` is a regular
     expression that must match the whole output.
 ``# ignore: PATH, PATH``
-    JSON paths whose values (and, in schema mode, types) are not compared; the keys must still exist.  ``a.b``, ``rows[0].claim``,
-    ``rows[*].measured``; ``*`` also matches any key.
+    JSON paths whose values (and, in schema mode, types) are not compared; the keys must still exist.  ``a.b``,
+    ``rows[0].claim``, ``rows[*].measured``; ``*`` also matches any key.
 ``# pin: PATH, PATH``
     In schema mode, the paths whose values must be equal too.
 ``# exit: N``

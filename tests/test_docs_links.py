@@ -51,10 +51,10 @@ def test_every_code_link_target_exists(page: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("page", PAGES, ids=_ids)
+@pytest.mark.parametrize("page", [*PAGES, REPO / "README.md"], ids=lambda p: p.relative_to(REPO).as_posix())
 def test_every_test_file_named_exists(page: Path) -> None:
     missing = [p for p in pmd.named_test_paths(page.read_text(encoding="utf-8")) if not (REPO / p).is_file()]
-    assert not missing, f"{_ids(page)} names test files that do not exist: {', '.join(missing)}"
+    assert not missing, f"{page.relative_to(REPO)} names test files that do not exist: {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("page", BENCH, ids=_ids)
@@ -65,7 +65,8 @@ def test_benchmark_record_has_date_and_command(page: Path) -> None:
         problems.append("no '# Title' first line")
     if not re.search(r"\b20\d\d-[01]\d-[0-3]\d\b", text):
         problems.append("no date of measurement (YYYY-MM-DD)")
-    if not re.search(r"(pytest|powergen|python)[^\n`]*", "\n".join(re.findall(r"`+([^`]+)`+", text))):
+    code = re.findall(r"`+([^`]+)`+", text) + re.findall(r"^(?: {4}|\t)(.+)$", text, re.MULTILINE)
+    if not any(re.search(r"\b(pytest|powergen|python3?)\b", c) for c in code):
         problems.append("no command (in backticks or a code block) that runs pytest, python or powergen")
     assert not problems, f"{_ids(page)}: " + "; ".join(problems)
 

@@ -90,13 +90,14 @@ def test_theorem_has(number: int, kind: str) -> None:
 
 @pytest.mark.parametrize("number", sorted(THEOREMS), ids=lambda n: f"thm{n}")
 def test_theorem_page_links_its_tests_and_code(number: int) -> None:
-    """A theorem page, once written, links (with code-link) at least one module and one test file that exist."""
+    """A theorem page, once written, names a test file (test_docs_links checks that it exists) and links a module
+    with code-link (the build checks that it exists)."""
     entry = THEOREMS[number]
     page = pmd.page_path(entry.page)
     if not page.exists():
         pytest.skip(f"docs/{entry.page}.md is not written yet (test_theorem_has reports it)")
-    links = pmd.code_links(page.read_text(encoding="utf-8"))
-    tests = [p for p in links if p.startswith("tests/")]
-    code = [p for p in links if p.split("/", 1)[0] in ("pram", "machines", "reductions", "proofs_check")]
-    assert tests, f"docs/{entry.page}.md links no test file with {{code-link}}`tests/...`"
+    text = page.read_text(encoding="utf-8")
+    tests = pmd.named_test_paths(text)
+    code = [p for p in pmd.code_links(text) if p.split("/", 1)[0] in ("pram", "machines", "reductions", "proofs_check")]
+    assert tests, f"docs/{entry.page}.md names no test file (write its path, e.g. `tests/test_x.py`, or code-link it)"
     assert code, f"docs/{entry.page}.md links no module with {{code-link}}`reductions/...` (or another package)"

@@ -54,6 +54,16 @@ def test_search_with_merged_states_equals_plain_enumeration(arm: SupportARM) -> 
         assert w is None or verify_witness(arm, w)
 
 
+def test_odd_windows_match_the_derivation() -> None:
+    from proofs_check.commands.check_thm5 import _predicted
+
+    for w in (1, 3, 5):
+        for arm in (GreedyWindowARM(k=2, w=w), BlockWindowARM(k=2, w=w)):
+            rep = first_failures(arm, w + 3)
+            got = (len(rep.nonmember.word) if rep.nonmember else None, len(rep.missed.word) if rep.missed else None)
+            assert got == _predicted(arm), arm.name
+
+
 @pytest.mark.parametrize("w", [2, 4, 6])
 def test_window_thresholds_match_the_derivation(w: int) -> None:
     g = first_failures(GreedyWindowARM(k=2, w=w), w + 4)

@@ -90,6 +90,9 @@ def test_process_is_g_continuous_and_certified(n: int, seed: int) -> None:
     inst = generate_instance(nodes=n, seed=seed)
     r = run_maxflow(inst)
     assert verify_run(r) == []
+    o = r.ops
+    assert o.count("BFS_LAYER_R") == o.count("BFS_LAYER_Y") and o.count("AUG_FLIP") == o.count("AUG_RESET")
+    assert r.steps == 3 + 2 * o.count("BFS_LAYER_R") + 2 * r.augmentations + 5
     ts = transitions(r)
     assert np.array_equal(ts[0].x, encode_instance(inst)) and np.array_equal(ts[-1].x_next, r.final)
     for a, b in zip(ts, ts[1:], strict=False):

@@ -108,7 +108,7 @@ def test_predictor_is_a_pure_function_of_the_sequence() -> None:
     fresh = TransformerMDMPredictor(cfg=cfg, params=params, k=2)
     for i in (4, 1, 3, 0, 2):
         p = fresh(xs[i].copy(), np.random.default_rng(i + 50))
-        assert np.array_equal(p.y, first[i].y) and np.array_equal(p.unmask, first[i].unmask)
+        assert np.array_equal(p.y, first[i].y) and np.array_equal(np.asarray(p.unmask), np.asarray(first[i].unmask))
 
 
 def test_opcounts_arithmetic() -> None:

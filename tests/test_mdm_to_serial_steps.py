@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from machines.errors import DisciplineViolation
 from machines.paradigms import MDM
-from machines.predictor import Prediction
+from machines.predictor import Prediction, Predictor
 from machines.vocab import simple_vocabulary
 from reductions.mdm_to_serial import TransformerMDMPredictor, model_config, random_params
 
@@ -23,7 +23,7 @@ def _digest_rng(x: np.ndarray, salt: int) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(h.digest(), "little"))
 
 
-def random_mdm_predictor(salt: int, halt_prob: float):  # type: ignore[no-untyped-def]
+def random_mdm_predictor(salt: int, halt_prob: float) -> Predictor:
     """Any schedule: a random non-empty subset of the masks (pure in x), random tokens, sometimes a halt."""
 
     def predictor(x: np.ndarray, rng: np.random.Generator) -> Prediction:

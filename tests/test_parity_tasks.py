@@ -33,7 +33,8 @@ PAPER_TABLE = [
 
 def test_paper_transitions_are_the_papers_seven() -> None:
     got = {(" ".join(VOCAB.decode(t.x)), " ".join(VOCAB.decode(t.x_next)), tuple(t.remask.tolist()),
-            tuple(t.delete.tolist()), tuple(t.insert.tolist()), t.y.tolist() == t.x.tolist()) for t in paper_transitions()}
+            tuple(t.delete.tolist()), tuple(t.insert.tolist()), t.y.tolist() == t.x.tolist())
+           for t in paper_transitions()}
     want = {(a, b, tuple(r), tuple(d), (0, 0, 0), True) for a, b, r, d in PAPER_TABLE}
     assert got == want
     assert len(verify_transitions(paper_transitions(), mask_id=VOCAB.mask_id)) == 7

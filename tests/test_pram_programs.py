@@ -104,8 +104,8 @@ def dyck_words(draw: st.DrawFn) -> dict[str, Any]:
     k = draw(st.integers(1, 3))
     bracket = st.integers(1, k)
     if draw(st.booleans()):
-        word = draw(st.lists(bracket.flatmap(lambda b: st.sampled_from([b, -b])), max_size=40))
-        return {"k": k, "word": word}
+        noise = draw(st.lists(bracket.flatmap(lambda b: st.sampled_from([b, -b])), max_size=40))
+        return {"k": k, "word": noise}
 
     def build(depth: int) -> list[int]:  # a random valid word, then maybe one edit
         out: list[int] = []
@@ -114,8 +114,9 @@ def dyck_words(draw: st.DrawFn) -> dict[str, Any]:
             out += [b] + build(depth + 1) + [-b]
         return out
 
+    edit: bool = draw(st.booleans())
     word = build(0)
-    if word and draw(st.booleans()):
+    if word and edit:
         i = draw(st.integers(0, len(word) - 1))
         word[i] = draw(bracket.flatmap(lambda b: st.sampled_from([b, -b])))
     return {"k": k, "word": word}

@@ -187,6 +187,18 @@ def test_malformed_traces_raise_trace_error(edit: object, message: str) -> None:
         parse_trace("\n".join(edit(lines)) + "\n")  # type: ignore[operator]
 
 
+def test_written_file_has_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "t.jsonl"
+    write_trace(path, paradigm="mdm", vocab=DEMO_VOCAB, records=[], halt_reason="no-masks",
+                start=DEMO_VOCAB.encode(["a"]))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_read_trace_missing_file(tmp_path: Path) -> None:
     with pytest.raises(TraceError, match="no such file"):
         read_trace(tmp_path / "nope.jsonl")

@@ -205,24 +205,34 @@ def strip_code_blocks(markdown: str) -> str:
     ['a', '```', '', '```', 'b']
     """
     out: list[str] = []
-    closing: str | None = None
+    closing: str | None = None  # the fence that ends the literal block we are in
+    directives: list[str] = []  # the fences of the MyST directive blocks we are in (their content is Markdown)
     for line in markdown.split("\n"):
         m = _FENCE.match(line)
-        if closing is None:
-            if m:
-                info = m.group("info").strip()
-                literal = not info.startswith("{") or info.startswith(("{code-block}", "{code}", "{eval-rst}"))
-                if literal:
-                    closing = m.group("fence")
-            out.append(line)
-        else:
-            if m and m.group("fence").startswith(closing[0]) and len(m.group("fence")) >= len(closing) \
-                    and not m.group("info").strip():
+        if closing is not None:
+            if m and _closes(m, closing):
                 closing = None
                 out.append(line)
             else:
                 out.append("")
+            continue
+        out.append(line)
+        if not m:
+            continue
+        info = m.group("info").strip()
+        if directives and _closes(m, directives[-1]):
+            directives.pop()
+        elif info.startswith("{") and not info.startswith(("{code-block}", "{code}", "{eval-rst}")):
+            directives.append(m.group("fence"))
+        else:
+            closing = m.group("fence")
     return "\n".join(out)
+
+
+def _closes(m: re.Match[str], fence: str) -> bool:
+    """Whether the fence line ``m`` closes a block opened with ``fence`` (same character, at least as long, no info)."""
+    f = m.group("fence")
+    return f[0] == fence[0] and len(f) >= len(fence) and not m.group("info").strip()
 
 
 def code_link_roles(markdown: str) -> list[tuple[int, str]]:

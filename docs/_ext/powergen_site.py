@@ -66,7 +66,8 @@ class ExistingTocTree(TocTree):
         document = self.state.document
         seen: set[str] = document.__dict__.setdefault("_powergen_toc_seen", {current})
         lines: list[str] = []
-        for raw in self.content:
+        content: StringList = self.content  # type: ignore[has-type]
+        for raw in content:
             entry = raw.strip()
             if not entry or entry.startswith("#"):
                 continue
@@ -85,7 +86,7 @@ class ExistingTocTree(TocTree):
                 lines.append(f"{title} </{docname}>" if title else "/" + docname)
         if not lines:
             return []
-        self.content = StringList(lines, source=self.content.source(0) if self.content else "")
+        self.content = StringList(lines, source=content.source(0) if content else "")
         self.options.pop("glob", None)
         return super().run()
 
@@ -237,19 +238,62 @@ def soften_missing_links(text: str, docname: str, found: set[str]) -> str:
         title, target = (em.group(1), em.group(2)) if em else (body, body)
         return f"*{title}* (page not written yet)" if target_missing(target.strip()) else m.group(0)
 
-    text = re.sub(r"(?<!!)\[([^\]\n]+)\]\(([\w./-]+(?:#[\w-]*)?)\)", md_link, text)
-    return re.sub(r"\{doc\}`([^`]+)`", doc_role, text)
+    def soften(prose: str) -> str:
+        prose = re.sub(r"(?<!!)\[([^\]\n]+)\]\(([\w./-]+(?:#[\w-]*)?)\)", md_link, prose)
+        return re.sub(r"\{doc\}`([^`]+)`", doc_role, prose)
+
+    return outside_code(text, soften)
+
+
+_INLINE = re.compile(r"(?P<role>\{[\w:-]+\})?(?P<ticks>`+)(?P<body>.+?)(?<!`)(?P=ticks)(?!`)")
+
+
+def outside_code(text: str, fn: Any) -> str:
+    """Apply ``fn`` to the parts of Markdown ``text`` outside fenced code blocks and inline code spans.
+
+    Roles (``{doc}`x```) count as prose, so that ``fn`` can rewrite them.
+
+    Examples
+    --------
+    >>> outside_code("a `b` {r}`c` d", str.upper)
+    'A `b` {R}`C` D'
+    """
+    literal = pmd.strip_code_blocks(text).split("\n")
+    out = []
+    for line, kept in zip(text.split("\n"), literal, strict=True):
+        if line and not kept:  # inside a literal code block
+            out.append(line)
+            continue
+        pieces, last = [], 0
+        for m in _INLINE.finditer(line):
+            if m.group("role"):
+                continue  # a role stays in the prose that fn sees
+            pieces.append(fn(line[last:m.start()]))
+            pieces.append(m.group(0))
+            last = m.end()
+        pieces.append(fn(line[last:]))
+        out.append("".join(pieces))
+    return "\n".join(out)
+
+
+_DEPENDS_ON_PAGES = ("{powergen-generate}", "{powergen-toctree}", "{page}", "(page not written yet)")
 
 
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    source[0] = soften_missing_links(source[0], docname, set(app.env.found_docs))
+    original = source[0]
+    source[0] = soften_missing_links(original, docname, set(app.env.found_docs))
     text = source[0]
+    env: Any = app.env
+    if text != original or any(marker in text for marker in _DEPENDS_ON_PAGES):
+        # What this page shows depends on which pages and files exist: re-read it on every build.
+        env.powergen_dynamic_docs = getattr(env, "powergen_dynamic_docs", set()) | {docname}
     if "{powergen-generate}" not in text:
         return
-    env: Any = app.env
-    env.powergen_dynamic_docs = getattr(env, "powergen_dynamic_docs", set()) | {docname}
+    literal = pmd.strip_code_blocks(text).split("\n")
 
     def replace(m: re.Match[str]) -> str:
+        if not literal[text.count("\n", 0, m.start())].strip():  # an example inside a literal block: leave it
+            return m.group(0)
         args = m.group("args").split()
         if not args or args[0] not in GENERATORS:
             logger.warning("powergen-generate: unknown generator %r (known: %s)", " ".join(args),
@@ -279,7 +323,7 @@ class UnexpandedGenerate(SphinxDirective):
 
 def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str],
                         removed: set[str]) -> list[str]:
-    dynamic = getattr(env, "powergen_dynamic_docs", set())
+    dynamic: set[str] = getattr(env, "powergen_dynamic_docs", set())
     return sorted(d for d in dynamic if d in env.found_docs and d not in added and d not in changed)
 
 

@@ -27,7 +27,6 @@ from machines.neural.config import ModelConfig
 from machines.neural.layers import Grads, Params
 
 
-
 def masked_softmax(s: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Softmax over the last axis restricted to ``allowed`` entries (exactly 0 elsewhere; an all-False row -> 0)."""
     s = np.where(allowed, s, -np.inf)

@@ -83,7 +83,9 @@ class ModelConfig:
         for name in ("vocab_size", "d_model", "n_heads", "n_layers"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 problems.append(f"{name} must be a positive int, got {getattr(self, name)!r}")
-        if isinstance(self.vocab_size, int) and not (isinstance(self.mask_id, int) and 0 <= self.mask_id < self.vocab_size):
+        V = self.vocab_size
+        ok_mask = isinstance(self.mask_id, int) and isinstance(V, int) and 0 <= self.mask_id < V
+        if isinstance(self.vocab_size, int) and not ok_mask:
             problems.append(f"mask_id must be in [0, vocab_size), got {self.mask_id!r}")
         if isinstance(self.d_model, int) and isinstance(self.n_heads, int) and self.n_heads >= 1:
             if self.d_model % self.n_heads:

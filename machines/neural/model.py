@@ -46,7 +46,7 @@ class Transformer:
     >>> params = net.init(np.random.default_rng(0))
     >>> out, _ = net.forward(params, np.array([[0, 3, 4]]), np.ones((1, 3), bool))
     >>> out.token.shape, out.ctrl.shape, net.n_params(params)
-    ((1, 3, 5), (1, 3, 3), 720)
+    ((1, 3, 5), (1, 3, 3), 1014)
     """
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -67,8 +67,8 @@ class Transformer:
         d, m, V = c.d_model, c.mlp_dim, c.vocab_size
         s: dict[str, tuple[int, ...]] = {"tok.w": (V, d)}
         for i in range(c.n_layers):
-            s |= {f"b{i}.ln1.g": (d,), f"b{i}.ln1.b": (d,), f"b{i}.attn.qkv.w": (d, 3 * d), f"b{i}.attn.qkv.b": (3 * d,),
-                  f"b{i}.attn.o.w": (d, d), f"b{i}.attn.o.b": (d,)}
+            s |= {f"b{i}.ln1.g": (d,), f"b{i}.ln1.b": (d,), f"b{i}.attn.qkv.w": (d, 3 * d),
+                  f"b{i}.attn.qkv.b": (3 * d,), f"b{i}.attn.o.w": (d, d), f"b{i}.attn.o.b": (d,)}
             if c.rel_clip > 0:
                 s[f"b{i}.attn.rel"] = (c.n_heads, 2 * c.rel_clip + 1)
             s |= {f"b{i}.ln2.g": (d,), f"b{i}.ln2.b": (d,), f"b{i}.mlp.fc.w": (d, m), f"b{i}.mlp.fc.b": (m,),

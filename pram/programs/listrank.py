@@ -117,7 +117,7 @@ class ListRanking(Program[ListInstance]):
 
     def output(self, memory: np.ndarray, inst: ListInstance) -> list[int]:
         n = len(inst.next)
-        return [int(x) for x in memory[n:2 * n]]
+        return memory[n:2 * n].tolist()
 
     def oracle(self, inst: ListInstance) -> list[int]:
         n = len(inst.next)

@@ -53,7 +53,7 @@ class Sat(Program[SatInstance]):
     min_policy = Policy.CRCW_COMMON
     citation = "exhaustive search (the PSPACE-style brute force of the paper's Theorem 4 corollary)"
     num_registers, num_reads, num_writes = 7, 2, 2
-    default_max_size = 16
+    default_max_size = 14
     input_format = '{"num_vars": int, "clauses": [[int]]} (DIMACS literals)'
 
     def parse_instance(self, obj: Any) -> SatInstance:

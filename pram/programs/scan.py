@@ -93,13 +93,19 @@ class PrefixSums(Program[ValuesInstance]):
                 values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pc, i, acc, off = regs[:, 0], regs[:, 1], regs[:, 2], regs[:, 3]
         load = pc == 0
-        acc = np.where(load, values[:, 0], acc + values[:, 0])
-        off = np.where(load, 1, 2 * off)
-        new = np.stack([np.where(i >= off, 1, -1), i, acc, off], axis=1)
-        return np.where(load, -1, i)[:, None], acc[:, None], new
+        if load.any():
+            acc = np.where(load, values[:, 0], acc + values[:, 0])
+            off = np.where(load, 1, 2 * off)
+            waddr = np.where(load, -1, i)
+        else:  # every processor is in a doubling round (the common case)
+            acc, off, waddr = acc + values[:, 0], 2 * off, i
+        new = np.empty_like(regs)
+        new[:, 0] = np.where(i >= off, 1, -1)
+        new[:, 1], new[:, 2], new[:, 3] = i, acc, off
+        return waddr[:, None], acc[:, None], new
 
     def output(self, memory: np.ndarray, inst: ValuesInstance) -> list[int]:
-        return [int(x) for x in memory]
+        return memory.tolist()
 
     def oracle(self, inst: ValuesInstance) -> list[int]:
         out, s = [], 0

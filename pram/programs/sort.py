@@ -120,7 +120,7 @@ class BitonicSort(Phased[ValuesInstance]):
         return np.stack([i, l], axis=1), np.stack([x, y], axis=1), regs
 
     def output(self, memory: np.ndarray, inst: ValuesInstance) -> list[int]:
-        return [int(x) for x in memory[:len(inst.values)]]
+        return memory[:len(inst.values)].tolist()
 
     def oracle(self, inst: ValuesInstance) -> list[int]:
         return sorted(inst.values)

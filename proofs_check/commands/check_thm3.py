@@ -22,7 +22,7 @@ import numpy as np
 
 from machines.predictor import Predictor
 from machines.vocab import AnyVocabulary, simple_vocabulary
-from pram.errors import PramError
+from pram.programs import get_program
 from proofs_check.bounds import Bound
 from proofs_check.checkcli import render_report
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
@@ -31,6 +31,7 @@ from reductions.aomdm_examples import (
     BIT_VOCAB,
     ORDERS,
     CircuitPredictor,
+    KPerStep,
     k_per_step_table,
     parity_tree,
     prefix_xor,
@@ -39,7 +40,8 @@ from reductions.aomdm_examples import (
     reverse_copy,
 )
 from reductions.aomdm_to_masked_arm import LOOKUP_PASSES, simulate
-from reductions.errors import ReductionError
+from reductions.mdm_to_serial import transformer_aomdm_case
+from reductions.pram_to_mdm import build_mdm
 
 GROUP = "check"
 
@@ -95,31 +97,18 @@ def _cases(seed: int, quick: bool) -> Iterator[Case]:
 
 def _extra_cases(seed: int, quick: bool) -> Iterator[Case]:
     """The Transformer AO-MDM (Theorem 2's model, random weights) and the Theorem 1 simulation, one token per step."""
-    try:
-        from reductions.mdm_to_serial import transformer_aomdm_case
-    except ImportError:  # pragma: no cover - optional until Theorem 2 lands
-        pass
-    else:
-        for S in ((8, 16) if quick else (8, 16, 32, 64)):
-            yield transformer_aomdm_case(S=S, seed=seed)
+    for S in ((8, 16) if quick else (8, 16, 32, 64)):
+        yield transformer_aomdm_case(S=S, seed=seed)
     yield from _thm1_cases(seed, quick, one_per_step=True)
 
 
 def _thm1_cases(seed: int, quick: bool, *, one_per_step: bool) -> Iterator[Case]:
-    try:
-        from pram.programs import get_program
-        from reductions.pram_to_mdm import build_mdm
-    except ImportError:  # pragma: no cover - the Theorem 1 construction is another module's
-        return
-    from reductions.aomdm_examples import KPerStep
-
+    """Theorem 1's write-once PRAM simulation (its MDM fills a whole block per step); ``KPerStep(k=1)`` makes it an
+    AO-MDM.  Word width 16 bits keeps the Masked-ARM's record vocabulary ``(S+1) * B`` within int64."""
     for name, n in (("prefix-sums", 8), ("sum", 8)) if quick else (("prefix-sums", 16), ("sum", 32)):
-        try:
-            prog = get_program(name)
-            inst = prog.random_instance(n, np.random.default_rng(seed))
-            con, x0 = build_mdm(prog, inst, word_bits=16)
-        except (PramError, ReductionError):  # a missing or changed program only drops the case
-            continue
+        prog = get_program(name)
+        inst = prog.random_instance(n, np.random.default_rng(seed))
+        con, x0 = build_mdm(prog, inst, word_bits=16)
         pred: Predictor = KPerStep(inner=con, k=1, mask_id=con.vocab.mask_id) if one_per_step else con
         yield f"thm1 {name} n={n}", pred, con.vocab, x0
 

@@ -9,8 +9,8 @@ Five tables (the constructions are the project's reconstruction, PAPER.md §2 Th
 2. **samples** -- 10,000 seeded samples of lengths 0..200 (fast path), every one checked by free reduction; every
    100th also run on ``machines.paradigms.APMDM`` and compared.
 3. **window ARMs** -- measured shortest emitted non-member and shortest missed member for each ARM, against the
-   values derived by hand (docs/theorem5.md): greedy window ``w``: ``w+1`` and ``w+2``; block window ``w``: none
-   and ``w+2``; abelian counter: 4 and none; the exact stack ARM: none and none.
+   values derived by hand (docs/theorem5.md): greedy window ``w`` (even): ``w+1`` and ``w+2``; block window ``w``
+   (even): none and ``w+2``; abelian counter: 4 and none; the exact stack ARM: none and none.
 4. **reduction (a)** -- the EOS recogniser of every ARM on every word up to a length; every error yields a verified
    witness of inexactness, and an exact ARM makes no error.
 5. **state** -- the distinct states the exact stack ARM visits at length ``n`` (a Myhill-Nerode lower bound for any
@@ -102,10 +102,10 @@ def sample_points(count: int, seed: int, tick: Tick) -> list[CheckPoint]:
 
 def _predicted(arm: SupportARM) -> tuple[int | None, int | None]:
     """The failure lengths derived by hand (docs/theorem5.md), never read from the search."""
-    if isinstance(arm, GreedyWindowARM):
-        return arm.w + 1, arm.w + 2
-    if isinstance(arm, BlockWindowARM):
-        return None, (arm.w + 2 if arm.w % 2 == 0 else None)
+    if isinstance(arm, GreedyWindowARM):  # odd w: an odd window never cancels, so EOS is never allowed again
+        return (arm.w + 1, arm.w + 2) if arm.w % 2 == 0 else (None, arm.w + 1)
+    if isinstance(arm, BlockWindowARM):  # odd w: an odd block never cancels, so no letter fits its last slot
+        return None, (arm.w + 2 if arm.w % 2 == 0 else arm.w + 1)
     if isinstance(arm, AbelianARM):
         return (4 if arm.k >= 2 else None), None
     return None, None
@@ -115,9 +115,16 @@ def _shown(n: int | None) -> str:
     return "none" if n is None else str(n)
 
 
-def arm_points(k: int, greedy: tuple[int, ...], block: tuple[int, ...], max_length: int, tick: Tick) -> list[CheckPoint]:
+def _suite(k: int, greedy: tuple[int, ...], block: tuple[int, ...]) -> list[SupportARM]:
     arms: list[SupportARM] = [StackARM(k=k), AbelianARM(k=k)]
-    arms += [GreedyWindowARM(k=k, w=w) for w in greedy] + [BlockWindowARM(k=k, w=w) for w in block]
+    arms += [GreedyWindowARM(k=k, w=w) for w in greedy]
+    arms += [BlockWindowARM(k=k, w=w) for w in block]
+    return arms
+
+
+def arm_points(k: int, greedy: tuple[int, ...], block: tuple[int, ...], max_length: int,
+               tick: Tick) -> list[CheckPoint]:
+    arms = _suite(k, greedy, block)
     points = []
     for arm in arms:
         rep = first_failures(arm, max_length)
@@ -136,8 +143,7 @@ def arm_points(k: int, greedy: tuple[int, ...], block: tuple[int, ...], max_leng
 
 
 def reduction_points(k: int, windows: tuple[int, ...], max_length: int, tick: Tick) -> list[CheckPoint]:
-    arms: list[SupportARM] = [StackARM(k=k), AbelianARM(k=k)]
-    arms += [GreedyWindowARM(k=k, w=w) for w in windows] + [BlockWindowARM(k=k, w=w) for w in windows]
+    arms = _suite(k, windows, windows)
     points = []
     for arm in arms:
         rc = reduction_check(arm, max_length)
@@ -162,7 +168,8 @@ def _distinguished(k: int, n: int) -> bool:
 
     forms = sorted({reduce_word(p) for p in product(letters(k), repeat=n)})
     pad = lambda r: r + (1, -1) * ((n - len(r)) // 2)  # noqa: E731 - a prefix of length n reducing to r
-    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r)) for r in forms for q in forms if q != r)
+    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r))
+               for r in forms for q in forms if q != r)
 
 
 def state_points(k: int, top: int, tick: Tick) -> tuple[list[CheckPoint], dict[str, Any]]:
@@ -214,8 +221,8 @@ def thm5_reports(seed: int = 0, *, quick: bool = False, k2: int | None = None, k
 
 COLUMNS: dict[str, list[Any]] = {
     "thm5": ["k", "n", "generator", "bruteforce", "recurrence", "steps", ("bound 3n/2", "bounds.steps")],
-    "thm5-samples": ["k", "lengths", "samples", "invalid", ("bad length", "wrong_length"), ("machine runs", "machine_runs"),
-                     ("differ", "machine_mismatch")],
+    "thm5-samples": ["k", "lengths", "samples", "invalid", ("bad length", "wrong_length"),
+                     ("machine runs", "machine_runs"), ("differ", "machine_mismatch")],
     "thm5-windows": ["arm", "non-member at", "missed at", ("derived", "bounds.derived"), "example"],
     "thm5-reduction": ["arm", "max length", "words", "errors", "verified", "exact"],
     "thm5-state": ["n", "states", "closed_form", "bits", "all_pairs_separated"],

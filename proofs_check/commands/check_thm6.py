@@ -1,13 +1,13 @@
 """``powergen check thm6``: PRESERVE -- the AP-MDM applies T rounds in T steps; an ARM must rebuild the history.
 
-Three tables (the PRESERVE definition and both solvers are the project's reconstruction, PAPER.md §2 Theorem 6):
+Tables (the PRESERVE definition and both solvers are the project's reconstruction, PAPER.md §2 Theorem 6):
 
-1. **T sweep** (n fixed) and 2. **length sweep** (T fixed) -- on generated instances: AP-MDM steps (= T), the most
+1. **T sweep** (n fixed) and **length sweep** (T fixed) -- on generated instances: AP-MDM steps (= T), the most
    operations one position performs in one step (<= 2: O(1) work per position per step), the ARM-style solver's
    largest per-token dependency depth (= T: every original token is resolved through all T rounds) and its total
    lookups; the three answers (AP-MDM, ARM-style, brute force) must agree.  Growth classes are fitted over each
    sweep: depth grows linearly in T and not at all in n.
-3. **agreement** -- random small instances (every round's bits drawn freely, then normalised): the three solvers
+2. **agreement** -- random small instances (every round's bits drawn freely, then normalised): the three solvers
    agree on the final sequence and the ARM-style solver on the origins.
 
 What is *not* checked: that no constant-depth ARM can do better.  That is the paper's conditional claim; the
@@ -122,9 +122,8 @@ def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = Fa
     ]
 
 
-_SWEEP_COLUMNS: list[Any] = ["n", "T", ("|x_T|", "final_length"), ("AP-MDM steps", "steps"),
-                             ("ops/pos/step", "ops_per_position"), ("ARM depth", "arm_depth"),
-                             ("ARM lookups", "arm_lookups"), ("differ", "mismatch")]
+_SWEEP_COLUMNS: list[Any] = ["n", "T", ("|x_T|", "final_length"), ("AP steps", "steps"), ("ops/pos", "ops_per_position"),
+                             ("ARM depth", "arm_depth"), ("ARM lookups", "arm_lookups"), ("differ", "mismatch")]
 COLUMNS: dict[str, list[Any]] = {
     "thm6": _SWEEP_COLUMNS,
     "thm6-length": _SWEEP_COLUMNS,

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, add_seed_flag, emit_json, nonneg_int, stdout_console
+from proofs_check.cliutil import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_json_flag,
+    add_seed_flag,
+    emit_json,
+    nonneg_int,
+    stdout_console,
+)
 from reductions.dyck import (
     MAX_K,
     check_k,

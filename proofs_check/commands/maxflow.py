@@ -134,10 +134,10 @@ def run_table(args: argparse.Namespace) -> int:
         emit_json({"schema": "powergen.maxflow.table/1", "seed": args.seed, "count": args.count, "rows": rows,
                    "all_certified": ok})
     else:
-        tab = Table(title=f"max-flow as AP-MDM ({args.count} instances per size, seed {args.seed})")
-        cols = ("nodes", "certified", "mean flow", "mean steps", "max steps", "mean peak length", "max peak length",
-                "mean ARM edit tokens")
-        for col in cols:
+        tab = Table(title=f"max-flow as AP-MDM ({args.count} instances per size, seed {args.seed})",
+                    caption="flow, steps, length (peak sequence length) and ARM (edit-log tokens of the same "
+                            "trajectory) are means; 'max' is the largest value of the column to its left")
+        for col in ("nodes", "certified", "flow", "steps", "max", "length", "max", "ARM"):
             tab.add_column(col)
         for r in rows:
             tab.add_row(str(r["nodes"]), f"{r['certified']}/{r['instances']}", str(r["mean_flow"]),

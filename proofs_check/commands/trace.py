@@ -10,7 +10,8 @@ import argparse
 
 from rich.text import Text
 
-from machines.trace import OPERATIONS, read_trace, replay, step_operations
+from machines.trace import read_trace, replay
+from machines.trace_render import OPERATIONS, step_operations
 from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, emit_json, stdout_console
 
 GROUP = "trace"

@@ -16,7 +16,15 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from machines.neural.pipeline import TrainLog, train
-from proofs_check.cliutil import EXIT_OK, add_json_flag, add_seed_flag, emit_json, pos_int, stderr_console, stdout_console
+from proofs_check.cliutil import (
+    EXIT_OK,
+    add_json_flag,
+    add_seed_flag,
+    emit_json,
+    pos_int,
+    stderr_console,
+    stdout_console,
+)
 from reductions.tasks import registry
 
 SCHEMA = "powergen.train/1"

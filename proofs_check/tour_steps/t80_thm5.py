@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from proofs_check.tour import TourRow
 from reductions.dyck import dyck_count, is_dyck
-from reductions.dyck_arm import BlockWindowARM, GreedyWindowARM, StackARM, first_failures
+from reductions.dyck_arm import BlockWindowARM, GreedyWindowARM, StackARM, SupportARM, first_failures
 from reductions.dyck_arm_run import reduction_check
 from reductions.dyck_generator import DyckGenerator, reachable_outputs, sample_word
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
@@ -40,7 +40,8 @@ def run(seed: int) -> list[TourRow]:
     rows.append(TourRow(claim="window-w ARMs: first emitted non-member / first missed member",
                         measured="; ".join(got), bound="greedy w+1/w+2, block none/w+2",
                         status="ok" if ok else "FAIL"))
-    rc = [reduction_check(a, 5) for a in (StackARM(k=2), GreedyWindowARM(k=2, w=2), BlockWindowARM(k=2, w=2))]
+    arms: list[SupportARM] = [StackARM(k=2), GreedyWindowARM(k=2, w=2), BlockWindowARM(k=2, w=2)]
+    rc = [reduction_check(a, 5) for a in arms]
     ok = all(r.ok for r in rc) and rc[0].errors == 0 and rc[0].exact
     rows.append(TourRow(claim="EOS recogniser of an ARM (words <= 5): exact ARM errs 0 times, others -> witnesses",
                         measured=", ".join(f"{r.arm}: {r.errors} errors, {r.verified} verified" for r in rc),

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from machines.predictor import Transition
-from reductions.errors import LockstepMismatch
+from reductions.errors import InstanceTooLarge, LockstepMismatch
 from reductions.tasks.sudoku_grid import (
     BOX,
     BRANCH,
@@ -172,8 +172,6 @@ def solve(puzzle: str | np.ndarray, *, max_steps: int = 2_000_000) -> SudokuTraj
     against the solver's grid after every event (lock step).  Serves PAPER.md §3.1 and Theorem 4's test-time
     scaling: steps grow with backtracks while the context stays 324.
     """
-    from reductions.errors import InstanceTooLarge
-
     grid = parse_puzzle(puzzle) if isinstance(puzzle, str) else parse_puzzle("".join(str(int(v)) for v in puzzle))
     g = grid.astype(np.int64)
     units = np.zeros((3, 9), dtype=np.int64)  # used-digit masks of rows, cols, boxes
