@@ -20,10 +20,14 @@ Halting, checked in this order every step:
 
 ``halt_on_eos`` defaults to ``True`` for ARM and AP-MDM and ``False`` for the MDM family (which stops when no
 mask is left).
+
+Records hold the predictor's arrays as returned (no copy): a predictor must not mutate an array it has returned.
+Every ``x`` and ``x_next`` is a fresh read-only array.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator
 from typing import ClassVar
 
@@ -100,15 +104,14 @@ class Machine:
     def run(self, x0: np.ndarray | list[int], *, seed: SeedLike = 0, keep_records: bool = False) -> RunResult:
         """Run to a halt and return the :class:`RunResult` (with the records if ``keep_records``)."""
         it = self.trace(x0, seed=seed)
-        kept = [rec for rec in it] if keep_records else None
-        if not keep_records:
-            for _ in it:
-                pass
+        kept = tuple(it) if keep_records else None
+        if kept is None:
+            deque(it, maxlen=0)  # drain without keeping the records
         res = it.result
-        assert res is not None
+        assert res is not None  # set when the iterator is exhausted
         if kept is None:
             return res
-        return RunResult(final=res.final, halt_reason=res.halt_reason, counters=res.counters, records=tuple(kept))
+        return RunResult(final=res.final, halt_reason=res.halt_reason, counters=res.counters, records=kept)
 
     # -- internals ----------------------------------------------------------------------------------------------
     def _start(self, x0: np.ndarray | list[int]) -> np.ndarray:

@@ -8,9 +8,11 @@ explicit section (``params``, ``measured``, ``bounds``).  An ``ok`` column is al
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 from proofs_check.claims import CheckPoint, CheckReport
@@ -80,6 +82,8 @@ def finish(report: CheckReport, args: argparse.Namespace, columns: Sequence[Colu
     else:
         cols: Sequence[Column] = columns if columns is not None else _default_columns(report)
         console = stdout_console()
+        if not console.is_terminal:  # a pipe or file: do not squeeze the table into 80 columns
+            console = Console(file=sys.stdout, soft_wrap=True, width=160)
         console.print(render_report(report, cols, title=title))
         for line in notes:
             console.print(line)

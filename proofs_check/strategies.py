@@ -26,7 +26,16 @@ from hypothesis import strategies as st
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
 
-__all__ = ["program_names", "instances", "program_instances", "json_lists"]
+__all__ = ["TEST_MAX_N", "cap_n", "instances", "json_lists", "program_instances", "program_names"]
+
+#: Programs whose time grows fast with n get smaller test sizes (SAT: T = 2^n + 2; iterate: T = n).
+TEST_MAX_N: dict[str, int] = {"sat": 4, "iterate": 24}
+
+
+def cap_n(name: str, n: int) -> int:
+    """``n`` capped at the program's test size (:data:`TEST_MAX_N`), so every property test stays fast."""
+    return min(n, TEST_MAX_N.get(name, n))
+
 
 #: Magnitude of hand-drawn values: far inside the default 40-bit machine word even after summing n of them.
 VALUE_BOUND = 1 << 20
@@ -50,7 +59,7 @@ def json_lists(name: str, max_n: int) -> st.SearchStrategy[Any] | None:
 
 @st.composite
 def _seeded(draw: st.DrawFn, name: str, max_n: int, min_n: int) -> Any:
-    n = draw(st.integers(min_n, max_n))
+    n = draw(st.integers(min_n, max(min_n, cap_n(name, max_n))))
     seed = draw(st.integers(0, 2**32 - 1))
     return get_program(name).random_instance(n, as_generator(seed))
 

@@ -148,7 +148,8 @@ def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int
     con, x0 = build_mdm(program, inst, policy=policy, max_length=max_length, word_bits=word_bits)
     lay = con.layout
     counting = _Counting(con)
-    machine = MDM(vocab=con.vocab, predictor=wrap_predictor(counting) if wrap_predictor else counting, max_steps=lay.T + 1, max_length=max(max_length, lay.length))
+    predictor = wrap_predictor(counting) if wrap_predictor else counting
+    machine = MDM(vocab=con.vocab, predictor=predictor, max_steps=lay.T + 1, max_length=max(max_length, lay.length))
     pram_run = _pram(program, con, seed, lay.T, inst)
     steps = iter(pram_run.steps or ())
     it = machine.trace(x0, seed=seed)
@@ -196,7 +197,8 @@ def run_apmdm(program: Program, inst: Any, *, policy: str | None = None, seed: i
     lay = con.layout
     T = int(program.exact_counters(inst).time)
     counting = _Counting(con)
-    machine = APMDM(vocab=con.vocab, predictor=wrap_predictor(counting) if wrap_predictor else counting, max_steps=lay.exact_steps(T) + 2,
+    predictor = wrap_predictor(counting) if wrap_predictor else counting
+    machine = APMDM(vocab=con.vocab, predictor=predictor, max_steps=lay.exact_steps(T) + 2,
                     max_length=max(max_length, lay.peak_length))
     pram_run = _pram(program, con, seed, T, inst)
     steps = iter(pram_run.steps or ())

@@ -18,6 +18,7 @@ from typing import Any
 
 from pram.programs import PROGRAMS
 from pram.rng import as_generator
+from proofs_check.strategies import cap_n
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ HAND: tuple[tuple[str, Any, Any], ...] = (
     ("dyck", {"k": 2, "word": [1, -2]}, False),
     ("dyck", {"k": 1, "word": [1, -1, 1, -1]}, True),
     ("dyck", {"k": 2, "word": [-1, 1]}, False),
+    ("connectivity", {"n": 5, "edges": [[0, 1], [3, 4]]}, {"components": [[0, 1], [2], [3, 4]]}),
+    ("connectivity", {"n": 6, "edges": [[5, 0], [0, 3], [3, 1], [2, 4]]}, {"components": [[0, 1, 3, 5], [2, 4]]}),
+    ("connectivity", {"n": 3, "edges": []}, {"components": [[0], [1], [2]]}),
+    ("connectivity", {"n": 4, "edges": [[0, 1], [1, 2], [2, 3], [3, 0], [0, 2]]}, {"components": [[0, 1, 2, 3]]}),
+    # x1 must be false, then x2 true; least assignment a = x1 + 2 x2 = 2
+    ("sat", {"num_vars": 2, "clauses": [[1, 2], [-1], [-2, 1, 2]]}, {"satisfiable": True, "assignment": [0, 1]}),
+    ("sat", {"num_vars": 1, "clauses": [[1], [-1]]}, {"satisfiable": False, "assignment": None}),
+    ("sat", {"num_vars": 3, "clauses": [[3]]}, {"satisfiable": True, "assignment": [0, 0, 1]}),
+    # x: 1 -> 4 -> 13 mod 7 = 6 -> 19 mod 7 = 5 -> 16 mod 7 = 2
+    ("iterate", {"x0": 1, "a": 3, "c": 1, "m": 7, "steps": 4}, 2),
+    ("iterate", {"x0": 5, "a": 1, "c": 0, "m": 11, "steps": 1}, 5),
 )
 
 
@@ -65,7 +77,7 @@ def seeded_cases(sizes: tuple[int, ...] = (1, 2, 3, 5, 8), seed: int = 7) -> lis
     out = []
     for name in sorted(PROGRAMS):
         prog = PROGRAMS[name]
-        for n in sizes:
+        for n in sorted({cap_n(name, n) for n in sizes}):
             inst = prog.random_instance(n, as_generator(seed + n))
             out.append(Case(name, prog.instance_to_json(inst), prog.oracle(inst), "oracle"))
     return out

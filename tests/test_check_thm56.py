@@ -55,6 +55,7 @@ def test_dyck_check(argv: list[str], rc: int, member: bool, capsys: pytest.Captu
     ["dyck", "sample", "--k", "two"],
     ["dyck", "sample", "--length", "-4"],         # negative length
     ["dyck", "sample", "--length", "7"],          # odd length: no such word
+    ["dyck", "sample", "--length", "1000000"],    # refused before running
     ["dyck", "sample", "--seed", "-1"],
     ["dyck"],
     ["check", "thm5", "--k2-length", "40"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -136,3 +137,15 @@ def test_bad_generator_parameters(kwargs: dict[str, object]) -> None:
 def test_longer_than_target_is_rejected() -> None:
     with pytest.raises(InvalidInstance):
         DyckGenerator(k=2, length=2).support([1] + word_to_tokens((1, -1, 2, -2)))
+
+
+@pytest.mark.benchmark(group="dyck-sample-200")
+def test_bench_fast_path(benchmark: Any) -> None:
+    words = benchmark(lambda: [sample_word(2, 200, seed=s) for s in range(10)])
+    assert all(is_dyck(w) for w in words)
+
+
+@pytest.mark.benchmark(group="dyck-sample-200")
+def test_bench_machine(benchmark: Any) -> None:
+    words = benchmark(lambda: [generate(2, 200, seed=s)[0] for s in range(10)])
+    assert all(is_dyck(w) for w in words)

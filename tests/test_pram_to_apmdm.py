@@ -14,7 +14,7 @@ from machines.transition import apply_g_reference
 from pram.machine import PRAM
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
-from proofs_check.strategies import program_instances
+from proofs_check.strategies import cap_n, program_instances
 from reductions.errors import InstanceTooLarge, LockstepMismatch, UnsupportedProgram
 from reductions.lockstep import run_apmdm, run_mdm
 from reductions.pram_to_apmdm import build_apmdm
@@ -140,7 +140,7 @@ def _sequences(prog, inst):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_fast_predictor_equals_plain_reference(name):
     prog = get_program(name)
-    inst = prog.random_instance(6, as_generator(5))
+    inst = prog.random_instance(cap_n(name, 6), as_generator(5))
     con, seqs = _sequences(prog, inst)
     for x in seqs:
         pred = con(x, as_generator(0))
@@ -155,7 +155,7 @@ def test_fast_predictor_equals_plain_reference(name):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_purity_same_sequence_fresh_predictor_any_order(name):
     prog = get_program(name)
-    inst = prog.random_instance(9, as_generator(4))
+    inst = prog.random_instance(cap_n(name, 9), as_generator(4))
     con, seqs = _sequences(prog, inst)
     first = [con(s, as_generator(0)) for s in seqs]
     con2, _ = build_apmdm(prog, inst)

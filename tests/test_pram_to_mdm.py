@@ -13,7 +13,7 @@ from machines.paradigms import ARM, MDM
 from pram.machine import PRAM, Policy
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
-from proofs_check.strategies import program_instances
+from proofs_check.strategies import cap_n, program_instances
 from reductions.errors import InstanceTooLarge, LockstepMismatch, UnsupportedProgram
 from reductions.lockstep import run_mdm
 from reductions.pram_to_mdm import ArmRecords, MdmLayout, build_mdm
@@ -52,7 +52,7 @@ def test_random_instances_lockstep_and_oracle(pair):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_purity_same_sequence_fresh_predictor_any_order(name):
     prog = get_program(name)
-    inst = prog.random_instance(9, as_generator(3))
+    inst = prog.random_instance(cap_n(name, 9), as_generator(3))
     con, x0 = build_mdm(prog, inst)
     seqs = [x0] + [rec.x_next for rec in MDM(vocab=con.vocab, predictor=con).trace(x0)][:-1]
     first = [con(s, as_generator(0)) for s in seqs]
@@ -68,7 +68,7 @@ def test_purity_same_sequence_fresh_predictor_any_order(name):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_vectorised_block_equals_per_slot_reference(name):
     prog = get_program(name)
-    inst = prog.random_instance(7, as_generator(11))
+    inst = prog.random_instance(cap_n(name, 7), as_generator(11))
     con, x0 = build_mdm(prog, inst)
     lay = con.layout
     seqs = [x0] + [rec.x_next for rec in MDM(vocab=con.vocab, predictor=con).trace(x0)]
@@ -143,7 +143,7 @@ def test_arm_writing_the_same_records_needs_one_step_per_token():
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_incremental_decode_equals_full_decode(name):
     prog = get_program(name)
-    inst = prog.random_instance(10, as_generator(9))
+    inst = prog.random_instance(cap_n(name, 10), as_generator(9))
     con, x0 = build_mdm(prog, inst)
     final = MDM(vocab=con.vocab, predictor=con).run(x0).final
     mem = con.memory_after(final, 0)

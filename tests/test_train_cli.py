@@ -54,7 +54,7 @@ def test_checkpoint_errors(tmp_path: Path) -> None:
 def test_cli_train_then_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ck"
     code, res = cli_json(capsys, ["train", "parity-parallel", "--seed", "0", "--out", str(out), "--json"])
-    assert code == 0 and res["schema"] == "powergen.train/1" and res["n_params"] == 733
+    assert code == 0 and res["schema"] == "powergen.train/1" and res["n_params"] == 738
     assert res["accuracy"]["remask"] == 1.0
     code, ev = cli_json(capsys, ["eval", "parity-parallel", "--checkpoint", str(out), "--lengths", "16", "64", "256",
                                  "--count", "10", "--json"])

@@ -51,7 +51,8 @@ def run_check(args: argparse.Namespace, theorem: str) -> int:
         notes.append("    " + ", ".join(f"{r['n']}: {r['mdm_steps']} / {r['arm_steps']}" for r in demo["rows"]))
         if "mdm_class" in demo:
             notes.append(f"    MDM steps ~ {demo['mdm_class']}, ARM steps ~ {demo['arm_class']} "
-                         f"({'ok' if demo['ok'] else 'FAILED'}; ARM run for real at n <= 4)")
+                         f"({'ok' if demo['ok'] else 'FAILED'}; ARM steps = tokens written, confirmed by running "
+                         f"both machines at n = {demo['confirmed_by_running']['n']})")
     for name, fit in report.extra["growth"].items():
         parts = [f"{q} ~ {fit[q]['best']}" for q in ("T", "steps", "context") if q in fit]
         notes.append(f"  growth in n, {name}: " + ", ".join(parts))

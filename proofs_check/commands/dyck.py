@@ -33,6 +33,7 @@ from reductions.dyck import (
     reduce_word,
 )
 from reductions.dyck_generator import DyckGenerator, generate
+from reductions.errors import InvalidInstance
 
 
 def _k_arg(text: str) -> int:
@@ -65,8 +66,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(func=run_check)
 
 
+#: Largest ``--length`` of ``dyck sample`` (the machine run takes 3n/2 steps of O(n) each).
+MAX_SAMPLE_LENGTH = 20_000
+
+
 def run_sample(args: argparse.Namespace) -> int:
     k = check_k(args.k)
+    if args.length > MAX_SAMPLE_LENGTH:
+        raise InvalidInstance(f"--length {args.length} is above the limit {MAX_SAMPLE_LENGTH} (the AP-MDM run takes "
+                              "3n/2 steps of O(n) work each)")
     DyckGenerator(k=k, length=args.length)  # validates the length (even) before running
     word, steps = generate(k, args.length, seed=args.seed)
     member = is_dyck(word)

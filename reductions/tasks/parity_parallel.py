@@ -19,8 +19,9 @@ and a last ``0`` is removed in two more, so the run ends at ``[BOS] [EOS]`` (eve
 at most ``2 * ceil(log2 n) + 2`` steps, and at least ``2 * ceil(log2 n)``: ``Theta(log n)``.
 
 A learned model needs the parity of its own position: :meth:`ParityParallelTask.model_config` gives it a
-one-layer model with a local window of radius 1, BOS as a key visible from every position, and one rotary pair
-turning by ``pi`` per position, so the BOS score carries ``(-1)^i``.  Its output at a position is a function of
+one-layer model with a local window of radius 1, BOS as a key visible from every position, and in each of its two
+heads one rotary pair turning by ``pi`` per position (the other pair is not rotated), so the BOS score carries
+``(-1)^i``.  Its output at a position is a function of
 (window tokens, first token, parity of the position): every such context occurs at the short training lengths, so
 the rule learned there is the rule at every length (checked exhaustively in the tests).
 """
@@ -116,8 +117,8 @@ class ParityParallelTask:
         return training_transitions(self.train_bits)
 
     def model_config(self) -> ModelConfig:
-        return ModelConfig(vocab_size=VOCAB.size, mask_id=MASK, d_model=8, n_heads=1, n_layers=1, d_mlp=16,
-                           window=1, rel_clip=2, global_first=True, rotary=parity_rotary(8))
+        return ModelConfig(vocab_size=VOCAB.size, mask_id=MASK, d_model=8, n_heads=2, n_layers=1, d_mlp=16,
+                           window=1, rel_clip=2, global_first=True, rotary=parity_rotary(4))
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(steps=600, batch_size=64, lr=1e-2, warmup=20, weight_decay=0.0, log_every=10)
