@@ -35,7 +35,11 @@ def check_range(addr: np.ndarray, pid: np.ndarray, size: int, step: int, kind: s
 
 
 def has_duplicates(a: np.ndarray, size: int) -> bool:
-    """Whether the 1-d array of cell addresses ``a`` (all in ``[0, size)``) holds some address twice."""
+    """Whether the 1-d array of cell addresses ``a`` (all in ``[0, size)``) holds some address twice.
+
+    >>> has_duplicates(np.array([3, 1, 3]), 4), has_duplicates(np.array([5, 900]), 1000)
+    (True, False)
+    """
     k = a.shape[0]
     if k < 2:
         return False

@@ -32,7 +32,8 @@ from pram.model import Counters, Policy, PramRun, PramStep, Program, Setup
 from pram.rng import SeedLike, as_generator
 
 __all__ = ["DEFAULT_MAX_STEPS", "PRAM", "Counters", "Policy", "PramRun", "PramStep", "Program", "Setup",
-           "validate_setup", "validate_step_output"]
+           "check_int64_array", "validate_setup",
+           "validate_step_output"]
 
 DEFAULT_MAX_STEPS = 1_000_000
 
@@ -49,7 +50,24 @@ class PRAM:
     max_steps : int
         :class:`~pram.errors.StepLimitExceeded` if processors are still active after this many steps.
     seed : int or numpy Generator, optional
-        Chooses the winners under CRCW-arbitrary (a fresh generator from the seed at every run).
+        Chooses the winners under CRCW-arbitrary (a fresh generator from an int seed at every run; a Generator
+        is used as it is, so successive runs continue its stream).
+
+    Examples
+    --------
+    >>> from pram.programs import get_program
+    >>> prog = get_program("connectivity")
+    >>> machine = PRAM(program=prog, policy="crcw-priority")
+    >>> inst = prog.parse_instance({"n": 4, "edges": [[0, 2], [3, 2]]})
+    >>> [step.active for step in machine.trace(inst)][:3]
+    [8, 8, 8]
+    >>> machine.run(inst).output
+    {'components': [[0, 2, 3], [1]]}
+
+    Notes
+    -----
+    Exact counters (T, P, work, reads, writes, S) for Theorems 1 and 4, whose constructions re-execute the same
+    per-processor step this machine runs vectorised.
     """
 
     def __init__(self, *, program: Program[Any], policy: Policy | str | None = None,
@@ -108,7 +126,7 @@ class PRAM:
             t += 1
             n_active = pid.shape[0]
             raddr = prog.read_addresses(t, pid, regs)
-            _check_array(raddr, (n_active, prog.num_reads), "read_addresses", t)
+            check_int64_array(raddr, (n_active, prog.num_reads), "read_addresses", t)
             rused = raddr >= 0
             k_reads = int(np.count_nonzero(rused))
             check_range(raddr, pid, size, t, "read")
@@ -148,7 +166,8 @@ class PRAM:
         return memory, counters
 
 
-def _check_array(a: Any, shape: tuple[int, int], what: str, step: int) -> None:
+def check_int64_array(a: Any, shape: tuple[int, int], what: str, step: int) -> None:
+    """:class:`InvalidProgram` unless ``a`` is an ``int64`` array of exactly ``shape``."""
     if not isinstance(a, np.ndarray) or a.dtype != np.int64 or a.shape != shape:
         got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
         raise InvalidProgram(f"step {step}: {what} must return an int64 array of shape {shape}, got {got}")
@@ -173,6 +192,6 @@ def validate_setup(prog: Program[Any], setup: Setup) -> None:
 def validate_step_output(prog: Program[Any], waddr: Any, wval: Any, new_regs: Any, n_active: int,
                          step: int) -> None:
     """Check the shapes and dtypes of ``compute``'s result."""
-    _check_array(waddr, (n_active, prog.num_writes), "compute's write addresses", step)
-    _check_array(wval, (n_active, prog.num_writes), "compute's write values", step)
-    _check_array(new_regs, (n_active, prog.num_registers), "compute's new registers", step)
+    check_int64_array(waddr, (n_active, prog.num_writes), "compute's write addresses", step)
+    check_int64_array(wval, (n_active, prog.num_writes), "compute's write values", step)
+    check_int64_array(new_regs, (n_active, prog.num_registers), "compute's new registers", step)

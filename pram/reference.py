@@ -24,7 +24,7 @@ import numpy as np
 
 from pram.access import ARBITRARY_KEY_BOUND
 from pram.errors import AccessConflict, AddressOutOfRange, InvalidInput, StepLimitExceeded
-from pram.machine import DEFAULT_MAX_STEPS, validate_setup, validate_step_output
+from pram.machine import DEFAULT_MAX_STEPS, check_int64_array, validate_setup, validate_step_output
 from pram.model import Counters, Policy, PramRun, PramStep, Program
 from pram.rng import SeedLike, as_generator
 
@@ -55,8 +55,7 @@ def run_reference(program: Program[Any], inst: Any, policy: Policy | str | None 
         reads: list[list[int]] = []
         for p in active:
             ra = program.read_addresses(t, np.array([p], dtype=np.int64), regs[p][None, :])
-            if not isinstance(ra, np.ndarray) or ra.shape != (1, program.num_reads):
-                validate_step_output(program, ra, ra, regs[p][None, :], 1, t)
+            check_int64_array(ra, (1, program.num_reads), "read_addresses", t)
             row = [int(a) for a in ra[0]]
             for a in row:
                 if a < -1 or a >= size:

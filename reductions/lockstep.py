@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from machines.paradigms import APMDM, MDM, MachineCounters, StepRecord
+from machines.paradigms import APMDM, MDM, MachineCounters, RunResult, StepRecord
 from machines.predictor import Prediction, Predictor
 from pram.machine import PRAM, Counters, PramRun, PramStep, Program
 from reductions.errors import LockstepMismatch
@@ -104,9 +104,8 @@ def _next(it: Iterator[PramStep]) -> PramStep | None:
 
 
 def _finish(theorem: str, con: MdmConstruction | ApmdmConstruction, inst: Any, final_memory: np.ndarray,
-            pram_final: np.ndarray, pram_counters: Counters, machine: Any, counting: _Counting, bits: int,
+            pram_final: np.ndarray, pram_counters: Counters, res: RunResult, counting: _Counting, bits: int,
             steps_compared: int, records: list[StepRecord] | None) -> ReductionRun:
-    res = machine
     if not np.array_equal(final_memory, pram_final):
         raise LockstepMismatch(f"{theorem}: the final memory decoded from the machine differs from the PRAM's")
     prog = con.program

@@ -89,6 +89,7 @@ BAD = [
      "--max-size"),
     (lambda p: ["pram", "run", "iterate", "--n", "500", "--max-steps", "100"], "--max-steps"),
     (lambda p: ["pram", "run", "sat", "--n", "30"], "--max-size"),
+    (lambda p: ["pram", "run", "connectivity", "--n", "20000", "--trace"], "--trace would record"),
     (lambda p: ["pram", "run", "sum"], "one of the arguments"),
     (lambda p: ["pram", "run", "sum", "--n", "3", "--input", "x.json"], "not allowed with"),
     (lambda p: ["pram"], "sub-command"),

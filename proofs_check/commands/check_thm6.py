@@ -122,8 +122,9 @@ def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = Fa
     ]
 
 
-_SWEEP_COLUMNS: list[Any] = ["n", "T", ("|x_T|", "final_length"), ("AP steps", "steps"), ("ops/pos", "ops_per_position"),
-                             ("ARM depth", "arm_depth"), ("ARM lookups", "arm_lookups"), ("differ", "mismatch")]
+_SWEEP_COLUMNS: list[Any] = ["n", "T", ("|x_T|", "final_length"), ("AP steps", "steps"),
+                             ("ops/pos", "ops_per_position"), ("ARM depth", "arm_depth"),
+                             ("ARM lookups", "arm_lookups"), ("differ", "mismatch")]
 COLUMNS: dict[str, list[Any]] = {
     "thm6": _SWEEP_COLUMNS,
     "thm6-length": _SWEEP_COLUMNS,

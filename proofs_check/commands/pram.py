@@ -22,6 +22,8 @@ LIST_SCHEMA = "powergen.pram-list/1"
 WIDE = 16
 #: traces longer than this show their first 40 and last 10 steps
 LONG = 60
+#: --trace keeps a copy of memory and registers per step; refuse traces above this many words
+TRACE_CELLS = 20_000_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
     if steps > args.max_steps:
         raise InvalidInput(f"{prog.name} needs T={steps} PRAM steps on this instance, above the limit "
                            f"{args.max_steps}; raise it with --max-steps")
+    if args.trace:
+        setup = prog.setup(inst)
+        cells = steps * (setup.memory.size + setup.registers.size)
+        if cells > TRACE_CELLS:
+            raise InvalidInput(f"--trace would record {cells} words (T={steps} steps of memory and registers), "
+                               f"above the limit {TRACE_CELLS}; run without --trace or on a smaller instance")
     machine = PRAM(program=prog, policy=policy, max_steps=args.max_steps, seed=args.seed)
     try:
         result = machine.run(inst, trace=args.trace)
