@@ -68,7 +68,8 @@ def apply_g(
 
     Returns
     -------
-    (L',) int64 array, the next sequence (always a new array).
+    (L',) int64 array, the next sequence: always new memory (when masks are deleted, a view of a buffer sized
+    ``L + #insert``).
 
     Examples
     --------
@@ -79,9 +80,10 @@ def apply_g(
 
     Notes
     -----
-    O(L) time in a constant number of branch-free vectorised passes: tokens by arithmetic blending
-    (``x + (y - M) * unmask``, exact because ``x == M`` wherever a mask is unmasked), deletion by one boolean
-    compress, insertion by one boolean-mask assignment into the output (no ``np.repeat``, no int64 ``cumsum``).
+    O(L) time in a constant number of vectorised passes, over cache-sized blocks written straight into the output:
+    tokens by arithmetic blending (``x + (y - M) * unmask``, exact because ``x == M`` wherever a mask is
+    unmasked), deletion by one boolean compress, insertion by one boolean-mask assignment into the output (no
+    ``np.repeat``, no int64 ``cumsum``).
     :func:`apply_g_reference` is the plain transcription it is tested against.  Serves every AP-MDM run and,
     through :mod:`machines.embeddings`, every ARM / MDM / AO-MDM / Masked-ARM run.
     """
@@ -97,33 +99,41 @@ def apply_g(
         ya = np.asarray(y, dtype=np.int64)
         if ya.shape != (n,):
             raise TransitionError(f"y has shape {ya.shape}, expected ({n},)")
-    if n <= _BLOCK:
-        return _g_block(xa, ya, r, ins, d, mask_id, 0)
-    # cache blocking: temporaries stay in cache; pieces are joined once
-    pieces = []
+    # the output is at most n + #insert long; blocks write straight into it (cache blocking: the temporaries of a
+    # block stay in cache and no piece is copied twice)
+    cap = n + (int(np.count_nonzero(ins)) if ins is not None else 0)
+    out = np.empty(cap, dtype=np.int64)
+    o = 0
     for a in range(0, n, _BLOCK):
         b = a + _BLOCK
-        pieces.append(_g_block(xa[a:b], None if ya is None else ya[a:b], None if r is None else r[a:b],
-                               None if ins is None else ins[a:b], None if d is None else d[a:b], mask_id, a))
-    return np.concatenate(pieces)
+        o = _g_block(xa[a:b], None if ya is None else ya[a:b], None if r is None else r[a:b],
+                     None if ins is None else ins[a:b], None if d is None else d[a:b], mask_id, a, out, o)
+    return out if o == cap else out[:o]
 
 
 _BLOCK = 1 << 16
 
 
 def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: np.ndarray | None,
-             d: np.ndarray | None, mask_id: int, offset: int) -> np.ndarray:
-    """g on one block (positions ``offset ..``); every array is a (view of a) validated 1-D array."""
+             d: np.ndarray | None, mask_id: int, offset: int, out: np.ndarray, o: int) -> int:
+    """g on one block (input positions ``offset ..``), written to ``out[o:]``; returns the new end of ``out``."""
+    nb = xa.shape[0]
     is_mask = xa == mask_id
     deleted = None
     if d is not None:
         deleted = d & is_mask
         if not deleted.any():
             deleted = None
+    if ins is not None and deleted is not None:
+        ins = ins & ~deleted
+    if ins is not None and not ins.any():
+        ins = None
     # unmasked positions: masks that are neither remasked nor deleted
     unmask = is_mask if r is None else is_mask & ~r
     if deleted is not None:
         unmask &= ~deleted
+    # tokens of every position, computed in place: straight into out when nothing moves, else in a temporary
+    tok = out[o:o + nb] if deleted is None and ins is None else np.empty(nb, dtype=np.int64)
     if unmask.any():
         if ya is None:
             raise TransitionError("y is required: some masks are unmasked")
@@ -131,11 +141,11 @@ def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: n
         if bad.any():
             pos = offset + int(np.argmax(bad))
             raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
-        tok = np.subtract(ya, mask_id) if mask_id else ya.copy()
+        np.subtract(ya, mask_id, out=tok)
         np.multiply(tok, unmask, out=tok)  # exact blend: x == MASK wherever unmask holds
         tok += xa
     else:
-        tok = xa.copy()
+        tok[:] = xa
     if r is not None:  # remask: MASK wherever r is set (on masks tok is already MASK)
         if mask_id == 0:
             np.multiply(tok, ~r, out=tok)
@@ -143,26 +153,26 @@ def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: n
             tmp = tok - mask_id
             tmp *= r
             tok -= tmp
-    if deleted is not None:
-        if ins is not None:
-            ins = ins & ~deleted
-        tok = tok[~deleted]
+    if deleted is None and ins is None:
+        return o + nb
     if ins is None:
-        return tok
+        m = nb - int(np.count_nonzero(deleted))
+        np.compress(~deleted, tok, out=out[o:o + m])
+        return o + m
+    if deleted is not None:
+        tok = tok[~deleted]
     where_ins = np.flatnonzero(ins)
-    if where_ins.size == 0:
-        return tok
     if deleted is not None:  # rank of each inserting position among the kept ones
         where_ins -= np.cumsum(deleted, dtype=np.int32)[where_ins]
     k = where_ins.shape[0]
     total = tok.shape[0] + k
     new_masks = where_ins + np.arange(1, k + 1)
-    out = np.empty(total, dtype=np.int64)
+    seg = out[o:o + total]
     slot = np.ones(total, dtype=np.bool_)
     slot[new_masks] = False
-    out[new_masks] = mask_id
-    out[slot] = tok
-    return out
+    seg[new_masks] = mask_id
+    seg[slot] = tok
+    return o + total
 
 
 def apply_g_reference(

@@ -120,3 +120,18 @@ def test_relation_flags_mismatches() -> None:
     assert _relation("arm", "done", "eos", 3, 3, 0, True, 6, 10, 4) is not None
     assert _relation("arm", "done", "fixed-point", 3, 4, 1, True, 6, 9 + 5, 4) is None
     assert _relation("arm", "done", "fixed-point", 3, 3, 0, True, 6, 9, 4) is not None
+
+
+@pytest.mark.parametrize("paradigm", sorted(MACHINES))
+def test_translated_predictor_is_a_pure_function_of_the_sequence(paradigm: str) -> None:
+    machine = MACHINES[paradigm](True)
+    e = embed(machine)
+    x0 = np.array([BOS, 3] if paradigm == "arm" else [3, M, M, 4, M, M], dtype=np.int64)
+    r = e.target.run(e.start(x0), seed=2, keep_records=True)
+    assert r.records is not None
+    f = e.target.predictor
+    for rec in r.records:
+        a = f(rec.x, np.random.default_rng(11))
+        b = f(rec.x.copy(), np.random.default_rng(11))
+        for name in ("y", "remask", "insert", "delete"):
+            assert np.array_equal(getattr(a, name), getattr(b, name)), name

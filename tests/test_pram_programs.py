@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -196,3 +197,23 @@ def test_instances_round_trip_through_json(name: str) -> None:
     inst = prog.random_instance(5, as_generator(1))
     assert prog.parse_instance(prog.instance_to_json(inst)) == inst
     assert prog.citation and prog.input_format and prog.num_registers >= 1
+
+
+def test_connectivity_exhaustive_on_all_graphs_up_to_4_nodes() -> None:
+    prog = get_program("connectivity")
+    for n in range(1, 5):
+        pairs = [(u, v) for u in range(n) for v in range(u + 1, n)]
+        for mask in range(1 << len(pairs)):
+            edges = [list(pairs[i]) for i in range(len(pairs)) if mask >> i & 1]
+            inst = prog.parse_instance({"n": n, "edges": edges})
+            check("connectivity", inst, Policy.CRCW_PRIORITY)
+            check("connectivity", inst, Policy.CRCW_ARBITRARY, seed=mask)
+
+
+def test_dyck_exhaustive_on_all_words_up_to_length_4() -> None:
+    prog = get_program("dyck")
+    verdicts = set()
+    for n in range(5):
+        for word in itertools.product((1, -1, 2, -2), repeat=n):
+            verdicts.add(check("dyck", prog.parse_instance({"k": 2, "word": list(word)})))
+    assert verdicts == {True, False}

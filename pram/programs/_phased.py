@@ -37,9 +37,10 @@ class Phased(Program[I]):
         if pc.shape[0] == 0:
             return []
         lo, hi = int(pc.min()), int(pc.max())
-        if lo == hi:
+        if lo == hi >= 0:
             return [(slice(None), lo, int(regs[0, 1]))]
-        return [(pc == s, int(s), int(regs[pc == s][0, 1])) for s in np.unique(pc).tolist()]
+        # halted rows (pc < 0; never scheduled by the machines) keep their registers and touch nothing
+        return [(pc == s, int(s), int(regs[pc == s][0, 1])) for s in np.unique(pc).tolist() if s >= 0]
 
     def read_addresses(self, step: int, pid: np.ndarray, regs: np.ndarray) -> np.ndarray:
         out = np.full((regs.shape[0], self.num_reads), -1, dtype=np.int64)

@@ -140,9 +140,13 @@ def list_programs(args: argparse.Namespace) -> int:
         emit_json({"schema": LIST_SCHEMA, "programs": rows})
         return EXIT_OK
     table = Table(title="PRAM programs")
-    for col in ("name", "min_policy", "input", "default_max_size", "citation"):
+    for col in ("name", "min policy", "input", "max size"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(escape(str(r[c])) for c in ("name", "min_policy", "input", "default_max_size", "citation")))
-    stdout_console().print(table)
+        table.add_row(*(escape(str(r[c])) for c in ("name", "min_policy", "input", "default_max_size")))
+    con = stdout_console()
+    con.print(table)
+    con.print("Algorithms followed:")
+    for r in rows:
+        con.print(f"  {r['name']}: {escape(str(r['citation']))}")
     return EXIT_OK
