@@ -143,8 +143,8 @@ def in_class(expr: str, var: str, big_o: str) -> bool:
     e = parse_expr(expr, (var,))
     g = parse_expr(big_o, (var,))
     x = _sym(var)
-    # sympy's Order needs a plain symbol to take the limit; substitute a real positive one.
-    y = sp.Symbol(var, positive=True)
+    # var -> oo over the positive integers (sizes, steps): Min(T, 1) is then 1, as it should be asymptotically
+    y = sp.Symbol(var, positive=True, integer=True)
     e, g = e.subs(x, y), g.subs(x, y)
     try:
         res = sp.O(g, (y, sp.oo)).contains(sp.O(e, (y, sp.oo)))

@@ -13,7 +13,7 @@ from typing import Any
 from pram.programs import PROGRAMS, get_program
 from proofs_check.claims import CheckPoint, CheckReport
 from proofs_check.growth import classify_growth
-from proofs_check.thm14 import THM1, THM4, context_in_O1_of_T, measure
+from proofs_check.thm14 import THM1, THM4, context_in_O1_of_T, in_class_of_T, measure
 
 __all__ = ["default_plan", "plan_for", "quick_plan", "run_sweep"]
 
@@ -132,6 +132,7 @@ def run_sweep(theorem: str, plan: Plan, seed: int, *, advance: Callable[[int], N
     claim = THM1 if theorem == "thm1" else THM4
     points: list[CheckPoint] = []
     o1: dict[str, bool] = {}
+    steps_OT: dict[str, bool] = {}
     for name, n in plan:
         pt, run = measure(theorem, name, n, seed, policy=policy)
         points.append(pt)
@@ -140,11 +141,13 @@ def run_sweep(theorem: str, plan: Plan, seed: int, *, advance: Callable[[int], N
             prog = get_program(name)
             vals.update(K=prog.num_registers, W=prog.num_writes)
             o1[name] = context_in_O1_of_T(claim.bounds[1].expr, vals)
+            steps_OT[name] = in_class_of_T(claim.bounds[0].expr, vals, "T")
         if advance is not None:
             advance(1)
     ok = all(p.ok for p in points)
     # Theorem 4's context must not depend on T; Theorem 1's must (that is the contrast of PAPER.md §2).
     o1_ok = all(o1.values()) if theorem == "thm4" else not any(o1.values())
-    extra = {"claim_statement": claim.statement_checked, "growth": _fits(points),
-             "context_O1_in_T": o1, "context_O1_in_T_ok": o1_ok, "seed": seed}
-    return CheckReport(claim=claim.id, points=tuple(points), ok=ok and o1_ok, extra=extra)
+    ot_ok = all(steps_OT.values())
+    extra = {"claim_statement": claim.statement_checked, "growth": _fits(points), "steps_O_T": steps_OT,
+             "steps_O_T_ok": ot_ok, "context_O1_in_T": o1, "context_O1_in_T_ok": o1_ok, "seed": seed}
+    return CheckReport(claim=claim.id, points=tuple(points), ok=ok and o1_ok and ot_ok, extra=extra)

@@ -21,7 +21,7 @@ from proofs_check.claims import CheckPoint, Claim, register_claim
 from reductions.errors import LockstepMismatch
 from reductions.lockstep import ReductionRun, run_apmdm, run_mdm
 
-__all__ = ["THM1", "THM4", "measure", "context_in_O1_of_T"]
+__all__ = ["THM1", "THM4", "context_in_O1_of_T", "in_class_of_T", "measure"]
 
 THM1_STEPS = "T + 1"
 THM1_CONTEXT = "2*S + P*K + T*P*(K + 2*W)"
@@ -66,6 +66,20 @@ THM4 = register_claim(Claim(
                    "of the sketch in PAPER.md §2.  Context counts S cells plus O(1) tokens per live processor."))
 
 
+def in_class_of_T(expr: str, values: dict[str, int], big_o: str) -> bool:
+    """Is ``expr`` (every variable but T fixed to ``values``) in O(``big_o``) as T -> oo?  (sympy, one variable.)
+
+    Examples
+    --------
+    >>> in_class_of_T(THM4_STEPS, {"K": 5, "W": 1}, "T"), in_class_of_T(THM1_STEPS, {}, "1")
+    (True, False)
+    """
+    names = ("S", "P", "K", "W", "T", "R")
+    e = parse_expr(expr, names)
+    subs = {sp.Symbol(k, nonnegative=True, integer=True): sp.Integer(v) for k, v in values.items() if k != "T"}
+    return in_class(str(e.subs(subs)), "T", big_o)
+
+
 def context_in_O1_of_T(expr: str, values: dict[str, int]) -> bool:
     """Is ``expr`` (with everything but T fixed to ``values``) in O(1) as T -> oo?  (sympy, one variable.)
 
@@ -76,10 +90,7 @@ def context_in_O1_of_T(expr: str, values: dict[str, int]) -> bool:
     >>> context_in_O1_of_T(THM1_CONTEXT, {"S": 8, "P": 4, "K": 2, "W": 1})
     False
     """
-    names = ("S", "P", "K", "W", "T", "R")
-    e = parse_expr(expr, names)
-    subs = {sp.Symbol(k, nonnegative=True, integer=True): sp.Integer(v) for k, v in values.items() if k != "T"}
-    return in_class(str(e.subs(subs)), "T", "1")
+    return in_class_of_T(expr, values, "1")
 
 
 def instance(program: Program, n: int, seed: int) -> Any:

@@ -299,6 +299,9 @@ def simulate(*, predictor: Predictor, vocab: AnyVocabulary, x0: np.ndarray, seed
              max_steps: int = 100_000) -> Theorem3Run:
     """Run the AO-MDM and its Masked-ARM simulation side by side, checking the canvas in lock step.
 
+    After every step the canvas is decoded from the Masked-ARM's sequence (:func:`decode_canvas`, O(S log S)) and
+    compared with the AO-MDM's; the final one is decoded again by the plain :func:`decode_canvas_reference`.
+
     Examples
     --------
     >>> from reductions.aomdm_examples import BIT_VOCAB, CircuitPredictor, prefix_xor
@@ -330,7 +333,7 @@ def simulate(*, predictor: Predictor, vocab: AnyVocabulary, x0: np.ndarray, seed
     marm_it = marm.trace(z0, seed=seed)
     lockstep = True
     for ao_rec, m_rec in zip(ao_it, marm_it, strict=False):
-        if decode_canvas_reference(m_rec.x_next, vocab.size, vocab.mask_id) != ao_rec.x_next.tolist():
+        if not np.array_equal(decode_canvas(m_rec.x_next, vocab.size, vocab.mask_id), ao_rec.x_next):
             lockstep = False
     for _ in ao_it:
         lockstep = False

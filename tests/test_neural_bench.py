@@ -164,7 +164,8 @@ def bench_case(name: str, cfg: ModelConfig, B: int, L: int, tmp: Path) -> dict[s
         return row
     assert abs(t["loss0"] - loss0) <= 1e-4 * max(1.0, abs(loss0)), (t["loss0"], loss0)
     row |= {"torch_version": t["torch"], "torch_s": round(t["seconds"], 5),
-            "torch_gflops": round(flops / t["seconds"] / 1e9, 2), "ratio_numpy_over_torch": round(np_s / t["seconds"], 3)}
+            "torch_gflops": round(flops / t["seconds"] / 1e9, 2),
+            "ratio_numpy_over_torch": round(np_s / t["seconds"], 3)}
     return row
 
 

@@ -109,3 +109,25 @@ def test_trained_parallel_model_at_1000() -> None:
     pred = NeuralPredictor(config=res.model, params=res.params)
     rep = evaluate(task, pred, lengths=[1000], count=50)
     assert rep[0].correct == 50 and rep[0].steps_max <= step_bound(1000)
+
+
+def test_shipped_checkpoint_and_tour_rows() -> None:
+    from proofs_check.tour_steps import t50_parity
+
+    rows = t50_parity.run(0)
+    assert [r.status for r in rows] == ["ok"] * len(rows)
+    assert rows == t50_parity.run(0)  # deterministic rows
+
+
+@pytest.mark.slow
+def test_shipped_checkpoint_is_seed_0_retrained(tmp_path) -> None:  # noqa: ANN001
+    from machines.neural.checkpoint import load_checkpoint
+    from proofs_check.tour_steps.t50_parity import CHECKPOINT
+
+    task = ParityParallelTask()
+    train(task.transitions(), model=task.model_config(), train_cfg=task.train_config(), seed=0, out_dir=tmp_path,
+          extra={"task": task.name})
+    fresh, shipped = load_checkpoint(tmp_path), load_checkpoint(CHECKPOINT)
+    assert fresh.model == shipped.model and fresh.state["history"] == shipped.state["history"]
+    for k, v in shipped.params.items():
+        np.testing.assert_allclose(fresh.params[k], v, rtol=0, atol=1e-5)

@@ -151,3 +151,35 @@ def test_incremental_decode_equals_full_decode(name):
         mem = con.apply_block(mem, final, t)
         assert np.array_equal(mem, con.memory_after(final, t))
     assert np.array_equal(mem, con.output_memory(final))
+
+
+def test_registry_maps_theorems_to_their_modules():
+    from reductions import registry
+
+    assert registry.load("thm1").build_mdm is build_mdm
+    assert registry.load("thm4").__name__ == "reductions.pram_to_apmdm"
+    with pytest.raises(Exception, match="unknown theorem"):
+        registry.get_theorem("thm99")
+    row = registry.TheoremEntry("thm-test", "reductions.pram_to_mdm", "test row")
+    assert registry.register_theorem(row) is row and registry.register_theorem(row) is row
+    with pytest.raises(Exception, match="already registered"):
+        registry.register_theorem(registry.TheoremEntry("thm-test", "reductions.lockstep", "other"))
+    del registry.THEOREMS["thm-test"]
+
+
+def _bench_block(kind):
+    prog = get_program("connectivity")
+    inst = prog.random_instance(64, as_generator(0))
+    con, x0 = build_mdm(prog, inst)
+    seqs = [x0] + [rec.x_next for rec in MDM(vocab=con.vocab, predictor=con).trace(x0)]
+    t = con.layout.T // 2
+    x = seqs[t - 1]
+    if kind == "vectorised":
+        return lambda: con.fill(x)
+    return lambda: [con.reference_record(x, t, p) for p in range(con.layout.P)]
+
+
+@pytest.mark.benchmark(group="thm1-block")
+@pytest.mark.parametrize("kind", ["vectorised", "per-slot-reference"])
+def test_bench_fill_block_connectivity_64(benchmark, kind):
+    benchmark.pedantic(_bench_block(kind), rounds=3, iterations=1)

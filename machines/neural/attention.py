@@ -19,6 +19,7 @@ Two implementations of the same function:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -94,7 +95,8 @@ class Attention:
     def _split(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         B, L, d = x.shape
         H, dh = self.cfg.n_heads, self.cfg.head_dim
-        qkv = (x @ params[self.wqkv] + params[self.bqkv]).reshape(B, L, 3, H, dh).transpose(2, 0, 3, 1, 4)
+        qkv = (x.reshape(-1, d) @ params[self.wqkv] + params[self.bqkv]).reshape(B, L, 3, H, dh)
+        qkv = np.ascontiguousarray(qkv.transpose(2, 0, 3, 1, 4))  # contiguous blocks keep matmul on BLAS
         return qkv[0], qkv[1], qkv[2]  # each (B, H, L, dh)
 
     # -- dense forward / backward ----------------------------------------------------------------------------
@@ -104,24 +106,24 @@ class Attention:
         q0, k0, v = self._split(params, x)
         cs = rotary_tables(self.cfg.rotary, L, x.dtype)
         q, k = (q0, k0) if cs is None else (rotate(q0, cs), rotate(k0, cs))
-        scale = 1.0 / np.sqrt(self.cfg.head_dim)
+        scale = 1.0 / math.sqrt(self.cfg.head_dim)
         s = (q @ k.transpose(0, 1, 3, 2)) * scale  # (B, H, L, L)
         if self.rel is not None:
             s = s + params[self.rel][:, self.rel_index(L)][None]
         p = masked_softmax(s, self.allowed(valid)[:, None])
         o = p @ v  # (B, H, L, dh)
         om = o.transpose(0, 2, 1, 3).reshape(B, L, d)
-        out = om @ params[self.wo] + params[self.bo]
+        out = (om.reshape(-1, d) @ params[self.wo] + params[self.bo]).reshape(B, L, d)
         return out, (x, q, k, v, p, om, cs)
 
     def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
         x, q, k, v, p, om, cs = cache
         B, L, d = x.shape
         H, dh = self.cfg.n_heads, self.cfg.head_dim
-        scale = 1.0 / np.sqrt(dh)
+        scale = 1.0 / math.sqrt(dh)
         d2 = dout.reshape(-1, d)
         grads: Grads = {self.wo: om.reshape(-1, d).T @ d2, self.bo: d2.sum(axis=0)}
-        do = (dout @ params[self.wo].T).reshape(B, L, H, dh).transpose(0, 2, 1, 3)
+        do = np.ascontiguousarray((d2 @ params[self.wo].T).reshape(B, L, H, dh).transpose(0, 2, 1, 3))
         dp = do @ v.transpose(0, 1, 3, 2)
         dv = p.transpose(0, 1, 3, 2) @ do
         ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
@@ -135,10 +137,10 @@ class Attention:
         dk = (ds.transpose(0, 1, 3, 2) @ q) * scale
         if cs is not None:
             dq, dk = rotate(dq, cs, inverse=True), rotate(dk, cs, inverse=True)
-        dqkv = np.stack([dq, dk, dv]).transpose(1, 3, 0, 2, 4).reshape(B, L, 3 * d)
-        grads[self.wqkv] = x.reshape(-1, d).T @ dqkv.reshape(-1, 3 * d)
-        grads[self.bqkv] = dqkv.reshape(-1, 3 * d).sum(axis=0)
-        return dqkv @ params[self.wqkv].T, grads
+        dqkv = np.stack([dq, dk, dv]).transpose(1, 3, 0, 2, 4).reshape(-1, 3 * d)
+        grads[self.wqkv] = x.reshape(-1, d).T @ dqkv
+        grads[self.bqkv] = dqkv.sum(axis=0)
+        return (dqkv @ params[self.wqkv].T).reshape(B, L, d), grads
 
     # -- banded forward (inference) --------------------------------------------------------------------------
     def forward_banded(self, params: Params, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -152,7 +154,7 @@ class Attention:
         cs = rotary_tables(cfg.rotary, L, x.dtype)
         if cs is not None:
             q, k = rotate(q, cs), rotate(k, cs)
-        scale = 1.0 / np.sqrt(cfg.head_dim)
+        scale = 1.0 / math.sqrt(cfg.head_dim)
         pad = ((0, 0), (0, 0), (K, K), (0, 0))
         kp, vp = np.pad(k, pad), np.pad(v, pad)
         okp = np.pad(valid, ((0, 0), (K, K)))

@@ -61,14 +61,16 @@ class Linear:
         self.w, self.b = prefix + "w", prefix + "b"
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
-        return x @ params[self.w] + params[self.b], x
+        w = params[self.w]
+        y = x.reshape(-1, w.shape[0]) @ w + params[self.b]  # one 2-D GEMM
+        return y.reshape(*x.shape[:-1], w.shape[1]), x
 
     def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
         x = cache
         w = params[self.w]
         x2 = x.reshape(-1, w.shape[0])
         d2 = dout.reshape(-1, w.shape[1])
-        return dout @ w.T, {self.w: x2.T @ d2, self.b: d2.sum(axis=0)}
+        return (d2 @ w.T).reshape(x.shape), {self.w: x2.T @ d2, self.b: d2.sum(axis=0)}
 
 
 class LayerNorm:
@@ -105,7 +107,7 @@ class LayerNorm:
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """GELU, tanh approximation (the DDiT's ``GELU(approximate='tanh')``)."""
-    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + 0.044715 * x**3)))
+    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + 0.044715 * x * x * x)))
 
 
 class MLP:
@@ -125,7 +127,7 @@ class MLP:
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
         a, c1 = self.fc.forward(params, x)
-        t = np.tanh(_GELU_C * (a + 0.044715 * a**3))
+        t = np.tanh(_GELU_C * (a + 0.044715 * a * a * a))
         h = 0.5 * a * (1.0 + t)
         out, c2 = self.proj.forward(params, h)
         return out, (c1, a, t, c2)

@@ -56,6 +56,8 @@ def run_check(args: argparse.Namespace, theorem: str) -> int:
     for name, fit in report.extra["growth"].items():
         parts = [f"{q} ~ {fit[q]['best']}" for q in ("T", "steps", "context") if q in fit]
         notes.append(f"  growth in n, {name}: " + ", ".join(parts))
+    notes.append(f"  steps in O(T) (sympy O, one variable): "
+                 f"{'ok' if report.extra['steps_O_T_ok'] else 'FAILED'} on {len(report.extra['steps_O_T'])} programs")
     o1 = report.extra["context_O1_in_T"]
     verdict = "O(1)" if theorem == "thm4" else "not O(1)"
     notes.append(f"  context as T -> oo with S, P fixed (sympy O, one variable): {verdict} expected; "
