@@ -156,6 +156,7 @@ def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: n
     if deleted is None and ins is None:
         return o + nb
     if ins is None:
+        assert deleted is not None  # both None returned above
         m = nb - int(np.count_nonzero(deleted))
         np.compress(~deleted, tok, out=out[o:o + m])
         return o + m

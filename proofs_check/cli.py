@@ -28,6 +28,7 @@ GROUP_HELP = {
     "check": "check a theorem's claims by measurement",
     "reduce": "run one theorem construction on one instance",
     "trace": "replay or show AP-MDM / MDM traces",
+    "machines": "run small demos of the five generation machines",
 }
 
 USER_ERRORS: tuple[type[BaseException], ...] = (PramError, MachineError, ReductionError, CheckError)

@@ -43,8 +43,8 @@ from machines.vocab import Vocabulary, simple_vocabulary
 from reductions.errors import InvalidInstance
 from reductions.serial_transformer import ALU, OpCounts, check_supported, forward_counts, forward_terms, serial_logits
 
-__all__ = ["CONF_GRID", "THM2_VOCAB", "SerialRun", "TransformerMDMPredictor", "bound_constant", "decode_step_counts", "decode_terms",
-           "model_config", "random_params", "serial_decode", "serial_ops", "start_sequence",
+__all__ = ["CONF_GRID", "THM2_VOCAB", "SerialRun", "TransformerMDMPredictor", "bound_constant", "decode_step_counts",
+           "decode_terms", "model_config", "random_params", "serial_decode", "serial_ops", "start_sequence",
            "transformer_aomdm_case", "width_for"]
 
 #: Confidences are compared as ``floor(p * CONF_GRID)`` (an exact scaling by a power of two, then an integer).
