@@ -35,8 +35,16 @@ class TheoremEntry:
 _BUILTIN = (
     TheoremEntry("thm1", "reductions.pram_to_mdm", "PRAM -> MDM: O(T) decoding steps, context O(P*T) (write-once "
                  "blocks)", "build_mdm"),
+    TheoremEntry("thm2", "reductions.mdm_to_serial", "MDM -> serial RAM: a counting interpreter of every forward "
+                 "pass; O~(S^3) operations", "serial_decode"),
+    TheoremEntry("thm3", "reductions.aomdm_to_masked_arm", "AO-MDM -> Masked-ARM: records (position, token) written "
+                 "left to right, canvas rebuilt by lookups", "simulate"),
     TheoremEntry("thm4", "reductions.pram_to_apmdm", "PRAM -> AP-MDM: O(T) steps, context O(S + P) (remask = "
                  "overwrite)", "build_apmdm"),
+    TheoremEntry("thm5", "reductions.dyck_generator", "a stochastic AP-MDM whose support is exactly two-sided "
+                 "Dyck-k", "generate"),
+    TheoremEntry("thm6", "reductions.preserve", "PRESERVE: AP-MDM edit rounds replayed by g vs an ARM-style "
+                 "left-to-right solver", "solve_apmdm"),
 )
 
 THEOREMS: dict[str, TheoremEntry] = {e.id: e for e in _BUILTIN}
