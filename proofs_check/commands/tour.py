@@ -38,8 +38,15 @@ def run(args: argparse.Namespace) -> int:
         table = Table(title="powergen tour")
         for col in ("section", "claim", "measured", "bound", "status"):
             table.add_column(col)
-        for title, row in rows:
-            style = "green" if row.status == "ok" else "bold red"
-            table.add_row(title, row.claim, row.measured, row.bound, f"[{style}]{row.status}[/{style}]")
-        stdout_console().print(table)
+        for title, section_rows in sections:
+            for i, row in enumerate(section_rows):
+                style = "green" if row.status == "ok" else "bold red"
+                table.add_row(title if i == 0 else "", row.claim, row.measured, row.bound,
+                              f"[{style}]{row.status}[/{style}]", end_section=i == len(section_rows) - 1)
+        console = stdout_console()
+        if not console.is_terminal:
+            console.width = 160
+        console.print(table)
+        status = "all claims hold" if ok else "SOME CLAIMS FAILED"
+        console.print(f"{len(rows)} claims in {len(sections)} sections: {status}")
     return EXIT_OK if ok else EXIT_FAILED
