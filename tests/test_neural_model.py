@@ -190,3 +190,6 @@ def test_predictor_is_pure_and_thresholds() -> None:
     assert a.y[x != 2].tolist() == x[x != 2].tolist()
     out = pred.forward(x)
     assert (a.remask == (out.ctrl[:, 0] > 0)).all() and (a.delete == (out.ctrl[:, 2] > 0)).all()
+    for empty in (pred(np.zeros(0, dtype=np.int64), rng), NeuralPredictor(config=cfg, params=params, use_table=False)(
+            np.zeros(0, dtype=np.int64), rng)):
+        assert empty.y.shape == (0,) and empty.remask is not None and empty.remask.shape == (0,)

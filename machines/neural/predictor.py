@@ -156,6 +156,8 @@ class NeuralPredictor:
     def decisions(self, x: np.ndarray, *, use_table: bool = True) -> tuple[np.ndarray, np.ndarray, float]:
         """``(argmax tokens, control bits (L, 3), margin)`` from the table if available, else the forward."""
         x = np.asarray(x, dtype=np.int64)
+        if x.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 3), dtype=bool), math.inf
         if self.table is not None and use_table:
             return self.table.lookup(x)
         tok, ctrl, margin = _decide(self.forward(x), self.cfg.mask_id)

@@ -62,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
     lengths = args.lengths or list(task.default_lengths)
     count = args.count or task.default_count
     if args.oracle:
-        module = __import__(type(task).__module__, fromlist=["x"])
-        pred: Any = getattr(module, "parallel_oracle", None) or module.oracle
+        pred: Any = task.oracle
         info: dict[str, Any] = {"source": "oracle"}
     else:
         pred, info = load_predictor(task, args.checkpoint)

@@ -128,6 +128,7 @@ class ParityTask:
     description = "parity, the paper's left-to-right elimination; trained on length 2 (PAPER.md §3.2)"
     default_lengths = (100, 1000)
     default_count = 200
+    oracle = staticmethod(oracle)
 
     def transitions(self, *, seed: int = 0) -> list[Transition]:
         return paper_transitions()

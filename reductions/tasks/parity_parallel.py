@@ -112,6 +112,7 @@ class ParityParallelTask:
     default_lengths = (100, 1000)
     default_count = 200
     train_bits = 8
+    oracle = staticmethod(parallel_oracle)
 
     def transitions(self, *, seed: int = 0) -> list[Transition]:
         return training_transitions(self.train_bits)

@@ -2,13 +2,14 @@
 
 A task object has ``name``, ``vocab``, ``description``, ``transitions(*, seed) -> list[Transition]`` (verified with
 ``g`` by the training pipeline), ``model_config()``, ``train_config()``, and, to be evaluated,
-``instances(length, count, rng) -> [(x0, expected_final)]``, ``max_steps(length)``, ``default_lengths`` and
-``default_count``.  To add a task, add one row to :data:`TASKS` (a zero-argument factory, imported lazily so that
-listing the names stays cheap).
+``instances(length, count, rng) -> [(x0, expected_final)]``, ``max_steps(length)``, ``default_lengths``,
+``default_count`` and ``oracle`` (the process itself as a predictor, for ``powergen eval TASK --oracle``).
+To add a task, add one row to :data:`TASKS` (a zero-argument factory, imported lazily so that listing the names
+stays cheap).
 
 Examples
 --------
->>> names()
+>>> [n for n in names() if n.startswith("parity")]
 ['parity', 'parity-parallel']
 >>> get("parity").name
 'parity'
