@@ -1,8 +1,6 @@
-# `powergen tour --json` (README, index, getting started): the structure only for now -- every row has the five
-# string fields, every row is "ok", and the whole tour passes. The lead pins the values once the tour is complete
-# (switch to "# mode: json" and regenerate the .out with POWERGEN_GOLDEN_UPDATE=1).
-# mode: schema
-# pin: schema, seed, ok, rows[*].status
+# `powergen tour --json` (README, index, getting started): every row pinned -- section, claim, measured value,
+# bound and status -- for seed 0. The tour is deterministic (no timings), so any change in a measured number shows
+# here; regenerate with POWERGEN_GOLDEN_UPDATE=1 and review the diff.
+# mode: json
 # exit: 0
-# slow
 powergen tour --json
