@@ -58,3 +58,7 @@ class StepLimitExceeded(PramError, RuntimeError):
     def __init__(self, *, limit: int, hint: str = "max_steps") -> None:
         self.limit = limit
         super().__init__(f"the PRAM did not halt within {limit} steps; raise the limit with {hint}")
+
+
+class InvalidSeed(PramError, ValueError):
+    """A seed is neither a non-negative int nor a ``numpy.random.Generator``."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pram.errors import InvalidSeed
+
 SeedLike = int | np.random.Generator | None
 
 
@@ -24,7 +26,7 @@ def as_generator(seed: SeedLike) -> np.random.Generator:
     if seed is None:
         seed = 0
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
+        raise InvalidSeed(f"seed must be an int or a numpy Generator, got {type(seed).__name__}")
     if seed < 0:
-        raise ValueError(f"seed must be non-negative, got {seed}")
+        raise InvalidSeed(f"seed must be non-negative, got {seed}")
     return np.random.default_rng(int(seed))
