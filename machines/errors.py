@@ -49,3 +49,7 @@ class TraceError(MachineError, ValueError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         self.line = line
         super().__init__(f"line {line}: {message}" if line is not None else message)
+
+
+class OutputError(MachineError, OSError):
+    """An output file cannot be written (a directory, a missing permission, a read-only file system, ...)."""

@@ -11,7 +11,9 @@ Semantics, per position ``i`` of the input ``x`` (PAPER.md §1.6, Algorithm 1):
 The output is the concatenation, so ``|g(x)| = |x| + #insert(kept) - #delete(on masks)``.  ``y[i]`` may never
 be MASK where it is used (an unmasked position); elsewhere ``y`` is ignored.
 
-Both functions take and return ``numpy.int64`` arrays; control vectors may be ``None`` (all zeros).
+Both functions take and return ``numpy.int64`` arrays; control vectors may be ``None`` (all zeros).  Tokens must be
+integers: a bool or float ``x`` (or ``y``) raises :class:`~machines.errors.TransitionError` instead of being
+truncated (Python lists of ints are fine).
 """
 
 from __future__ import annotations
@@ -41,6 +43,24 @@ def _as_bool(name: str, a: np.ndarray | Sequence[int] | None, n: int) -> np.ndar
 
 
 IntsLike = np.ndarray | Sequence[int]
+
+
+def _as_tokens(name: str, a: IntsLike) -> np.ndarray:
+    """``a`` as int64 tokens; anything but an integer array (bool, float, object) raises TransitionError.
+
+    Tokens are never truncated or cast from another kind: ``[1.7]`` or ``[True]`` is an error, not ``[1]``.
+    An empty sequence (which numpy types as float) is accepted.
+    """
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "iu" and arr.size:
+        raise TransitionError(f"{name} must hold integer tokens, got dtype {arr.dtype}")
+    return arr.astype(np.int64, copy=False)
+
+
+def _check_int_token(name: str, v: object, i: int) -> int:
+    if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
+        raise TransitionError(f"{name}[{i}] must be an integer token, got {v!r}", position=i)
+    return int(v)
 
 
 def apply_g(
@@ -87,7 +107,7 @@ def apply_g(
     :func:`apply_g_reference` is the plain transcription it is tested against.  Serves every AP-MDM run and,
     through :mod:`machines.embeddings`, every ARM / MDM / AO-MDM / Masked-ARM run.
     """
-    xa = np.asarray(x, dtype=np.int64)
+    xa = _as_tokens("x", x)
     if xa.ndim != 1:
         raise TransitionError(f"x must be one-dimensional, got shape {xa.shape}")
     n = xa.shape[0]
@@ -96,7 +116,7 @@ def apply_g(
     d = _as_bool("delete", delete, n)
     ya = None
     if y is not None:
-        ya = np.asarray(y, dtype=np.int64)
+        ya = _as_tokens("y", y)
         if ya.shape != (n,):
             raise TransitionError(f"y has shape {ya.shape}, expected ({n},)")
     # the output is at most n + #insert long; blocks write straight into it (cache blocking: the temporaries of a
@@ -193,20 +213,28 @@ def apply_g_reference(
     [1, 7, 0]
     """
     n = len(x)
+    if isinstance(x, np.ndarray):
+        _as_tokens("x", x)
+    xs = [_check_int_token("x", v, i) for i, v in enumerate(x)]
+    if isinstance(y, np.ndarray):
+        _as_tokens("y", y)
     r = list(remask) if remask is not None else [0] * n
     e = list(insert) if insert is not None else [0] * n
     c = list(delete) if delete is not None else [0] * n
     z: list[int] = []
     for i in range(n):
-        xi = int(x[i])
+        xi = xs[i]
         if c[i] and xi == mask_id:
             continue
         if r[i]:
             z.append(mask_id)
         elif xi == mask_id:
-            if y is None or int(y[i]) == mask_id:
+            if y is None:
                 raise TransitionError(f"y is MASK at unmasked position {i}", position=i)
-            z.append(int(y[i]))
+            yi = _check_int_token("y", y[i], i)
+            if yi == mask_id:
+                raise TransitionError(f"y is MASK at unmasked position {i}", position=i)
+            z.append(yi)
         else:
             z.append(xi)
         if e[i]:

@@ -163,6 +163,23 @@ def test_certificates_on_many_instances_per_size() -> None:
             assert verify_run(r) == [], (n, seed)
 
 
+@pytest.mark.slow
+def test_certificates_on_200_instances_per_size_4_to_10() -> None:
+    """1,400 certified runs (about 15 s on one core); the docs' 1,000 per size come from ``maxflow table``."""
+    import time
+
+    t0 = time.perf_counter()
+    for n in range(4, 11):
+        flows = set()
+        for seed in range(200):
+            inst = generate_instance(nodes=n, seed=50_000 + 1000 * n + seed)
+            r = run_maxflow(inst)
+            assert verify_run(r) == [], (n, seed)
+            flows.add(len(r.deleted))
+        assert len(flows) > 1, n  # the instances are not all alike
+    assert time.perf_counter() - t0 < 60  # budget 30 s on an idle core; slack for a shared CI machine
+
+
 def test_cli_run_trace_replays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "m.jsonl"
     assert main(["maxflow", "run", "--nodes", "6", "--seed", "3", "--trace", str(f), "--json"]) == 0
@@ -197,3 +214,62 @@ def test_cli_table_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
 def test_tour_section() -> None:
     rows = t70_maxflow.run(0)
     assert rows and all(r.status == "ok" for r in rows)
+
+
+# -- review fixes ----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seq, fragment", [
+    ([], "ends inside the header"),
+    ([0, 1], "ends inside the header"),
+    ([5, 5, 5, 5, 5, 5, 5], "bad header"),
+    ([0, 1, 2, 2, 2, 3], "not a node id"),                    # s is not a node token
+    (list(range(40)), "bad header"),
+])
+def test_parse_state_rejects_foreign_sequences_with_invalid_instance(seq: list[int], fragment: str) -> None:
+    with pytest.raises(InvalidInstance, match=fragment):
+        parse_state(seq)
+
+
+def test_parse_state_rejects_truncated_and_garbled_states() -> None:
+    x = encode_instance(generate_instance(nodes=5, seed=1)).tolist()
+    for cut in (7, 9, len(x) - 1):
+        try:
+            parse_state(x[:cut])
+        except InvalidInstance:
+            pass  # a clear typed error, never a bare IndexError / ValueError
+    with pytest.raises(InvalidInstance, match="ends inside a record"):
+        parse_state(x[:8])
+    bad = list(x)
+    bad[6] = 2  # an edge that does not open with "("
+    with pytest.raises(InvalidInstance, match="open an edge"):
+        parse_state(bad)
+    with pytest.raises(InvalidInstance):
+        predictor(np.array(x[:8]))
+
+
+@pytest.mark.parametrize("s, t, fragment", [
+    (0.0, 2, "s must be an integer node id, got float"),
+    ("0", 2, "s must be an integer node id, got str"),
+    (True, 2, "s must be an integer node id, got bool"),
+    (0, None, "t must be an integer node id, got NoneType"),
+])
+def test_flow_instance_checks_the_types_of_s_and_t(s: object, t: object, fragment: str) -> None:
+    with pytest.raises(InvalidInstance, match=fragment):
+        FlowInstance(nodes=(0, 1, 2), edges=((0, 1), (1, 2)), s=s, t=t)  # type: ignore[arg-type]
+    ok = FlowInstance(nodes=(0, 1, 2), edges=((0, 1),), s=np.int64(0), t=np.int32(2))  # type: ignore[arg-type]
+    assert type(ok.s) is int and type(ok.t) is int
+
+
+@pytest.mark.parametrize("where", ["dir", "proc"])
+def test_cli_run_refuses_unwritable_trace_before_running(where: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import proofs_check.commands.maxflow as cmd
+
+    def boom(*a: object, **k: object) -> object:
+        raise AssertionError("the run started before the output path was checked")
+
+    monkeypatch.setattr(cmd, "_summary", boom)
+    path = str(tmp_path) if where == "dir" else "/proc/x.jsonl"
+    assert main(["maxflow", "run", "--trace", path]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("powergen: error: cannot write")

@@ -292,3 +292,107 @@ def test_tour_section() -> None:
     rows = t60_sudoku.run(0)
     assert rows and all(r.status == "ok" for r in rows)
     assert [r.measured for r in rows] == [r.measured for r in t60_sudoku.run(0)]
+
+
+# -- review fixes ----------------------------------------------------------------------------------------------------
+def _truncated(t: SudokuTrajectory, steps: int) -> SudokuTrajectory:
+    return SudokuTrajectory(puzzle=t.puzzle, states=t.states[:steps + 1], y=t.y[:steps], remask=t.remask[:steps],
+                            solved=False, solution=None, counts=t.counts)
+
+
+def test_verify_recomputes_g_with_the_independent_apply_g(monkeypatch: pytest.MonkeyPatch) -> None:
+    import reductions.tasks.sudoku as sudoku_mod
+
+    t = solve(ESCARGOT)
+    calls = []
+
+    def counting(*args: object, **kwargs: object) -> np.ndarray:
+        calls.append(1)
+        return apply_g(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sudoku_mod, "apply_g", counting)
+    assert verify_trajectory(t) == []
+    assert len(calls) >= t.steps  # every step (plus the fixed-point check)
+    # a y of MASK where it is used is rejected by g itself
+    y = t.y.copy()
+    k = int(np.flatnonzero((t.states[:-1] == MASK).any(axis=1))[0])
+    y[k, int(np.flatnonzero((t.states[k] == MASK) & ~t.remask[k])[0])] = MASK
+    bad = SudokuTrajectory(puzzle=t.puzzle, states=t.states, y=y, remask=t.remask, solved=t.solved,
+                           solution=t.solution, counts=t.counts)
+    assert any("g rejects step" in p for p in verify_trajectory(bad))
+
+
+def test_verify_checks_the_final_fixed_point() -> None:
+    from reductions.tasks.sudoku import final_is_fixed_point
+
+    t = solve(ESCARGOT)
+    assert final_is_fixed_point(t.states[-1]) and not final_is_fixed_point(t.states[100])
+    problems = verify_trajectory(_truncated(t, 100))  # an event boundary: no MASK left, but the search goes on
+    assert any("not a fixed point" in p for p in problems)
+
+
+def test_cli_checks_the_fixed_point_before_claiming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import proofs_check.commands.sudoku as cmd
+
+    early = _truncated(solve(ESCARGOT), 100)
+    monkeypatch.setattr(cmd, "solve", lambda *a, **k: early)
+    f = tmp_path / "s.jsonl"
+    assert main(["sudoku", "solve", ESCARGOT, "--trace", str(f), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert not f.exists() and doc["trace"] is None and any("fixed point" in p for p in doc["problems"])
+
+
+def test_zero_step_trace_keeps_its_start(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"
+    f = tmp_path / "z.jsonl"
+    assert main(["sudoku", "solve", full, "--trace", str(f)]) == 0
+    assert "bytes" in capsys.readouterr().out
+    lines = f.read_text().splitlines()
+    assert len(lines) == 2 and len(json.loads(lines[0])["start"]) == 324
+    assert json.loads(lines[1]) == {"halt": "fixed-point", "steps": 0, "max_length": 324}
+    assert replay(read_trace(f)).ok
+
+
+def test_step_caps_name_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from reductions.errors import InstanceTooLarge
+
+    with pytest.raises(InstanceTooLarge, match="max_steps argument"):
+        solve(ESCARGOT, max_steps=465)  # exactly one step short: the cap is checked after the last event too
+    assert solve(ESCARGOT, max_steps=466).steps == 466
+    assert main(["sudoku", "solve", ESCARGOT, "--max-steps", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "raise it with --max-steps" in err and "max_steps=" not in err
+    f = tmp_path / "s.jsonl"
+    assert main(["sudoku", "solve", ESCARGOT, "--trace", str(f), "--max-trace-steps", "100"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--max-trace-steps" in err and "kB" in err and not f.exists()
+    assert main(["sudoku", "solve", ESCARGOT, "--max-trace-steps", "100"]) == 0  # no trace: no trace cap
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("where", ["dir", "proc"])
+def test_cli_solve_refuses_unwritable_trace_before_solving(where: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import proofs_check.commands.sudoku as cmd
+
+    def boom(*a: object, **k: object) -> object:
+        raise AssertionError("the search started before the output path was checked")
+
+    monkeypatch.setattr(cmd, "solve", boom)
+    path = str(tmp_path) if where == "dir" else "/proc/x.jsonl"
+    assert main(["sudoku", "solve", ESCARGOT, "--trace", path]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("powergen: error: cannot write")
+
+
+@pytest.mark.parametrize("grid, fragment", [
+    (np.array([10] + [0] * 80), "value out of range 0-9: 10 at cell 0"),
+    (np.array([0] * 80 + [-1]), "value out of range 0-9: -1 at cell 80"),
+    (np.array([1.0] + [0] * 80), "integers 0-9"),
+    (np.array([0] * 80), "length is 80"),
+])
+def test_solve_array_values_are_validated(grid: np.ndarray, fragment: str) -> None:
+    with pytest.raises(InvalidInstance, match=fragment):
+        solve(grid)

@@ -285,3 +285,121 @@ def test_cli_demo_caps_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -
     assert main(["machines", "demo", "--paradigm", "ap-mdm", "--max-steps", "2"]) == 2
     err = capsys.readouterr().err
     assert "max_steps of 2 exceeded" in err and "--max-steps" in err
+
+
+# -- review fixes: ARM halting on EOS, streaming, unwritable outputs ---------------------------------------------------
+def _arm_run_past_eos() -> tuple[list, int]:
+    """The ARM demo's records plus one extra (discipline-valid) step appended after the EOS step."""
+    from machines.records import StepRecord
+
+    r = demo_machine("arm").run(demo_start("arm", n=3, seed=1), seed=1, keep_records=True)
+    assert r.records is not None and r.halt_reason == "done" and int(r.final[-1]) == DEMO_VOCAB.eos_id
+    n = len(r.records)
+    x = np.asarray(r.final, dtype=np.int64)
+    a = DEMO_VOCAB.id_of("a")
+    y = np.full(x.shape[0], DEMO_VOCAB.mask_id, dtype=np.int64)
+    y[-1] = a
+    extra = StepRecord(t=n + 1, x=x, prediction=Prediction(y=y), x_next=np.append(x, a))
+    return [*r.records, extra], n
+
+
+def test_arm_trace_may_not_continue_after_eos() -> None:
+    records, n = _arm_run_past_eos()
+    lines = trace_lines(paradigm="arm", vocab=DEMO_VOCAB, records=records, halt_reason="done")
+    assert json.loads(lines[0])["halt_on_eos"] is True
+    rep = replay(parse_trace("\n".join(lines)))
+    assert not rep.ok and rep.first_bad_step == n + 1 and "EOS" in (rep.reason or "")
+    # an old trace without the field defaults to halting on EOS
+    head = json.loads(lines[0])
+    del head["halt_on_eos"]
+    assert replay(parse_trace("\n".join([json.dumps(head), *lines[1:]]))).first_bad_step == n + 1
+    # a machine built with halt_on_eos=False may continue; the header says so
+    off = trace_lines(paradigm="arm", vocab=DEMO_VOCAB, records=records, halt_reason="done", halt_on_eos=False)
+    assert parse_trace("\n".join(off)).halt_on_eos is False and replay(parse_trace("\n".join(off))).ok
+    head["halt_on_eos"] = "yes"
+    with pytest.raises(TraceError, match="halt_on_eos"):
+        parse_trace("\n".join([json.dumps(head), *lines[1:]]))
+
+
+@pytest.mark.parametrize("paradigm", PARADIGMS)
+def test_replay_file_streams_and_agrees_with_replay(paradigm: str, tmp_path: Path) -> None:
+    from machines.trace import replay_file
+
+    lines = demo_lines(paradigm, n=4, seed=2)
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    reader, rep = replay_file(path)
+    assert rep == replay(read_trace(path)) and rep.ok and reader.halt_reason == json.loads(lines[-1])["halt"]
+    obj = json.loads(lines[2])
+    obj["t"] = 7
+    path.write_text("\n".join([*lines[:2], json.dumps(obj), *lines[3:]]) + "\n")
+    assert replay_file(path)[1] == replay(read_trace(path)) and replay_file(path)[1].first_bad_step == 2
+    # a malformed line after a failing step is still a TraceError (exit 2), as with read_trace
+    path.write_text("\n".join([*lines[:2], json.dumps(obj), "{oops", *lines[3:]]) + "\n")
+    with pytest.raises(TraceError, match="line 4"):
+        replay_file(path)
+
+
+def test_long_traces_are_streamed_in_small_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from machines.trace import iter_records_from_transitions, replay_file
+    from reductions.tasks.sudoku import iter_transitions, solve
+    from reductions.tasks.sudoku_grid import SUDOKU_VOCAB
+
+    t = solve("100007090030020008009600500005300900010080002600004000300000010040000007007000300")  # 466 steps
+    path = tmp_path / "s.jsonl"
+    tracemalloc.start()
+    try:
+        write_trace(path, paradigm="ap-mdm", vocab=SUDOKU_VOCAB, start=t.states[0], halt_reason="fixed-point",
+                    records=iter_records_from_transitions(iter_transitions(t)))
+        _, peak_write = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        _, rep = replay_file(path)
+        _, peak_replay = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    size = path.stat().st_size
+    assert size > 4_000_000 and rep.ok and rep.steps == t.steps
+    # the old list-of-lines writer and read-everything replay held the whole ~4.9 MB file (and more) at once
+    assert peak_write < size // 4 and peak_replay < size // 4, (peak_write, peak_replay, size)
+
+
+def test_unwritable_trace_path_is_an_output_error(tmp_path: Path) -> None:
+    from machines.errors import MachineError, OutputError
+    from machines.io import atomic_write_lines, check_writable
+
+    for bad in (tmp_path, Path("/proc/powergen-test/x.jsonl")):
+        with pytest.raises(OutputError) as info:
+            write_trace(bad, paradigm="mdm", vocab=DEMO_VOCAB, records=[], halt_reason="no-masks",
+                        start=DEMO_VOCAB.encode(["a"]))
+        assert isinstance(info.value, MachineError) and isinstance(info.value, OSError)
+        with pytest.raises(OutputError):
+            check_writable(bad)
+    # a failing generator leaves the target untouched and no temporary file behind
+    target = tmp_path / "keep.txt"
+    target.write_text("old\n")
+
+    def lines() -> object:
+        yield "new"
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        atomic_write_lines(target, lines())  # type: ignore[arg-type]
+    assert target.read_text() == "old\n" and sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+@pytest.mark.parametrize("where", ["dir", "proc"])
+def test_cli_demo_refuses_unwritable_trace_before_running(where: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import proofs_check.commands.demo_machines as demo_cmd
+
+    def boom(*a: object, **k: object) -> object:
+        raise AssertionError("the run started before the output path was checked")
+
+    monkeypatch.setattr(demo_cmd, "demo_machine", boom)
+    path = str(tmp_path) if where == "dir" else "/proc/x.jsonl"
+    assert main(["machines", "demo", "--trace", path]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("powergen: error: cannot write") and "Traceback" not in err

@@ -138,3 +138,24 @@ def test_y_is_ignored_where_unused_and_input_untouched() -> None:
     out = apply_g(x, y, mask_id=M)
     assert out.tolist() == [1, 3, 2] and x.tolist() == [1, M, 2] and out is not x
     assert apply_g(np.array([], dtype=np.int64), None, mask_id=M).tolist() == []
+
+
+@pytest.mark.parametrize("x, y", [
+    (np.array([1.7, 2.0]), [1, 2]),            # float x used to be truncated to [1, 2]
+    (np.array([True, False]), [1, 2]),         # bool x
+    ([1.5, M], [1, 2]),                        # a Python list with a float
+    ([1, M], np.array([1.0, 2.0])),            # float y
+    ([1, M], [1, 2.9]),                        # float y where it is used
+])
+def test_non_integer_tokens_raise_transition_error(x: object, y: object) -> None:
+    with pytest.raises(TransitionError, match="integer"):
+        apply_g(x, y, mask_id=M)  # type: ignore[arg-type]
+    with pytest.raises(TransitionError, match="integer"):
+        apply_g_reference(x, y, mask_id=M)  # type: ignore[arg-type]
+
+
+def test_integer_lists_and_unsigned_arrays_are_accepted() -> None:
+    assert apply_g([1, M], [1, 2], mask_id=M).tolist() == [1, 2]
+    assert apply_g(np.array([1, M], dtype=np.uint8), np.array([1, 2], dtype=np.uint8), mask_id=M).tolist() == [1, 2]
+    assert apply_g_reference(np.array([1, M], dtype=np.uint8), [1, 2], mask_id=M) == [1, 2]
+    assert apply_g([], None, mask_id=M).tolist() == []

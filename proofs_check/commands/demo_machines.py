@@ -13,6 +13,7 @@ from rich.table import Table
 from machines.demos import DEMO_VOCAB, demo_machine, demo_start
 from machines.discipline import PARADIGMS
 from machines.embeddings import check_embedding
+from machines.io import check_writable
 from machines.trace import write_trace
 from proofs_check.cliutil import (
     EXIT_FAILED,
@@ -41,13 +42,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.trace is not None:
+        check_writable(args.trace)  # an unwritable path is refused before the run (one line, exit 2)
     machine = demo_machine(args.paradigm, max_steps=args.max_steps, max_length=args.max_length)
     x0 = demo_start(args.paradigm, n=args.n, seed=args.seed)
     res = machine.run(x0, seed=args.seed, keep_records=args.trace is not None)
     if args.trace is not None:
         assert res.records is not None
         write_trace(args.trace, paradigm=args.paradigm, vocab=DEMO_VOCAB, records=res.records,
-                    halt_reason=res.halt_reason)
+                    halt_reason=res.halt_reason, start=x0, halt_on_eos=machine.halt_on_eos)
     emb = check_embedding(machine, x0, seed=args.seed) if args.embed and args.paradigm != "ap-mdm" else None
     ok = emb is None or emb.ok
     if args.json:

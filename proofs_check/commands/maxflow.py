@@ -2,7 +2,8 @@
 
 * ``run --nodes N --seed S [--trace FILE] [--json]`` -- generate one instance, run the process, check the
   certificates (no s-t path left; #deleted edges == max-flow value by two networkx algorithms; the deleted edges
-  are the edges leaving s's side); exit 0 certified, 1 a certificate failed, 2 an impossible request.
+  are the edges leaving s's side); exit 0 certified, 1 a certificate failed, 2 an impossible request or an
+  unwritable ``--trace`` path (checked before the run).
 * ``table [--sizes 4-10] [--count N] [--seed S] [--json]`` -- per size: instances, certified, steps, peak length,
   ARM edit-log tokens.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from rich.table import Table
 
+from machines.io import check_writable
 from machines.trace import write_trace
 from proofs_check.cliutil import (
     EXIT_FAILED,
@@ -81,10 +83,13 @@ def _summary(nodes: int, seed: int, edges: int | None = None) -> dict[str, Any]:
 
 
 def run_one(args: argparse.Namespace) -> int:
+    if args.trace:
+        check_writable(args.trace)  # an unwritable path is refused before the run
     doc = _summary(args.nodes, args.seed, args.edges)
     run = doc.pop("_run")
     if args.trace:
-        write_trace(args.trace, paradigm="ap-mdm", vocab=FLOW_VOCAB, records=run.records, halt_reason=run.halt_reason)
+        write_trace(args.trace, paradigm="ap-mdm", vocab=FLOW_VOCAB, records=run.records, halt_reason=run.halt_reason,
+                    start=encode_instance(generate_instance(nodes=args.nodes, seed=args.seed, edges=args.edges)))
     doc = {"schema": "powergen.maxflow.run/1", "nodes": args.nodes, "seed": args.seed, **doc, "trace": args.trace}
     if args.json:
         emit_json(doc)

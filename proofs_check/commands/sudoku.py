@@ -1,7 +1,10 @@
 """``powergen sudoku solve | generate | table``: Sudoku as an exact AP-MDM process (PAPER.md §3.1).
 
-* ``solve PUZZLE [--trace FILE] [--json]`` -- run the MRV search as a remask/unmask trajectory; exit 0 solved and
-  validated, 1 when the search exhausts (no solution) or validation fails, 2 for a malformed puzzle.
+* ``solve PUZZLE [--trace FILE [--max-trace-steps N]] [--json]`` -- run the MRV search as a remask/unmask
+  trajectory; exit 0 solved and validated, 1 when the search exhausts (no solution) or validation fails, 2 for a
+  malformed puzzle, an unwritable ``--trace`` path (checked before the search) or a run over ``--max-steps`` (or,
+  with ``--trace``, over ``--max-trace-steps``: a trace takes about 10.6 kB per step, so the default 20000 steps
+  bound it near 212 MB).
 * ``generate --count N --givens G --seed S`` -- unique-solution puzzles, one per line.
 * ``table [--file F | --famous | --count N --seed S --givens G] [--json]`` -- givens, backtracks, AP-MDM steps,
   context (constant 324), the ARM edit-log tokens of the same trajectory, and the independent validator's verdict.
@@ -10,11 +13,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from rich.table import Table
 
-from machines.trace import records_from_transitions, write_trace
+from machines.io import check_writable
+from machines.trace import iter_records_from_transitions, write_trace
 from proofs_check.cliutil import (
     EXIT_FAILED,
     EXIT_OK,
@@ -27,11 +32,14 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.errors import UsageError
+from reductions.errors import InstanceTooLarge
 from reductions.tasks.arm_view import arm_view_states
-from reductions.tasks.sudoku import iter_transitions, solve, verify_trajectory
+from reductions.tasks.sudoku import final_is_fixed_point, iter_transitions, solve, verify_trajectory
 from reductions.tasks.sudoku_generate import generate_puzzles
 from reductions.tasks.sudoku_grid import SUDOKU_VOCAB, famous_puzzles, format_grid, read_puzzle_file, solution_problems
 
+TRACE_BYTES_PER_STEP = 10_600  # measured: 10.4-10.6 kB of JSONL per 324-token AP-MDM step (Escargot, Golden Nugget)
+DEFAULT_MAX_TRACE_STEPS = 20_000
 BUCKETS = ((0, 0), (1, 3), (4, 15), (16, 63), (64, 255), (256, 10**12))
 
 
@@ -44,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("puzzle", metavar="PUZZLE", help="81 characters: digits, 0 or '.' for blanks")
     s.add_argument("--trace", metavar="FILE", help="write the AP-MDM trace (JSONL; replay with powergen trace replay)")
     s.add_argument("--max-steps", type=pos_int, default=2_000_000, help="cap on AP-MDM steps (default 2000000)")
+    s.add_argument("--max-trace-steps", type=pos_int, default=DEFAULT_MAX_TRACE_STEPS,
+                   help=f"with --trace: refuse runs longer than this (about {TRACE_BYTES_PER_STEP / 1000:.1f} kB of "
+                        f"trace per step; default {DEFAULT_MAX_TRACE_STEPS})")
     add_json_flag(s)
     s.set_defaults(func=run_solve)
 
@@ -71,14 +82,37 @@ def _missing(args: argparse.Namespace) -> int:
     raise UsageError("sudoku: a sub-command is required (solve, generate or table)")
 
 
+def _solve_capped(args: argparse.Namespace) -> Any:
+    """solve() under --max-steps (and --max-trace-steps with --trace); a cap error names the CLI flag to raise."""
+    trace_cap = args.max_trace_steps if args.trace else None
+    cap = args.max_steps if trace_cap is None else min(args.max_steps, trace_cap)
+    try:
+        return solve(args.puzzle, max_steps=cap)
+    except InstanceTooLarge as exc:
+        if trace_cap is not None and trace_cap <= args.max_steps:
+            raise InstanceTooLarge(
+                quantity=f"Sudoku trace steps (about {TRACE_BYTES_PER_STEP / 1000:.1f} kB of JSONL each)",
+                needed=exc.needed, limit=trace_cap, hint="--max-trace-steps (or drop --trace)") from None
+        raise InstanceTooLarge(quantity=exc.quantity, needed=exc.needed, limit=args.max_steps,
+                               hint="--max-steps") from None
+
+
 def run_solve(args: argparse.Namespace) -> int:
-    traj = solve(args.puzzle, max_steps=args.max_steps)
+    if args.trace:
+        check_writable(args.trace)  # before the search, not after it
+    traj = _solve_capped(args)
     problems = verify_trajectory(traj)
     if traj.solved and traj.solution is not None:
         problems += solution_problems(traj.puzzle, traj.solution)
+    trace_bytes = None
     if args.trace:
-        write_trace(args.trace, paradigm="ap-mdm", vocab=SUDOKU_VOCAB,
-                    records=records_from_transitions(list(iter_transitions(traj))), halt_reason="fixed-point")
+        # the halt line claims a fixed point: check it with the sequence-only predictor and g before writing it
+        if final_is_fixed_point(traj.states[-1]):
+            write_trace(args.trace, paradigm="ap-mdm", vocab=SUDOKU_VOCAB, start=traj.states[0],
+                        records=iter_records_from_transitions(iter_transitions(traj)), halt_reason="fixed-point")
+            trace_bytes = os.path.getsize(args.trace)
+        else:
+            problems.append("the final state is not a fixed point of the predictor; no trace written")
     c = traj.counts
     doc: dict[str, Any] = {
         "schema": "powergen.sudoku.solve/1", "puzzle": format_grid(traj.puzzle),
@@ -86,7 +120,7 @@ def run_solve(args: argparse.Namespace) -> int:
         "solution": format_grid(traj.solution) if traj.solution is not None else None,
         "assigns": c.assigns, "branches": c.branches, "contradictions": c.contradictions, "backtracks": c.backtracks,
         "max_depth": c.max_depth, "steps": traj.steps, "context": traj.context, "problems": problems,
-        "trace": args.trace}
+        "trace": args.trace if trace_bytes is not None else None, "trace_bytes": trace_bytes}
     ok = traj.solved and not problems
     if args.json:
         emit_json(doc)
@@ -100,7 +134,7 @@ def run_solve(args: argparse.Namespace) -> int:
                    "no solution: the search exhausted every branch")
         con.print(f"{verdict}\ngivens {doc['givens']}, backtracks {c.backtracks}, branches {c.branches}, "
                   f"AP-MDM steps {traj.steps}, context {traj.context} tokens"
-                  + (f"\ntrace written to {args.trace}" if args.trace else ""))
+                  + (f"\ntrace written to {args.trace} ({trace_bytes} bytes)" if trace_bytes is not None else ""))
     return EXIT_OK if ok else EXIT_FAILED
 
 

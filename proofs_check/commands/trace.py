@@ -10,7 +10,7 @@ import argparse
 
 from rich.text import Text
 
-from machines.trace import read_trace, replay
+from machines.trace import open_trace, replay_file
 from machines.trace_render import OPERATIONS, step_operations
 from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, emit_json, stdout_console
 
@@ -32,8 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    trace = read_trace(args.file)
-    rep = replay(trace)
+    trace, rep = replay_file(args.file)  # streamed: O(one step) memory for a trace of any length
     if args.json:
         emit_json({"schema": "powergen.trace-replay/1", "file": args.file, "paradigm": trace.paradigm,
                    "halt": trace.halt_reason, "ok": rep.ok, "steps": rep.steps, "first_bad_step": rep.first_bad_step,
@@ -49,10 +48,10 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    trace = read_trace(args.file)
+    trace = open_trace(args.file)
     vocab = trace.vocab
     steps = [(rec.t, step_operations(trace.paradigm, rec.x, rec.prediction, mask_id=vocab.mask_id))
-             for rec in trace.records]
+             for rec in trace.records()]
     if args.json:
         emit_json({"schema": "powergen.trace-show/1", "paradigm": trace.paradigm, "halt": trace.halt_reason,
                    "steps": [{"t": t, "ops": [[op, vocab.name_of(tok)] for op, tok in ops]} for t, ops in steps]})

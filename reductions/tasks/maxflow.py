@@ -43,6 +43,7 @@ from machines.predictor import Prediction, Transition
 from machines.records import MachineCounters, StepRecord
 from machines.transition import apply_g
 from machines.vocab import Vocabulary
+from reductions.errors import InvalidInstance
 from reductions.tasks.maxflow_graph import MAX_NODE_ID, FlowInstance, certificate_problems
 
 __all__ = ["FLOW_VOCAB", "FlowRun", "decide", "encode_instance", "parse_state", "predictor", "run_maxflow",
@@ -103,30 +104,62 @@ class FlowState:
 
 
 def parse_state(x: np.ndarray | list[int]) -> FlowState:
-    """Parse a sequence of the process (every state the process reaches parses; others raise ValueError)."""
-    seq = [int(v) for v in x]
+    """Parse a sequence of the process; any other sequence raises :class:`~reductions.errors.InvalidInstance`.
+
+    Examples
+    --------
+    >>> parse_state(encode_instance(FlowInstance(nodes=(0, 1), edges=((0, 1),), s=0, t=1))).edges[0].v
+    1
+    >>> parse_state([PROMPT, SRC])
+    Traceback (most recent call last):
+    ...
+    reductions.errors.InvalidInstance: not a max-flow sequence: it ends inside the header (length 2)
+    """
+    try:
+        seq = [int(v) for v in x]
+    except (TypeError, ValueError) as exc:
+        raise InvalidInstance(f"not a max-flow sequence: tokens must be integers ({exc})") from None
+    try:
+        return _parse_state(seq)
+    except IndexError:
+        raise InvalidInstance(f"not a max-flow sequence: it ends inside a record (length {len(seq)})") from None
+
+
+def _node_id(seq: list[int], i: int, what: str) -> int:
+    v = seq[i] - NODE0
+    if not 0 <= v <= MAX_NODE_ID:
+        raise InvalidInstance(f"not a max-flow sequence: position {i} ({what}) holds token {seq[i]}, not a node id")
+    return v
+
+
+def _parse_state(seq: list[int]) -> FlowState:
+    if len(seq) < 6:
+        raise InvalidInstance(f"not a max-flow sequence: it ends inside the header (length {len(seq)})")
     if seq[:2] != [PROMPT, SRC] or seq[3] != TGT or seq[5] != GRAPH:
-        raise ValueError("not a max-flow sequence: bad header")
-    s, t = seq[2] - NODE0, seq[4] - NODE0
+        raise InvalidInstance("not a max-flow sequence: bad header (expected [PROMPT] [SRC] s [TGT] t [GRAPH])")
+    s, t = _node_id(seq, 2, "s"), _node_id(seq, 4, "t")
     i, edges = 6, []
     while seq[i] != NODES:
         if seq[i] == M:
             edges.append(_Edge(start=i, u=-1, v=-1, slots=(), marked=True))
             i += 6
             continue
+        if seq[i] != LP:
+            raise InvalidInstance(f"not a max-flow sequence: position {i} should open an edge '(' or be [NODES]")
+        u, v = _node_id(seq, i + 1, "edge start"), _node_id(seq, i + 2, "edge end")
         j = i + 3
         while seq[j] != RP:
             j += 1
-        edges.append(_Edge(start=i, u=seq[i + 1] - NODE0, v=seq[i + 2] - NODE0, slots=tuple(range(i + 3, j)),
-                           marked=False))
+        edges.append(_Edge(start=i, u=u, v=v, slots=tuple(range(i + 3, j)), marked=False))
         i = j + 1
     i += 1
     nodes = []
     while i < len(seq) and seq[i] == LP:
+        ident = _node_id(seq, i + 1, "node id")
         j = i + 2
         while seq[j] != RP:
             j += 1
-        nodes.append(_Node(start=i, ident=seq[i + 1] - NODE0, slots=tuple(range(i + 2, j))))
+        nodes.append(_Node(start=i, ident=ident, slots=tuple(range(i + 2, j))))
         i = j + 1
     return FlowState(s=s, t=t, edges=tuple(edges), nodes=tuple(nodes), tail=tuple(seq[i:]), tail_start=i)
 

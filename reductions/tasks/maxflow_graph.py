@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 from networkx.algorithms.flow import edmonds_karp, preflow_push
 
 from pram.rng import SeedLike, as_generator
@@ -58,10 +59,16 @@ class FlowInstance:
         bad = [v for v in nodes if not 0 <= v <= MAX_NODE_ID]
         if bad:
             problems.append(f"node ids must be in 0..{MAX_NODE_ID}, got {bad}")
+        st_ok = True
         for name, v in (("s", self.s), ("t", self.t)):
-            if v not in nodes:
-                problems.append(f"{name}={v} is not a node")
-        if self.s == self.t:
+            if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
+                problems.append(f"{name} must be an integer node id, got {type(v).__name__} {v!r}")
+                st_ok = False
+            else:
+                object.__setattr__(self, name, int(v))
+                if int(v) not in nodes:
+                    problems.append(f"{name}={v} is not a node")
+        if st_ok and self.s == self.t:
             problems.append(f"s and t are both {self.s}")
         seen: set[tuple[int, int]] = set()
         for u, v in edges:
