@@ -29,3 +29,10 @@ def test_every_theorem_has_tests_a_page_and_a_check() -> None:
     data = _load_map()
     for e in data.THEOREMS:
         assert e.tests and (REPO / "docs" / f"{e.page}.md").exists() and e.check_module, e.id
+
+
+def test_one_page_per_machine() -> None:
+    data = _load_map()
+    pages = {page for page, _, _ in data.MACHINE_PAGES}
+    for page in ("pram", "machine_arm", "machine_mdm", "machine_aomdm", "machine_masked_arm", "machine_apmdm"):
+        assert page in pages and (REPO / "docs" / f"{page}.md").exists(), page

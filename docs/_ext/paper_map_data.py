@@ -165,8 +165,14 @@ EXPERIMENTS: tuple[Entry, ...] = tuple(e for e in ENTRIES if e.kind == "experime
 MACHINE_PAGES: tuple[tuple[str, str, str], ...] = (
     ("pram", "PRAM: the parallel machine whose time T, processors P and memory S the theorems count",
      "thm1 thm2 thm4"),
-    ("machines", "ARM, MDM, AO-MDM, Masked-ARM, AP-MDM and the transition g (Algorithm 1)",
+    ("machines", "what the five generation machines share: vocabulary, predictors, halting, counters, traces",
      "thm1 thm2 thm3 thm4 thm5 thm6"),
+    ("machine_arm", "ARM: one token appended per step, never rewritten", "thm5 thm6"),
+    ("machine_mdm", "MDM: fixed length, any non-empty set of masks unmasked per step", "thm1 thm2"),
+    ("machine_aomdm", "AO-MDM: exactly one mask unmasked per step, anywhere", "thm3"),
+    ("machine_masked_arm", "Masked-ARM: exactly the leftmost mask unmasked per step", "thm3"),
+    ("machine_apmdm", "AP-MDM: unmask, remask, insert, delete through the transition g (Algorithm 1)",
+     "thm4 thm5 thm6"),
     ("neural", "the numpy Transformer f_θ (token head and remask/insert/delete heads)", "parity"),
 )
 
