@@ -9,6 +9,11 @@ wins (Occam).  When the ``ns`` are powers of two the doubling ratios ``v(2n)/v(n
 model-free witness (``log n`` gives ratios tending to 1, ``n`` to 2, ``n^2`` to 4, ``2^n`` exploding).
 
 A log-log slope is never used: it cannot tell ``log n`` from ``n^0.2`` on any finite range (STYLE.md point 14).
+
+Limit: a growth outside the candidate list is reported as its nearest candidate on the measured range -- ``n^0.2``
+on ``n = 8..2048`` comes out as ``"log^2 n"`` (tested).  Its doubling ratios (constant, ``2^0.2``) are what tell
+it from a true polylog (ratios tending to 1); expectations in the checks are stated as classes of the list.
+Errors (too few points, bad values, unknown class names) raise :class:`~proofs_check.errors.ClaimError`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from proofs_check.errors import ClaimError
 
 __all__ = ["CLASSES", "CLASS_NAMES", "GrowthFit", "classify_growth", "doubling_ratios", "class_function"]
 
@@ -49,9 +56,9 @@ TOLERANCE = 0.02
 
 
 def class_function(name: str) -> _Fn:
-    """The numpy function of the class called ``name`` (raises ``KeyError`` naming the known classes)."""
+    """The numpy function of the class called ``name`` (raises :class:`ClaimError` naming the known classes)."""
     if name not in _INDEX:
-        raise KeyError(f"unknown growth class {name!r}; known: {', '.join(CLASS_NAMES)}")
+        raise ClaimError(f"unknown growth class {name!r}; known: {', '.join(CLASS_NAMES)}")
     return CLASSES[_INDEX[name]][1]
 
 
@@ -96,6 +103,8 @@ class GrowthFit:
 
     def at_most(self, name: str) -> bool:
         """True when the best class grows no faster than ``name`` (an O-style upper statement)."""
+        if name not in _INDEX:
+            raise ClaimError(f"unknown growth class {name!r}; known: {', '.join(CLASS_NAMES)}")
         return _INDEX[self.best] <= _INDEX[name]
 
     def to_json(self) -> dict[str, object]:
@@ -169,15 +178,15 @@ def classify_growth(ns: Sequence[int], values: Sequence[float], *, candidates: S
     n = np.asarray(ns, dtype=np.float64)
     v = np.asarray(values, dtype=np.float64)
     if n.shape != v.shape or n.ndim != 1:
-        raise ValueError(f"ns and values must be 1-D of equal length, got {n.shape} and {v.shape}")
+        raise ClaimError(f"ns and values must be 1-D of equal length, got {n.shape} and {v.shape}")
     if n.size < 3:
-        raise ValueError(f"need at least 3 points to classify growth, got {n.size}")
+        raise ClaimError(f"need at least 3 points to classify growth, got {n.size}")
     if np.any(n < 1) or np.any(v <= 0):
-        raise ValueError("ns must be >= 1 and values > 0")
+        raise ClaimError("ns must be >= 1 and values > 0")
     names = list(CLASS_NAMES) if candidates is None else list(candidates)
     unknown = [c for c in names if c not in _INDEX]
     if unknown:
-        raise ValueError(f"unknown growth classes {unknown}; known: {', '.join(CLASS_NAMES)}")
+        raise ClaimError(f"unknown growth classes {unknown}; known: {', '.join(CLASS_NAMES)}")
     names.sort(key=_INDEX.__getitem__)
     fits: dict[str, tuple[float, float, float]] = {}
     for name in names:

@@ -26,10 +26,20 @@ from hypothesis import strategies as st
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
 
-__all__ = ["TEST_MAX_N", "cap_n", "instances", "json_lists", "program_instances", "program_names"]
+__all__ = ["TEST_MAX_N", "TEST_MIN_N", "cap_n", "instances", "json_lists", "min_n_of", "program_instances",
+           "program_names"]
 
 #: Programs whose time grows fast with n get smaller test sizes (SAT: T = 2^n + 2; iterate: T = n).
 TEST_MAX_N: dict[str, int] = {"sat": 4, "iterate": 24}
+
+
+#: Smallest n a program's ``random_instance`` accepts, where it is not 0 (every library program takes n = 0 today).
+TEST_MIN_N: dict[str, int] = {}
+
+
+def min_n_of(name: str) -> int:
+    """The smallest test size of program ``name`` (0 unless :data:`TEST_MIN_N` says otherwise)."""
+    return TEST_MIN_N.get(name, 0)
 
 
 def cap_n(name: str, n: int) -> int:
@@ -59,13 +69,17 @@ def json_lists(name: str, max_n: int) -> st.SearchStrategy[Any] | None:
 
 @st.composite
 def _seeded(draw: st.DrawFn, name: str, max_n: int, min_n: int) -> Any:
-    n = draw(st.integers(min_n, max(min_n, cap_n(name, max_n))))
+    lo = max(min_n, min_n_of(name))
+    n = draw(st.integers(lo, max(lo, cap_n(name, max_n))))
     seed = draw(st.integers(0, 2**32 - 1))
     return get_program(name).random_instance(n, as_generator(seed))
 
 
 def instances(name: str, *, max_n: int = 16, min_n: int = 1) -> st.SearchStrategy[Any]:
-    """Instances of program ``name``: seeded random ones, and hand-drawn lists where the format allows."""
+    """Instances of program ``name``: seeded random ones, and hand-drawn lists where the format allows.
+
+    ``min_n = 0`` includes the empty instance (raised to the program's :func:`min_n_of` where it needs more).
+    """
     seeded = _seeded(name, max_n, min_n)
     lists = json_lists(name, max_n) if min_n <= 1 else None
     if lists is None:
@@ -75,11 +89,13 @@ def instances(name: str, *, max_n: int = 16, min_n: int = 1) -> st.SearchStrateg
 
 
 @st.composite
-def _pairs(draw: st.DrawFn, names: Sequence[str] | None, max_n: int) -> tuple[str, Any]:
+def _pairs(draw: st.DrawFn, names: Sequence[str] | None, max_n: int, min_n: int) -> tuple[str, Any]:
     name = draw(program_names(names))
-    return name, draw(instances(name, max_n=max_n))
+    return name, draw(instances(name, max_n=max_n, min_n=min_n))
 
 
-def program_instances(max_n: int = 16, names: Sequence[str] | None = None) -> st.SearchStrategy[tuple[str, Any]]:
-    """``(program name, instance)`` pairs over every registered program (or ``names``)."""
-    return _pairs(names, max_n)
+def program_instances(max_n: int = 16, names: Sequence[str] | None = None, *,
+                      min_n: int = 1) -> st.SearchStrategy[tuple[str, Any]]:
+    """``(program name, instance)`` pairs over every registered program (or ``names``); ``min_n = 0`` includes
+    the empty instances."""
+    return _pairs(names, max_n, min_n)

@@ -12,7 +12,7 @@ from typing import Any
 
 from pram.programs import PROGRAMS, get_program
 from proofs_check.claims import CheckPoint, CheckReport
-from proofs_check.growth import classify_growth
+from proofs_check.growth import GrowthFit, classify_growth
 from proofs_check.thm14 import THM1, THM4, context_in_O1_of_T, in_class_of_T, measure
 
 __all__ = ["default_plan", "plan_for", "quick_plan", "run_sweep"]
@@ -59,26 +59,88 @@ def quick_plan() -> Plan:
     return plan_for(THM1_MAX_N, cap=16)
 
 
-def _fits(points: Sequence[CheckPoint]) -> dict[str, Any]:
-    """Per program: growth class of steps and context in n (only with >= 3 sizes, all ok)."""
+#: Programs of the library in NC (polylog T): their MDM / AP-MDM steps must grow at most like log^2 n.
+NC_PROGRAMS = ("connectivity", "dyck", "list-ranking", "parity", "prefix-sums", "sort", "sum")
+
+#: An expectation on a growth fit: ``(quantity, kind, argument)`` with kind ``"at_most"`` (the best class grows no
+#: faster than the named class), ``"class"`` (the best class, or one fitting as well; constant data is only "1") or
+#: ``"same_as"`` (both series are of each other's class; the other series: ``"T"``, ``"S"``, ``"PT"`` = P*T).
+Expectation = tuple[str, str, str]
+
+#: Expected growth classes per claim and program (``"*"``: every program without its own entry).  Part of the
+#: verdict: a point set whose growth contradicts its expectation fails the check.
+GROWTH_EXPECTED: dict[str, dict[str, tuple[Expectation, ...]]] = {
+    "thm1": {
+        "*": (("steps", "same_as", "T"), ("context", "same_as", "PT")),
+        **{name: (("steps", "at_most", "log^2 n"), ("steps", "same_as", "T"), ("context", "same_as", "PT"))
+           for name in NC_PROGRAMS},
+        "iterate": (("steps", "class", "n"), ("context", "class", "n")),
+    },
+    "thm4": {
+        "*": (("steps", "same_as", "T"), ("context", "same_as", "S")),
+        **{name: (("steps", "at_most", "log^2 n"), ("steps", "same_as", "T"), ("context", "same_as", "S"))
+           for name in NC_PROGRAMS},
+        "iterate": (("steps", "class", "n"), ("context", "class", "1"), ("context", "same_as", "S")),
+    },
+}
+
+
+def _same_class(fit: GrowthFit, name: str) -> bool:
+    """``fit`` is of class ``name``: its best class, or one that fits as well -- except that constant data (which
+    every class fits with slope 0) is only of class ``"1"``, and class ``"1"`` only of constant-looking data."""
+    if fit.best == name:
+        return True
+    return fit.best != "1" and name != "1" and fit.consistent_with(name)
+
+
+def _expect_ok(fits: dict[str, GrowthFit], quantity: str, kind: str, arg: str) -> bool:
+    fit = fits.get(quantity)
+    if fit is None:
+        return False
+    if kind == "at_most":
+        return fit.at_most(arg)
+    if kind == "class":
+        return _same_class(fit, arg)
+    other = fits.get(arg)
+    return other is not None and _same_class(fit, other.best) and _same_class(other, fit.best)
+
+
+def _fits(points: Sequence[CheckPoint], claim: str,
+          expected: dict[str, dict[str, tuple[Expectation, ...]]] | None = None) -> tuple[dict[str, Any], bool]:
+    """Per program: growth class of T, steps and context in n (only with >= 3 sizes, all ok), and whether every
+    expectation of :data:`GROWTH_EXPECTED` (or ``expected``) holds."""
+    table = (GROWTH_EXPECTED if expected is None else expected).get(claim, {})
     by_prog: dict[str, list[CheckPoint]] = {}
     for p in points:
         by_prog.setdefault(str(p.params["program"]), []).append(p)
     out: dict[str, Any] = {}
+    all_ok = True
     for name, pts in by_prog.items():
         good = [p for p in pts if p.ok and p.measured]
         if len(good) < 3:
             continue
         ns = [int(p.params["n"]) for p in good]
         entry: dict[str, Any] = {"n": ns}
-        for q in ("T", "steps", "context"):
-            vals = [p.measured[q] for p in good]
+        fits: dict[str, GrowthFit] = {}
+        series = {q: [p.measured[q] for p in good] for q in ("T", "S", "steps", "context")}
+        series["PT"] = [p.measured["P"] * p.measured["T"] for p in good]
+        for q, vals in series.items():
             if min(vals) <= 0:
                 continue
-            fit = classify_growth(ns, vals)
-            entry[q] = {"best": fit.best, "ratios": [round(r, 3) for r in fit.ratios]}
+            fits[q] = classify_growth(ns, vals)
+            if q in ("T", "steps", "context"):
+                entry[q] = {"best": fits[q].best, "ratios": [round(r, 3) for r in fits[q].ratios]}
+        checks = []
+        for quantity, kind, arg in table.get(name, table.get("*", ())):
+            ok = _expect_ok(fits, quantity, kind, arg)
+            got = fits[quantity].best if quantity in fits else "?"
+            other = f" ({fits[arg].best})" if kind == "same_as" and arg in fits else ""
+            checks.append({"quantity": quantity, "expect": f"{kind} {arg}{other}", "got": got, "ok": ok})
+            all_ok = all_ok and ok
+        entry["expected"] = checks
+        entry["ok"] = all(c["ok"] for c in checks)
         out[name] = entry
-    return out
+    return out, all_ok
 
 
 def arm_vs_mdm(points: Sequence[CheckPoint], seed: int, program: str = "connectivity",
@@ -120,8 +182,13 @@ def arm_vs_mdm(points: Sequence[CheckPoint], seed: int, program: str = "connecti
 
 
 def run_sweep(theorem: str, plan: Plan, seed: int, *, advance: Callable[[int], None] | None = None,
-              policy: str | None = None) -> CheckReport:
+              policy: str | None = None,
+              expected: dict[str, dict[str, tuple[Expectation, ...]]] | None = None) -> CheckReport:
     """Measure every point of ``plan`` for ``theorem`` (``"thm1"`` / ``"thm4"``) and collect a report.
+
+    The report is ok iff every point holds, steps are O(T) and the context's dependence on T is as claimed (sympy,
+    one variable), and every growth expectation (:data:`GROWTH_EXPECTED`, or ``expected``) holds for every program
+    measured at >= 3 sizes.
 
     Examples
     --------
@@ -137,7 +204,7 @@ def run_sweep(theorem: str, plan: Plan, seed: int, *, advance: Callable[[int], N
         pt, run = measure(theorem, name, n, seed, policy=policy)
         points.append(pt)
         if run is not None and name not in o1:
-            vals = {k: int(run.layout[k]) for k in ("S", "P")}
+            vals = {"S": run.pram_counters.memory, "P": run.pram_counters.processors}
             prog = get_program(name)
             vals.update(K=prog.num_registers, W=prog.num_writes)
             o1[name] = context_in_O1_of_T(claim.bounds[1].expr, vals)
@@ -148,6 +215,8 @@ def run_sweep(theorem: str, plan: Plan, seed: int, *, advance: Callable[[int], N
     # Theorem 4's context must not depend on T; Theorem 1's must (that is the contrast of PAPER.md §2).
     o1_ok = all(o1.values()) if theorem == "thm4" else not any(o1.values())
     ot_ok = all(steps_OT.values())
-    extra = {"claim_statement": claim.statement_checked, "growth": _fits(points), "steps_O_T": steps_OT,
-             "steps_O_T_ok": ot_ok, "context_O1_in_T": o1, "context_O1_in_T_ok": o1_ok, "seed": seed}
-    return CheckReport(claim=claim.id, points=tuple(points), ok=ok and o1_ok and ot_ok, extra=extra)
+    growth, growth_ok = _fits(points, theorem, expected)
+    extra = {"claim_statement": claim.statement_checked, "growth": growth, "growth_ok": growth_ok,
+             "steps_O_T": steps_OT, "steps_O_T_ok": ot_ok, "context_O1_in_T": o1, "context_O1_in_T_ok": o1_ok,
+             "seed": seed}
+    return CheckReport(claim=claim.id, points=tuple(points), ok=ok and o1_ok and ot_ok and growth_ok, extra=extra)

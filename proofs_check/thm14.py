@@ -12,22 +12,28 @@ from typing import Any
 
 import sympy as sp
 
-from machines.errors import DisciplineViolation
+from machines.errors import MachineError
+from pram.errors import PramError
 from pram.machine import Program
 from pram.programs import get_program
 from pram.rng import as_generator
 from proofs_check.bounds import Bound, in_class, parse_expr
 from proofs_check.claims import CheckPoint, Claim, register_claim
-from reductions.errors import LockstepMismatch
+from reductions.errors import ReductionError
 from reductions.lockstep import ReductionRun, run_apmdm, run_mdm
 
-__all__ = ["THM1", "THM4", "context_in_O1_of_T", "in_class_of_T", "measure"]
+__all__ = ["POINT_ERRORS", "THM1", "THM4", "context_in_O1_of_T", "in_class_of_T", "judge", "measure"]
 
-THM1_STEPS = "T + 1"
+#: MDM steps: T + 1 when the start sequence has a mask (S > 0 or P T > 0), else 0 (the empty instance, S = 0).
+THM1_STEPS = "Min(S + P*T, 1)*(T + 1)"
 THM1_CONTEXT = "2*S + P*K + T*P*(K + 2*W)"
+#: The explicit-constant bound in PRAM terms: context <= c P T + 2 S + d with c = 2(K + W) (a constant of the
+#: program) and d = 0 (P K <= K P T because a processor live at the start makes T >= 1).
+THM1_CONTEXT_LE = "2*(K + W)*P*T + 2*S"
 THM4_STEPS = "Min(T, 1)*(ceiling(log(K + 2*W + 1, 2)) + 1) + 2*T"
 THM4_CONTEXT = "S + 2 + Min(P, 1) + P*(2 + 2*K + 2*W)"
 LOOKUPS = "2 + R"
+THM4_LOOKUPS = "8 + R"
 
 THM1 = register_claim(Claim(
     id="thm1", theorem=1,
@@ -36,12 +42,15 @@ THM1 = register_claim(Claim(
                     "context length S(n) = O(P(n) T(n)).  [PAPER.md §2, V:moonlight]",
     statement_checked="On every library program and measured instance, the MDM of reductions.pram_to_mdm (run on "
                       "machines.MDM, discipline checked every step) matches the PRAM state after every PRAM step "
-                      "(lock step) and the oracle's output; steps == T + 1 and context == 2S + PK + T P (K + 2W) "
-                      "exactly (P = processor rows, K registers, W write ports, S cells); every position makes at "
-                      "most 2 + R lookups; steps in O(T).",
+                      "(lock step) and the oracle's output; with T, P, S the PRAM's own counters (time, peak "
+                      "processors, memory cells; the layout's processor rows must equal P), steps == T + 1 (0 when "
+                      "S = 0: nothing to decode) and context == 2S + PK + T P (K + 2W) exactly, so context <= "
+                      "2(K + W) P T + 2S (K registers, W write ports); every position makes at most 2 + R lookups, "
+                      "counted by the hard-attention helper that performs them; steps in O(T).",
     quantities=("steps", "context", "lookups"),
-    bounds=(Bound("steps", THM1_STEPS, ("T",), kind="eq"),
+    bounds=(Bound("steps", THM1_STEPS, ("S", "P", "T"), kind="eq"),
             Bound("context", THM1_CONTEXT, ("S", "P", "K", "W", "T"), kind="eq"),
+            Bound("context", THM1_CONTEXT_LE, ("S", "P", "K", "W", "T")),
             Bound("lookups", LOOKUPS, ("R",))),
     reconstruction="The construction (write-once blocks of K + 2W tokens per processor per step, the lookup "
                    "'latest write to an address', lowest-pid priority, the final memory copy as the output section) "
@@ -55,12 +64,13 @@ THM4 = register_claim(Claim(
                       "on machines.APMDM) matches the PRAM state after every PRAM step and the oracle's output; "
                       "steps == ceil(log2(K + 2W + 1)) + 2T + 1 and peak context == S + 3 + P (2 + 2K + 2W) exactly "
                       "(0 steps and S + 2 tokens when no processor starts; P = processors live at the start = peak "
-                      "active); every position makes at most 2 + R "
-                      "lookups; the context is O(1) in T for fixed S and P.",
+                      "active, both the PRAM's own counters); every position makes at most 8 + R lookups, "
+                      "counted by the hard-attention helper that performs them; the context is O(1) in T for fixed "
+                      "S and P.",
     quantities=("steps", "context", "lookups"),
     bounds=(Bound("steps", THM4_STEPS, ("K", "W", "T"), kind="eq"),
             Bound("context", THM4_CONTEXT, ("S", "P", "K", "W"), kind="eq"),
-            Bound("lookups", LOOKUPS, ("R",))),
+            Bound("lookups", THM4_LOOKUPS, ("R",))),
     reconstruction="The schedule (open scratch by insert; compute = unmask scratch + remask written cells; commit = "
                    "unmask cells + remask scratch; delete halted processors) is the project's reconstruction [I] "
                    "of the sketch in PAPER.md §2.  Context counts S cells plus O(1) tokens per live processor."))
@@ -71,7 +81,7 @@ def in_class_of_T(expr: str, values: dict[str, int], big_o: str) -> bool:
 
     Examples
     --------
-    >>> in_class_of_T(THM4_STEPS, {"K": 5, "W": 1}, "T"), in_class_of_T(THM1_STEPS, {}, "1")
+    >>> in_class_of_T(THM4_STEPS, {"K": 5, "W": 1}, "T"), in_class_of_T(THM1_STEPS, {"S": 4, "P": 2}, "1")
     (True, False)
     """
     names = ("S", "P", "K", "W", "T", "R")
@@ -100,15 +110,32 @@ def instance(program: Program, n: int, seed: int) -> Any:
 
 
 def _measured(run: ReductionRun) -> dict[str, int]:
-    lay = run.layout
-    return {"T": run.pram_counters.time, "P": int(lay["P"]), "S": int(lay["S"]),
+    """T, P, S from the PRAM's own counters (time, peak active processors, memory cells); the rest from the machine."""
+    pc = run.pram_counters
+    return {"T": pc.time, "P": pc.processors, "S": pc.memory,
             "steps": run.machine_counters.steps, "context": run.machine_counters.peak_length,
             "lookups": run.lookups_max}
+
+
+def _layout_agrees(run: ReductionRun, measured: dict[str, int]) -> list[str]:
+    """The construction's layout must be sized by the PRAM's own counters (so the formulas cannot hold vacuously)."""
+    out = []
+    for key in ("S", "P", "T"):
+        if key in run.layout and int(run.layout[key]) != measured[key]:
+            out.append(f"layout {key} = {run.layout[key]} but the PRAM's {key} = {measured[key]}")
+    return out
+
+
+#: Error bases that fail one point (not the whole check): the construction's, the machine's and the PRAM's.
+POINT_ERRORS = (ReductionError, MachineError, PramError)
 
 
 def measure(theorem: str, program_name: str, n: int, seed: int, *, policy: str | None = None,
             max_length: int | None = None) -> tuple[CheckPoint, ReductionRun | None]:
     """Run one point of ``theorem`` (``"thm1"`` or ``"thm4"``) and check it against its claim.
+
+    Any :class:`~reductions.errors.ReductionError`, :class:`~machines.errors.MachineError` or
+    :class:`~pram.errors.PramError` fails this point only (``ok`` False, the error in ``note``).
 
     Examples
     --------
@@ -124,14 +151,23 @@ def measure(theorem: str, program_name: str, n: int, seed: int, *, policy: str |
     if max_length is not None:
         kwargs["max_length"] = max_length
     params: dict[str, int | str] = {"program": program_name, "n": n}
-    consts = {"K": program.num_registers, "W": program.num_writes, "R": program.num_reads}
     try:
         run = runner(program, inst, **kwargs)
-    except (LockstepMismatch, DisciplineViolation) as exc:
+    except POINT_ERRORS as exc:
         return CheckPoint(params=params, measured={}, bounds={}, ok=False, note=f"{type(exc).__name__}: {exc}"), None
+    return judge(claim, program, inst, run, params), run
+
+
+def judge(claim: Claim, program: Program, inst: Any, run: ReductionRun, params: dict[str, int | str]) -> CheckPoint:
+    """Hold one run against ``claim``: T, P, S from the PRAM's counters, the layout sized by them, every bound,
+    and the output against the program's independent oracle."""
+    consts = {"K": program.num_registers, "W": program.num_writes, "R": program.num_reads}
     measured = _measured(run)
     rendered, ok = claim.check_bounds(measured, {**params, **consts})
-    notes = []
+    if ", " in rendered.get("context", ""):  # Theorem 1: the exact formula, then the explicit <= bound
+        rendered["context"], rendered["context_le"] = rendered["context"].split(", ", 1)
+    notes = _layout_agrees(run, measured)
+    ok = ok and not notes
     expected = program.oracle(inst)
     if run.output != expected:
         ok = False
@@ -139,4 +175,4 @@ def measure(theorem: str, program_name: str, n: int, seed: int, *, policy: str |
     if run.pram_output != expected:
         ok = False
         notes.append("the PRAM's own output differs from the oracle")
-    return CheckPoint(params=params, measured=measured, bounds=rendered, ok=ok, note="; ".join(notes)), run
+    return CheckPoint(params=params, measured=measured, bounds=rendered, ok=ok, note="; ".join(notes))

@@ -16,7 +16,7 @@ import numpy as np
 
 from machines.paradigms import APMDM, MDM, MachineCounters, RunResult, StepRecord
 from machines.predictor import Prediction, Predictor
-from pram.machine import PRAM, Counters, PramRun, PramStep, Program
+from pram.machine import PRAM, Counters, PramStep, Program
 from reductions.errors import LockstepMismatch
 from reductions.pram_common import DEFAULT_MAX_LENGTH, DEFAULT_WORD_BITS, word_bits_used
 from reductions.pram_to_apmdm import ApmdmConstruction, build_apmdm
@@ -99,10 +99,6 @@ def _bits(con: MdmConstruction | ApmdmConstruction, x: np.ndarray) -> int:
     return word_bits_used(np.asarray(con.codec.dec(x[con.codec.is_word(x)]), dtype=np.int64))
 
 
-def _next(it: Iterator[PramStep]) -> PramStep | None:
-    return next(it, None)
-
-
 def _finish(theorem: str, con: MdmConstruction | ApmdmConstruction, inst: Any, final_memory: np.ndarray,
             pram_final: np.ndarray, pram_counters: Counters, res: RunResult, counting: _Counting, bits: int,
             steps_compared: int, records: list[StepRecord] | None) -> ReductionRun:
@@ -117,9 +113,41 @@ def _finish(theorem: str, con: MdmConstruction | ApmdmConstruction, inst: Any, f
                         records=tuple(records) if records is not None else None)
 
 
-def _pram(program: Program, con: MdmConstruction | ApmdmConstruction, seed: int, T: int, inst: Any) -> PramRun:
-    """One PRAM run with every step recorded (the lock step walks its steps)."""
-    return PRAM(program=program, policy=con.policy, max_steps=max(T, 1) + 1, seed=seed).run(inst, trace=True)
+class _PramWalk:
+    """The PRAM, stepped in lock step: walks :meth:`pram.machine.PRAM.trace` one step at a time.
+
+    Nothing is stored per step (the trace yields read-only views of the live state, compared at once), so memory
+    stays O(S + P K) however long the run; the counters are accumulated from the steps as they pass.
+    """
+
+    def __init__(self, program: Program, con: MdmConstruction | ApmdmConstruction, seed: int, T: int,
+                 inst: Any) -> None:
+        machine = PRAM(program=program, policy=con.policy, max_steps=max(T, 1) + 1, seed=seed)
+        self._it: Iterator[PramStep] = machine.trace(inst, record_memory=False)
+        self._memory: np.ndarray | None = None
+        self._program, self._inst = program, inst
+        self.time = self.peak = self.work = self.reads = self.writes = 0
+
+    def next(self) -> PramStep | None:
+        ps = next(self._it, None)
+        if ps is not None:
+            self.time = ps.t
+            self.peak = max(self.peak, ps.active)
+            self.work += ps.active
+            self.reads += ps.reads
+            self.writes += ps.writes
+            self._memory = ps.memory
+        return ps
+
+    def final_memory(self) -> np.ndarray:
+        """The memory after the last step (the input memory when T = 0); call once the walk is exhausted."""
+        if self._memory is None:
+            return np.asarray(self._program.setup(self._inst).memory, dtype=np.int64).copy()
+        return np.array(self._memory, dtype=np.int64)
+
+    def counters(self, size: int) -> Counters:
+        return Counters(time=self.time, processors=self.peak, work=self.work, reads=self.reads, writes=self.writes,
+                        memory=size)
 
 
 def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int = 0,
@@ -149,8 +177,7 @@ def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int
     counting = _Counting(con)
     predictor = wrap_predictor(counting) if wrap_predictor else counting
     machine = MDM(vocab=con.vocab, predictor=predictor, max_steps=lay.T + 1, max_length=max(max_length, lay.length))
-    pram_run = _pram(program, con, seed, lay.T, inst)
-    steps = iter(pram_run.steps or ())
+    walk = _PramWalk(program, con, seed, lay.T, inst)
     it = machine.trace(x0, seed=seed)
     kept: list[StepRecord] | None = [] if keep_records else None
     compared = 0
@@ -161,15 +188,15 @@ def run_mdm(program: Program, inst: Any, *, policy: str | None = None, seed: int
             kept.append(rec)
         if rec.t <= lay.T:
             memory = con.apply_block(memory, rec.x_next, rec.t)  # incremental decode: O(P W) per step
-            _compare(rec.t, _next(steps), memory, pids, con.registers_after(rec.x_next, rec.t), live_only=False)
+            _compare(rec.t, walk.next(), memory, pids, con.registers_after(rec.x_next, rec.t), live_only=False)
             compared += 1
-    if _next(steps) is not None:
+    if walk.next() is not None:
         raise LockstepMismatch(f"theorem 1: the PRAM runs longer than the T = {lay.T} blocks laid out")
     res = it.result
     assert res is not None
     final_mem = con.output_memory(res.final)
     bits = _bits(con, res.final)
-    return _finish("thm1", con, inst, final_mem, np.asarray(pram_run.memory), pram_run.counters, res, counting, bits,
+    return _finish("thm1", con, inst, final_mem, walk.final_memory(), walk.counters(lay.S), res, counting, bits,
                    compared, kept)
 
 
@@ -199,8 +226,7 @@ def run_apmdm(program: Program, inst: Any, *, policy: str | None = None, seed: i
     predictor = wrap_predictor(counting) if wrap_predictor else counting
     machine = APMDM(vocab=con.vocab, predictor=predictor, max_steps=lay.exact_steps(T) + 2,
                     max_length=max(max_length, lay.peak_length))
-    pram_run = _pram(program, con, seed, T, inst)
-    steps = iter(pram_run.steps or ())
+    walk = _PramWalk(program, con, seed, T, inst)
     it = machine.trace(x0, seed=seed)
     kept: list[StepRecord] | None = [] if keep_records else None
     compared, bits = 0, 0
@@ -212,11 +238,11 @@ def run_apmdm(program: Program, inst: Any, *, policy: str | None = None, seed: i
         if con.parse(rec.x).phase == "commit":
             t = con.counter(xn)
             pids, regs = con.live_registers(xn)
-            _compare(t, _next(steps), con.memory(xn), pids, regs, live_only=True)
+            _compare(t, walk.next(), con.memory(xn), pids, regs, live_only=True)
             compared += 1
-    if _next(steps) is not None:
+    if walk.next() is not None:
         raise LockstepMismatch("theorem 4: the AP-MDM halted before the PRAM did")
     res = it.result
     assert res is not None
-    return _finish("thm4", con, inst, con.memory(res.final), np.asarray(pram_run.memory), pram_run.counters, res,
+    return _finish("thm4", con, inst, con.memory(res.final), walk.final_memory(), walk.counters(lay.S), res,
                    counting, bits, compared, kept)

@@ -16,13 +16,16 @@ import numpy as np
 
 from machines.vocab import MASK_NAME, WordVocabulary
 from pram.machine import Policy, Program
-from reductions.errors import InstanceTooLarge, UnsupportedProgram
+from reductions.errors import InstanceTooLarge, InvalidInstance, UnsupportedProgram
 
-__all__ = ["DEFAULT_MAX_LENGTH", "DEFAULT_WORD_BITS", "SUPPORTED_POLICIES", "Lookups", "WordCodec", "check_length",
-           "check_policy", "default_policy", "resolve_writes", "word_bits_used", "word_vocabulary"]
+__all__ = ["DEFAULT_MAX_LENGTH", "DEFAULT_WORD_BITS", "MAX_WORD_BITS", "SUPPORTED_POLICIES", "HardAttention",
+           "Lookups", "WordCodec", "check_length", "check_policy", "check_word_bits", "default_policy",
+           "resolve_writes", "word_bits_used", "word_vocabulary"]
 
 #: Words are signed integers of this many bits (plus sign) unless the caller asks otherwise.
 DEFAULT_WORD_BITS = 40
+#: Largest word size: token ids of ``[-(2^b - 1), 2^b - 1]`` plus a few specials must fit in int64 (2^(b+1) < 2^63).
+MAX_WORD_BITS = 61
 #: Default cap on the machine's sequence length (both constructions refuse larger instances before building).
 DEFAULT_MAX_LENGTH = 16_000_000
 
@@ -75,8 +78,29 @@ def check_length(needed: int, limit: int, what: str) -> None:
                                hint="max_length= (CLI: --max-length)")
 
 
+def check_word_bits(word_bits: Any) -> int:
+    """``word_bits`` as an int in ``1..MAX_WORD_BITS``, else :class:`~reductions.errors.InvalidInstance`.
+
+    Examples
+    --------
+    >>> check_word_bits(40)
+    40
+    >>> check_word_bits(70)
+    Traceback (most recent call last):
+    ...
+    reductions.errors.InvalidInstance: word_bits must be an integer in 1..61 (token ids are int64), got 70
+    """
+    if isinstance(word_bits, bool) or not isinstance(word_bits, int | np.integer) \
+            or not 1 <= int(word_bits) <= MAX_WORD_BITS:
+        raise InvalidInstance(f"word_bits must be an integer in 1..{MAX_WORD_BITS} (token ids are int64), "
+                              f"got {word_bits!r}")
+    return int(word_bits)
+
+
 def word_vocabulary(extra_specials: Sequence[str], word_bits: int = DEFAULT_WORD_BITS) -> WordVocabulary:
     """``[MASK]`` and ``extra_specials``, then every signed word in ``[-(2^b - 1), 2^b - 1]``.
+
+    ``word_bits`` must be in ``1..MAX_WORD_BITS`` (:func:`check_word_bits`).
 
     Examples
     --------
@@ -84,7 +108,7 @@ def word_vocabulary(extra_specials: Sequence[str], word_bits: int = DEFAULT_WORD
     >>> v.size, v.name_of(v.word_to_id(-7)), v.mask_id
     (19, '-7', 0)
     """
-    hi = (1 << int(word_bits)) - 1
+    hi = (1 << check_word_bits(word_bits)) - 1
     return WordVocabulary(specials=(MASK_NAME, *extra_specials, *EXTREME_SPECIALS), lo=-hi, hi=hi)
 
 
@@ -194,3 +218,131 @@ def lookups_of(counts: np.ndarray) -> Lookups:
     if counts.size == 0:
         return Lookups(max=0, total=0, positions=0)
     return Lookups(max=int(counts.max()), total=int(counts.sum()), positions=int(counts.size))
+
+
+class HardAttention:
+    """Counting hard attention: the only way a construction's predictor reads its input sequence.
+
+    Every method performs one kind of lookup *and* charges it to the query positions that make it, so the lookup
+    counts reported by the predictors are derived from the reads they actually perform, not asserted.  One lookup
+    is one hard-attention head evaluated for one query position: it selects one key position by a rule (a fixed
+    offset, the first/nearest token equal to something, the best-priority key whose token matches a target) and
+    returns the fixed-width window of tokens starting there (width a constant of the program: K registers, an
+    (address, value) pair).  A position's own token is its residual stream (:meth:`own`, no lookup).
+
+    ``queries`` arguments are integer arrays of positions (``None``: every position); a call whose lookups have
+    shape ``(N, m)`` takes queries of shape ``(N, Q)`` and charges each of the ``Q`` queries of row ``i`` once per
+    used lookup of row ``i``.
+
+    Examples
+    --------
+    >>> att = HardAttention(np.array([5, 0, 7, 0, 9]))
+    >>> att.first_equal(np.array([3]), 0), att.window(np.array([[4]]), np.array([1]), 2).tolist()
+    (1, [[0, 7]])
+    >>> att.counts.tolist()
+    [0, 0, 0, 1, 1]
+
+    Notes
+    -----
+    Every method is numpy-vectorised; the count array costs O(len(x)).  Serves Theorems 1 and 4 (the
+    constant-lookup claim).
+    """
+
+    __slots__ = ("_x", "counts")
+
+    def __init__(self, x: np.ndarray) -> None:
+        self._x = np.asarray(x, dtype=np.int64)
+        self.counts = np.zeros(self._x.shape[0], dtype=np.int64)
+
+    @property
+    def length(self) -> int:
+        """The sequence length (a positional fact every position has, no lookup)."""
+        return int(self._x.shape[0])
+
+    def _charge(self, queries: Any, per_row: Any = 1) -> None:
+        if queries is None:  # every position makes this lookup (a global head such as "where is the first mask")
+            self.counts += 1
+            return
+        q = np.asarray(queries, dtype=np.int64)
+        if q.size == 0:
+            return
+        rows = np.asarray(per_row, dtype=np.int64)
+        w = np.broadcast_to(rows.reshape(-1, *([1] * (q.ndim - 1))) if rows.ndim else rows, q.shape).ravel()
+        self.counts += np.bincount(q.ravel(), weights=w, minlength=self.counts.size).astype(np.int64)
+
+    def own(self) -> np.ndarray:
+        """A copy of the sequence as every position's own token (the residual stream; no lookup charged)."""
+        return self._x.copy()
+
+    def first_equal(self, queries: Any, token: int, lo: int = 0) -> int:
+        """Position of the first ``token`` at or after ``lo`` (-1 if none); one lookup per query."""
+        self._charge(queries)
+        hit = np.flatnonzero(self._x[lo:] == token)
+        return int(hit[0]) + lo if hit.size else -1
+
+    def any_equal(self, queries: Any, token: int, lo: int = 0) -> bool:
+        """Whether ``token`` occurs at or after ``lo``; one lookup per query."""
+        return self.first_equal(queries, token, lo) >= 0
+
+    def all_equal(self, queries: Any, token: int, lo: int = 0) -> np.ndarray:
+        """Positions holding ``token`` at or after ``lo``, in order.  Each query attends to the nearest one on its
+        left (its record's marker), so a query makes one lookup."""
+        self._charge(queries)
+        return np.flatnonzero(self._x[lo:] == token) + lo
+
+    def window(self, queries: Any, starts: Any, width: int) -> np.ndarray:
+        """Tokens ``x[s : s + width]`` for every ``s`` in ``starts`` (shape ``starts.shape + (width,)``): one
+        lookup per query (a fixed-offset head reading a fixed-width window)."""
+        st = np.asarray(starts, dtype=np.int64)
+        self._charge(queries, 1)
+        return self._x[st[..., None] + np.arange(width, dtype=np.int64)]
+
+    def replicate(self, queries: Any, sources: Any, extra: int = 0) -> None:
+        """Each query re-performs, in parallel, the lookups its source position has made so far, plus ``extra`` of its
+        own (e.g. a written cell recomputing its writer's step and finding that writer).  Lookups both already made
+        (the global ones) are shared: the query's count becomes ``max(own, source) + extra``.  ``queries`` unique.
+        """
+        q = np.asarray(queries, dtype=np.int64).ravel()
+        src = np.asarray(sources, dtype=np.int64).ravel()
+        if q.size:
+            self.counts[q] = np.maximum(self.counts[q], self.counts[src]) + int(extra)
+
+    def latest(self, queries: Any, targets: Any, key_pos: np.ndarray, priority: np.ndarray,
+               default_pos: np.ndarray, key_of: Any, value_offset: int = 1) -> np.ndarray:
+        """Latest-write lookup: for every target ``a`` (``targets`` shape ``(N, m)``; ``a < 0`` is an unused port),
+        the token ``value_offset`` after the highest-``priority`` key position ``k`` whose decoded token
+        ``key_of(x[k]) == a`` (an (address, value) record), or the token at ``default_pos[a]`` if no key matches.
+        One lookup per used target, charged to its query row.  Unused targets give 0.
+
+        Examples
+        --------
+        >>> att = HardAttention(np.array([10, 11, 1, 99, 1, 77]))   # cells 10, 11; records (1, 99), (1, 77)
+        >>> att.latest(np.array([[5]]), np.array([[1, 0, -1]]), np.array([2, 4]), np.array([0, 1]),
+        ...            np.array([0, 1]), lambda ids: ids).tolist(), att.counts[5]
+        ([[77, 10, 0]], np.int64(2))
+        """
+        t = np.asarray(targets, dtype=np.int64)
+        nq = int(np.asarray(queries).shape[0])
+        if t.ndim != 2:
+            t = t.reshape(nq, -1) if nq else t.reshape(0, 0)
+        used = t >= 0
+        self._charge(queries, used.sum(axis=1))
+        dpos = np.asarray(default_pos, dtype=np.int64)
+        size = int(dpos.shape[0])
+        best_pos = dpos.copy()
+        kp = np.asarray(key_pos, dtype=np.int64).ravel()
+        if kp.size and size:
+            keys = np.asarray(key_of(self._x[kp]), dtype=np.int64).reshape(-1)
+            ok = (keys >= 0) & (keys < size)
+            kp, keys, pr = kp[ok], keys[ok], np.asarray(priority, dtype=np.int64).ravel()[ok]
+            if kp.size:
+                order = np.lexsort((-pr, keys))  # per address, highest priority first
+                k_sorted = keys[order]
+                first = np.ones(k_sorted.size, dtype=bool)
+                first[1:] = k_sorted[1:] != k_sorted[:-1]
+                win = order[first]
+                best_pos[keys[win]] = kp[win] + value_offset
+        inside = used & (t < size)
+        if not size:
+            return np.zeros(t.shape, dtype=np.int64)
+        return np.where(inside, self._x[best_pos[np.where(inside, t, 0)]], 0).astype(np.int64)

@@ -28,8 +28,17 @@ with ``pc >= 0``.  The predictor reads the phase off the sequence and acts:
 * **cleanup** (once, after the last commit): delete every remaining mask; then the sequence is a fixed point.
 
 So the AP-MDM makes exactly ``ceil(log2(Z + 1)) + 2T + 1`` steps (0 if no processor starts) and its peak context is
-exactly ``S + 3 + P*(2 + 2K + 2W)`` tokens: O(S + P), independent of T.  Every position makes at most ``2 + R``
-lookups.  :meth:`ApmdmConstruction.fill` is vectorised; a plain-loop reference predictor in
+exactly ``S + 3 + P*(2 + 2K + 2W)`` tokens: O(S + P), independent of T.
+
+Lookups ("attention reads"): every read of the sequence goes through a counting
+:class:`~reductions.pram_common.HardAttention`, so the counts are measured from the reads performed.  Reading the
+phase costs every position at most 5 (the [SEP] check, "is c' open", its record's marker, its record's pid, and
+"is the first scratch a mask" or "is any mask left"); a scratch slot in compute adds its registers (1), the counter
+(1) and its R reads; a cell being written re-performs its writer's lookups and finds it (+1); the other
+changes read their own token or one fixed-offset window.  So by construction every position makes at most
+``8 + R`` lookups, a constant independent of n, which the claim checker holds the measured counts against.
+
+:meth:`ApmdmConstruction.fill` is vectorised; a plain-loop reference predictor in
 ``tests/test_pram_to_apmdm.py`` is compared with it.
 """
 
@@ -48,6 +57,7 @@ from reductions.errors import LockstepMismatch
 from reductions.pram_common import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_WORD_BITS,
+    HardAttention,
     WordCodec,
     check_length,
     check_policy,
@@ -134,25 +144,31 @@ class ApmdmConstruction:
 
     # -- reading the sequence ----------------------------------------------------------------------------------------
     def parse(self, x: np.ndarray) -> Parsed:
-        """Phase and live records of ``x`` (a pure function of ``x``)."""
+        """Phase and live records of ``x`` (a pure function of ``x``; used by the lock step to decode)."""
+        return self._parse(HardAttention(np.asarray(x, dtype=np.int64)))
+
+    def _parse(self, att: HardAttention) -> Parsed:
+        """The phase, as every position computes it: at most 5 lookups per position (all charged to every one)."""
         lay, v = self.layout, self.vocab
         wc = self.codec
         mask, pmark = v.mask_id, v.id_of("[P]")
-        if x.shape[0] < lay.S + 2 or x[lay.S] != v.id_of("[SEP]"):
-            raise LockstepMismatch(f"theorem 4: position {lay.S} should hold [SEP] (sequence length {x.shape[0]})")
-        opened = x.shape[0] > lay.S + 2 and x[lay.S + 2] != pmark
+        n = att.length
+        if n < lay.S + 2 or int(att.window(None, np.array(lay.S), 1)[0]) != v.id_of("[SEP]"):  # 1
+            raise LockstepMismatch(f"theorem 4: position {lay.S} should hold [SEP] (sequence length {n})")
+        opened = n > lay.S + 2 and int(att.window(None, np.array(lay.S + 2), 1)[0]) != pmark  # 2
         proc_lo = lay.S + 3 if opened else lay.S + 2
-        markers = np.flatnonzero(x[proc_lo:] == pmark) + proc_lo
-        pids = np.asarray(wc.dec(x[markers + 1]), dtype=np.int64) if markers.size else markers
+        markers = att.all_equal(None, pmark, proc_lo)  # 3: each position's record marker
+        pids = np.asarray(wc.dec(att.window(None, markers + 1, 1)[:, 0]), dtype=np.int64) if markers.size \
+            else markers  # 4: its record's pid
         if markers.size == 0:
-            phase = "cleanup" if bool((x == mask).any()) else "done"
+            phase = "cleanup" if att.any_equal(None, mask) else "done"  # 4
         elif not opened:
             phase = "open"
         else:
-            ends = np.append(markers[1:], x.shape[0])
+            ends = np.append(markers[1:], n)
             if bool(((ends - markers - 2 - lay.K) < lay.scratch).any()):
                 phase = "open"
-            elif x[markers[0] + 2 + lay.K] != mask:
+            elif int(att.window(None, np.array(markers[0] + 2 + lay.K), 1)[0]) != mask:  # 5
                 phase = "commit"
             else:
                 phase = "compute"
@@ -173,56 +189,66 @@ class ApmdmConstruction:
 
     # -- the predictor -----------------------------------------------------------------------------------------------
     def fill(self, x: np.ndarray) -> tuple[Prediction, np.ndarray]:
-        """One AP-MDM step's prediction and the lookups of each position it changes (vectorised)."""
+        """One AP-MDM step's prediction and the lookups of each position it changes (vectorised).
+
+        Every read of ``x`` goes through a :class:`~reductions.pram_common.HardAttention`; the returned counts are
+        its charges at the changed positions (derived from the reads performed, not asserted).
+        """
         x = np.asarray(x, dtype=np.int64)
-        p = self.parse(x)
-        n = x.shape[0]
-        y = x.copy()
+        att = HardAttention(x)
+        p = self._parse(att)
+        n = att.length
+        y = att.own()
         remask = np.zeros(n, dtype=bool)
         insert = np.zeros(n, dtype=bool)
         delete = np.zeros(n, dtype=bool)
-        look = np.zeros(n, dtype=np.int64)
-        getattr(self, "_" + p.phase)(x, p, y, remask, insert, delete, look)
-        changed = remask | insert | delete | (x == self.vocab.mask_id)
-        return Prediction(y=y, remask=remask, insert=insert, delete=delete), look[changed]
+        getattr(self, "_" + p.phase)(att, p, y, remask, insert, delete)
+        changed = remask | insert | delete | (y != x) | (x == self.vocab.mask_id)
+        return Prediction(y=y, remask=remask, insert=insert, delete=delete), att.counts[changed]
 
-    def _done(self, x: np.ndarray, p: Parsed, *arrays: np.ndarray) -> None:
+    def _done(self, att: HardAttention, p: Parsed, *arrays: np.ndarray) -> None:
         return None
 
-    def _cleanup(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
-                 delete: np.ndarray, look: np.ndarray) -> None:
-        tail = np.zeros(x.shape[0], dtype=bool)
+    def _cleanup(self, att: HardAttention, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+                 delete: np.ndarray) -> None:
+        tail = np.zeros(att.length, dtype=bool)
         tail[self.layout.S + 2:] = True
-        delete[:] = tail & (x == self.vocab.mask_id)
-        look[delete] = 1
+        delete[:] = tail & (y == self.vocab.mask_id)  # own token: no lookup
 
-    def _open(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
-              delete: np.ndarray, look: np.ndarray) -> None:
+    def _open(self, att: HardAttention, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+              delete: np.ndarray) -> None:
         lay, mask = self.layout, self.vocab.mask_id
         if p.proc_lo == lay.S + 2:  # c' not yet opened
             insert[lay.S + 1] = True
-        remask[:] = x == mask  # hold every opened scratch mask (and c')
-        ends = np.append(p.markers[1:], x.shape[0])
+        remask[:] = y == mask  # hold every opened scratch mask (and c'); own token
+        ends = np.append(p.markers[1:], att.length)
         start = p.markers + 2 + lay.K  # first scratch position
         have = ends - start
         k = np.minimum(lay.scratch - have, have + 1)
         for s, kk in zip(start.tolist(), k.tolist(), strict=True):  # one slice per record (no per-slot loop)
             insert[s - 1:s - 1 + kk] = True
-        look[insert | remask] = 1
 
-    def _compute(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
-                 delete: np.ndarray, look: np.ndarray) -> None:
+    def _compute(self, att: HardAttention, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+                 delete: np.ndarray) -> None:
         lay, v, prog = self.layout, self.vocab, self.program
         wc = self.codec
         none, mask = v.id_of("[NONE]"), v.mask_id
-        mem = self.memory(x)
+        c = lay.S + 1
+        z_pos = p.markers[:, None] + 2 + lay.K + np.arange(lay.scratch)
         reg_pos = p.markers[:, None] + 2 + np.arange(lay.K)
-        regs = np.asarray(wc.dec(x[reg_pos]), dtype=np.int64).reshape(-1, lay.K)
-        step = self.counter(x) + FIRST_STEP
+        regs = np.asarray(wc.dec(att.window(z_pos, p.markers + 2, lay.K)), dtype=np.int64).reshape(-1, lay.K)
+        counter = int(wc.dec(att.window(np.concatenate([z_pos.ravel(), [c + 1]]), np.array(c), 1)[0]))
+        step = counter + FIRST_STEP
         raddr = np.asarray(prog.read_addresses(step, p.pids, regs), dtype=np.int64).reshape(p.pids.size, -1)
         if bool(((raddr >= lay.S) | (raddr < -1)).any()):
             raise LockstepMismatch(f"theorem 4: a processor reads an address outside 0..{lay.S - 1}")
-        vals = np.where(raddr >= 0, mem[np.maximum(raddr, 0)], 0).astype(np.int64)
+        cells = np.arange(lay.S, dtype=np.int64)
+        ids = att.latest(z_pos, raddr, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), cells,
+                         lambda t: t)  # one copy per cell: reading a is a lookup of cell a
+        rused = raddr >= 0
+        vals = np.zeros(raddr.shape, dtype=np.int64)
+        if rused.any():
+            vals[rused] = wc.dec(ids[rused])
         waddr, wval, nregs = prog.compute(step, p.pids, regs, vals)
         waddr = np.asarray(waddr, dtype=np.int64).reshape(p.pids.size, lay.W)
         wval = np.asarray(wval, dtype=np.int64).reshape(p.pids.size, lay.W)
@@ -231,59 +257,60 @@ class ApmdmConstruction:
         z[:, :lay.K] = wc.enc(np.asarray(nregs, dtype=np.int64).reshape(-1, lay.K))
         z[:, lay.K::2] = np.where(used, wc.enc(np.where(used, waddr, 0)), none)
         z[:, lay.K + 1::2] = np.where(used, wc.enc(np.where(used, wval, 0)), none)
-        z_pos = p.markers[:, None] + 2 + lay.K + np.arange(lay.scratch)
         y[z_pos] = z
-        look[z_pos] = (2 + (raddr >= 0).sum(axis=1))[:, None]
-        remask[reg_pos] = True
-        look[reg_pos] = 1
-        targets = np.unique(waddr[used])
-        if targets.size and (targets.min() < 0 or targets.max() >= lay.S):
+        remask[reg_pos] = True  # positional: a register slot of a record in the compute phase
+        if used.any() and (waddr[used].min() < 0 or waddr[used].max() >= lay.S):
             raise LockstepMismatch(f"theorem 4: a processor writes an address outside 0..{lay.S - 1}")
+        # a written cell recomputes its writer's step (the writer's lookups, in parallel) and finds it (1 more)
+        rank = np.where(used, p.pids[:, None] * lay.W + np.arange(lay.W), np.iinfo(np.int64).max)
+        targets, writer = resolve_writes(np.where(used, waddr, -1).ravel(),
+                                         np.repeat(np.arange(p.pids.size, dtype=np.int64), lay.W), rank.ravel())
+        att.replicate(targets, z_pos[writer, 0], extra=1)
         remask[targets] = True
-        look[targets] = 2
-        c = lay.S + 1
         remask[c] = True
-        y[c + 1] = wc.enc(self.counter(x) + 1)
-        look[c:c + 2] = 2
-        covered = np.zeros(x.shape[0], dtype=bool)
+        y[c + 1] = wc.enc(counter + 1)
+        covered = np.zeros(att.length, dtype=bool)
         covered[(p.markers[:, None] + np.arange(lay.record)).ravel()] = True
         covered[:p.proc_lo] = True
-        delete[:] = (x == mask) & ~covered
-        look[delete] = 2
+        delete[:] = (y == mask) & ~covered  # own token and position relative to the records
 
-    def _commit(self, x: np.ndarray, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
-                delete: np.ndarray, look: np.ndarray) -> None:
+    def _commit(self, att: HardAttention, p: Parsed, y: np.ndarray, remask: np.ndarray, insert: np.ndarray,
+                delete: np.ndarray) -> None:
         lay, v = self.layout, self.vocab
         wc = self.codec
         none, mask = v.id_of("[NONE]"), v.mask_id
-        z_pos = p.markers[:, None] + 2 + lay.K + np.arange(lay.scratch)
-        z = x[z_pos]
-        nregs = np.asarray(wc.dec(z[:, :lay.K]), dtype=np.int64).reshape(-1, lay.K)
-        a_ids, v_ids = z[:, lay.K::2], z[:, lay.K + 1::2]
-        used = a_ids != none
-        addr = np.where(used, np.asarray(wc.dec(np.where(used, a_ids, wc.enc(0)))), -1)
-        val = np.where(used, np.asarray(wc.dec(np.where(used, v_ids, wc.enc(0)))), 0)
-        rank = p.pids[:, None] * lay.W + np.arange(lay.W)
-        wa, wv = resolve_writes(addr.ravel(), val.ravel(), rank.ravel())
-        masked_cells = np.flatnonzero(x[:lay.S] == mask)
-        if not np.array_equal(masked_cells, wa):
-            raise LockstepMismatch(f"theorem 4 commit: masked cells {masked_cells[:8].tolist()} differ from the "
-                                   f"written cells {wa[:8].tolist()}")
-        y[wa] = wc.enc(wv)
-        look[wa] = 2
+        z_start = p.markers + 2 + lay.K
+        z_pos = z_start[:, None] + np.arange(lay.scratch)
         reg_pos = p.markers[:, None] + 2 + np.arange(lay.K)
+        head_pos = p.markers[:, None] + np.arange(2)
+        # registers and the record head read the record's new registers (1 lookup)
+        nreg_ids = att.window(np.concatenate([reg_pos, head_pos], axis=1), z_start, lay.K)
+        nregs = np.asarray(wc.dec(nreg_ids), dtype=np.int64).reshape(-1, lay.K)
+        # every masked cell finds its winning write record: lowest (pid, port) among the scratch records (1 lookup)
+        masked_cells = np.flatnonzero(y[:lay.S] == mask)  # own token
+        slot = (z_start[:, None] + lay.K + 2 * np.arange(lay.W)).ravel()
+        rank = (p.pids[:, None] * lay.W + np.arange(lay.W)).ravel()
+
+        def key_of(ids: np.ndarray) -> np.ndarray:
+            out = np.full(ids.shape, -1, dtype=np.int64)
+            ok = ids != none
+            out[ok] = wc.dec(ids[ok])
+            return out
+
+        got = att.latest(masked_cells[:, None], masked_cells[:, None], slot, -rank, np.arange(lay.S), key_of)[:, 0]
+        if (got == mask).any():  # no record writes this masked cell (the default, the cell itself, is a mask)
+            bad = masked_cells[got == mask]
+            raise LockstepMismatch(f"theorem 4 commit: masked cells {bad[:8].tolist()} have no write record")
+        y[masked_cells] = got
         halts = nregs[:, 0] < 0
-        y[reg_pos] = wc.enc(nregs)
+        y[reg_pos] = nreg_ids
         delete[reg_pos[halts].ravel()] = True
         remask[p.markers[halts]] = True
         remask[p.markers[halts] + 1] = True
-        look[reg_pos] = 2
-        remask[z_pos] = True
-        look[z_pos] = 1
+        remask[z_pos] = True  # positional: a scratch slot in the commit phase
         c = lay.S + 1
-        y[c] = x[c + 1]
+        y[c] = att.window(np.array([c]), np.array(c + 1), 1)[0]  # c reads c' (1 lookup)
         remask[c + 1] = True
-        look[c:c + 2] = 2
 
     # -- start sequence ---------------------------------------------------------------------------------------------
     def start_sequence(self, memory: np.ndarray, registers: np.ndarray) -> np.ndarray:

@@ -12,9 +12,13 @@ Token layout (S memory cells, P processor rows with K registers, W write ports, 
     block t = for p = 0..P-1:  r'_{p,0} .. r'_{p,K-1}  a_{p,1} v_{p,1} .. a_{p,W} v_{p,W}     (K + 2W tokens)
 
 Decoding step t (t = 1..T) unmasks all of block t at once; step T + 1 unmasks the output section.  So the MDM makes
-exactly ``T + 1`` steps and its context is exactly ``2S + P*K + T*P*(K + 2W)`` tokens.
+exactly ``T + 1`` steps when the start sequence has a mask (``S > 0`` or ``P*T > 0``) and 0 steps otherwise (the
+empty instance: S = 0, nothing to decode), and its context is exactly ``2S + P*K + T*P*(K + 2W)`` tokens.  P is the
+number of processor rows; when no processor is live at the start (so T = 0) the rows are dropped, P = 0.
 
-How a slot of block t is filled -- the per-position "attention reads", all done on the sequence alone:
+How a slot of block t is filled -- the per-position "attention reads", all done on the sequence alone through a
+counting :class:`~reductions.pram_common.HardAttention` (so the counts below are *measured* by the run: each lookup
+is charged by the helper that performs it):
 
 1. locate the block being filled: the first mask (1 lookup);
 2. read the processor's previous registers: block t-1 (or the initial registers) at a fixed offset (1 lookup);
@@ -23,8 +27,9 @@ How a slot of block t is filled -- the per-position "attention reads", all done 
    (lowest processor id, then lowest port, among that block's writers), or the input cell ``m_a`` (1 lookup each);
 4. run the program's pure one-processor step ``compute`` (the constant-depth MLP of the proof).
 
-So every position makes at most ``2 + R`` lookups, a constant independent of n.  The output slot ``o_a`` makes 2
-(locate, latest write to ``a``).  :meth:`MdmConstruction.fill` computes a whole block with numpy;
+So by construction every position makes at most ``2 + R`` lookups, a constant independent of n; the output slot
+``o_a`` makes 2 (locate, latest write to ``a``).  The lock-step runs report the helper's counts, and the claim
+checker holds them against ``2 + R``.  :meth:`MdmConstruction.fill` computes a whole block with numpy;
 :meth:`MdmConstruction.reference_record` computes one slot with plain Python loops (the tested reference).
 """
 
@@ -42,6 +47,7 @@ from reductions.errors import LockstepMismatch
 from reductions.pram_common import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_WORD_BITS,
+    HardAttention,
     WordCodec,
     check_length,
     check_policy,
@@ -127,48 +133,92 @@ class MdmConstruction:
     def fill(self, x: np.ndarray) -> tuple[Prediction, np.ndarray]:
         """Fill the first masked block of ``x``; return the prediction and the lookups of each filled position.
 
+        Every read of ``x`` goes through a :class:`~reductions.pram_common.HardAttention`, which counts it; the
+        returned lookup counts are those charges (derived, not asserted).
+
         Notes
         -----
         O(t*P*W log) numpy work for block t (one pass over the earlier write records), no Python loop per slot.
         """
+        lay = self.layout
+        x = np.asarray(x, dtype=np.int64)
+        if x.shape != (lay.length,):
+            raise LockstepMismatch(f"theorem 1 predictor: sequence of length {x.shape}, expected {lay.length}")
+        att = HardAttention(x)
+        pred, filled = self._fill(att)
+        return pred, att.counts[filled]
+
+    def _fill(self, att: HardAttention) -> tuple[Prediction, np.ndarray]:
+        """The predictor proper, on a counting view of the sequence; returns the prediction and the filled slots."""
         lay, v = self.layout, self.vocab
         wc = self.codec
-        x = np.asarray(x, dtype=np.int64)
-        masks = x == v.mask_id
-        if x.shape != (lay.length,) or not masks.any():
-            raise LockstepMismatch(f"theorem 1 predictor: sequence of length {x.shape} with no mask to fill "
-                                   f"(expected length {lay.length})")
-        first = int(np.argmax(masks))
+        first = att.first_equal(None, v.mask_id)  # 1: every position locates the block being filled
+        if first < 0:
+            raise LockstepMismatch(f"theorem 1 predictor: no mask to fill (length {lay.length})")
         t = 1 + (first - lay.input_length) // lay.block if first < lay.output_start else lay.T + 1
-        y = x.copy()
+        y = att.own()
         unmask = np.zeros(lay.length, dtype=bool)
         if t == lay.T + 1:
-            mem = self.memory_after(x, lay.T)
-            y[lay.output_start:] = wc.enc(mem)
-            unmask[lay.output_start:] = True
-            return Prediction(y=y, unmask=unmask), np.full(lay.S, 2, dtype=np.int64)
-        regs = self.registers_after(x, t - 1)
-        mem = self.memory_after(x, t - 1)
-        tokens, lookups = self._block_tokens(t, regs, mem)
+            out_pos = np.arange(lay.output_start, lay.length, dtype=np.int64)
+            ids = self._latest(att, out_pos[:, None], np.arange(lay.S, dtype=np.int64)[:, None], lay.T)
+            y[out_pos] = ids[:, 0]
+            unmask[out_pos] = True
+            return Prediction(y=y, unmask=unmask), out_pos
         lo = lay.block_start(t)
-        y[lo:lo + lay.block] = tokens
-        unmask[lo:lo + lay.block] = True
-        return Prediction(y=y, unmask=unmask), lookups
+        rec_pos = lo + np.arange(lay.block, dtype=np.int64).reshape(lay.P, lay.record)
+        # 2: each slot reads its processor's previous registers (initial registers, or block t-1, fixed offset)
+        prev = lay.S + np.arange(lay.P, dtype=np.int64) * lay.K if t == 1 else \
+            lay.block_start(t - 1) + np.arange(lay.P, dtype=np.int64) * lay.record
+        regs = np.asarray(wc.dec(att.window(rec_pos, prev, lay.K)), dtype=np.int64).reshape(lay.P, lay.K)
+        tokens = self._block_tokens(att, t, regs, rec_pos)
+        y[rec_pos.ravel()] = tokens
+        unmask[rec_pos.ravel()] = True
+        return Prediction(y=y, unmask=unmask), rec_pos.ravel()
 
-    def _block_tokens(self, t: int, regs: np.ndarray, mem: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _latest(self, att: HardAttention, queries: np.ndarray, targets: np.ndarray, t: int) -> np.ndarray:
+        """3: token ids of "address a as of the end of block ``t``" -- the latest write record to ``a`` in blocks
+        1..t (later block first, then lower pid, then lower port), else the input cell ``m_a``; one lookup per
+        used target, charged to ``queries``."""
+        lay, none = self.layout, self.vocab.id_of("[NONE]")
+        wc = self.codec
+        pw = lay.P * lay.W
+        if t == 0 or pw == 0:
+            key_pos = np.zeros(0, dtype=np.int64)
+            prio = key_pos
+        else:
+            slot = (np.arange(lay.P, dtype=np.int64)[:, None] * lay.record + lay.K
+                    + 2 * np.arange(lay.W, dtype=np.int64)[None, :]).ravel()
+            key_pos = (lay.input_length + np.arange(t, dtype=np.int64)[:, None] * lay.block + slot[None, :]).ravel()
+            prio = (np.arange(t, dtype=np.int64)[:, None] * pw + (pw - 1 - np.arange(pw, dtype=np.int64))[None, :]
+                    ).ravel()
+
+        def key_of(ids: np.ndarray) -> np.ndarray:
+            used = ids != none
+            out = np.full(ids.shape, -1, dtype=np.int64)
+            out[used] = wc.dec(ids[used])
+            if (out[used] >= lay.S).any():
+                raise LockstepMismatch(f"theorem 1: a write record names an address outside 0..{lay.S - 1}")
+            return out
+
+        return att.latest(queries, targets, key_pos, prio, np.arange(lay.S, dtype=np.int64), key_of)
+
+    def _block_tokens(self, att: HardAttention, t: int, regs: np.ndarray, rec_pos: np.ndarray) -> np.ndarray:
         lay, v, prog = self.layout, self.vocab, self.program
         wc = self.codec
         none = v.id_of("[NONE]")
         active = np.flatnonzero(regs[:, 0] >= 0)
         new_regs = regs.copy()
         rec = np.full((lay.P, lay.record), none, dtype=np.int64)
-        look = np.full((lay.P, lay.record), 2, dtype=np.int64)
         if active.size:
             pid = active.astype(np.int64)
             step = t - 1 + FIRST_STEP
             raddr = np.asarray(prog.read_addresses(step, pid, regs[active]), dtype=np.int64).reshape(pid.size, -1)
             _check_addresses(raddr, lay.S, t)
-            vals = np.where(raddr >= 0, mem[np.maximum(raddr, 0)], 0).astype(np.int64)
+            ids = self._latest(att, rec_pos[active], raddr, t - 1)
+            vals = np.zeros(raddr.shape, dtype=np.int64)
+            rused = raddr >= 0
+            if rused.any():
+                vals[rused] = wc.dec(ids[rused])
             waddr, wval, nregs = prog.compute(step, pid, regs[active], vals)
             waddr = np.asarray(waddr, dtype=np.int64).reshape(pid.size, lay.W)
             wval = np.asarray(wval, dtype=np.int64).reshape(pid.size, lay.W)
@@ -176,9 +226,8 @@ class MdmConstruction:
             used = waddr >= 0
             rec[active, lay.K::2] = np.where(used, wc.enc(np.where(used, waddr, 0)), none)
             rec[active, lay.K + 1::2] = np.where(used, wc.enc(np.where(used, wval, 0)), none)
-            look[active] += (raddr >= 0).sum(axis=1, keepdims=True)
         rec[:, :lay.K] = wc.enc(new_regs)
-        return rec.ravel(), look.ravel()
+        return rec.ravel()
 
     # -- decoding the PRAM state from the sequence (used by the predictor and by the lock-step check) ---------------
     def registers_after(self, x: np.ndarray, t: int) -> np.ndarray:
@@ -303,8 +352,8 @@ class ArmRecords:
     Its prompt is the MDM's input section (memory and initial registers, no mask); at each step it appends the
     token the MDM would place at the next position (computed by the MDM's own block filler on the prefix padded with
     masks -- a pure function of the prefix).  It needs exactly ``T*P*(K + 2W) + S`` steps where the MDM needs
-    ``T + 1``: the demonstration of PAPER.md §2 (Theorem 1, consequences) that parallel decoding is exponentially
-    faster on parallelisable problems.
+    ``T + 1`` (when there is anything to write): the demonstration of PAPER.md §2 (Theorem 1, consequences) that
+    parallel decoding is exponentially faster on parallelisable problems.
     """
 
     mdm: MdmConstruction
@@ -366,6 +415,8 @@ def build_mdm(program: Program, inst: Any, *, policy: Policy | str | None = None
     setup = program.setup(inst)
     memory = np.asarray(setup.memory, dtype=np.int64)
     registers = np.asarray(setup.registers, dtype=np.int64)
+    if registers.shape[0] and not (registers[:, 0] >= 0).any():
+        registers = registers[:0]  # no processor ever runs (T = 0): no processor rows, P = 0
     blocks = int(program.exact_counters(inst).time) if T is None else int(T)
     layout = MdmLayout(S=int(memory.shape[0]), P=int(registers.shape[0]), K=int(program.num_registers),
                        R=int(program.num_reads), W=int(program.num_writes), T=blocks)

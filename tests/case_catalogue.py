@@ -85,3 +85,21 @@ def seeded_cases(sizes: tuple[int, ...] = (1, 2, 3, 5, 8), seed: int = 7) -> lis
 
 def all_cases() -> list[Case]:
     return hand_cases() + seeded_cases()
+
+
+#: The policies the two constructions are documented to support (docs/theorem1.md, docs/theorem4.md), spelled out
+#: here rather than read from the code under test.  CRCW-arbitrary is refused.
+CONSTRUCTION_POLICIES = ("erew", "crew", "crcw-common", "crcw-priority")
+
+
+def supported_policies(name: str) -> list[str]:
+    """The policies at least program ``name``'s ``min_policy`` that the constructions support."""
+    from pram.machine import Policy
+
+    prog = PROGRAMS[name]
+    return [p for p in CONSTRUCTION_POLICIES if Policy(p).at_least(Policy(prog.min_policy))]
+
+
+def mdm_steps(time: int, processors: int, memory: int) -> int:
+    """Theorem 1 MDM steps from the PRAM's counters: T + 1 when the start sequence has a mask, else 0."""
+    return time + 1 if memory + processors * time > 0 else 0

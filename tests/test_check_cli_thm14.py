@@ -75,3 +75,102 @@ def test_bad_input_is_one_line_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["reduce", "thm1", "--program", "sat", "--n", "100000000"], "exceeds the size limit 14 of sat; raise it with "
+                                                                 "--max-size"),
+    (["reduce", "thm4", "--program", "sum", "--n", "64", "--max-size", "8"], "raise it with --max-size"),
+    (["reduce", "thm1", "--program", "sat", "--n", "14", "--max-steps", "1000"], "raise it with --max-steps"),
+    (["reduce", "thm4", "--program", "iterate", "--n", "5000", "--max-steps", "100"], "above the limit 100"),
+    (["reduce", "thm1", "--program", "sum", "--n", "4", "--word-bits", "70"],
+     "--word-bits: expected an integer in 1..61"),
+    (["reduce", "thm4", "--program", "sum", "--n", "4", "--word-bits", "0"], "--word-bits"),
+])
+def test_reduce_limits_refuse_before_building(argv, message, capsys, monkeypatch):
+    from pram.programs import get_program
+
+    def no_instance(*args, **kwargs):
+        raise AssertionError("the instance must not be drawn before the limits are checked")
+
+    if "--max-size" in message or "size limit" in message:
+        prog = get_program(argv[3])
+        monkeypatch.setattr(type(prog), "random_instance", no_instance)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_reduce_within_limits_runs(capsys):
+    code, d, _ = _json(capsys, ["reduce", "thm4", "--program", "iterate", "--n", "50", "--max-steps", "50",
+                                "--word-bits", "61", "--json"])
+    assert code == 0 and d["pram"]["time"] == 50 and d["ok"] is True
+
+
+def test_one_bad_point_fails_that_point_not_the_check(monkeypatch):
+    from pram.errors import StepLimitExceeded
+    from proofs_check import thm14
+    from proofs_check.sweeps import run_sweep
+
+    pt, run = thm14.measure("thm1", "sum", 8, 0, max_length=10)  # InstanceTooLarge, a ReductionError
+    assert not pt.ok and run is None and "InstanceTooLarge" in pt.note
+    real = thm14.run_apmdm
+
+    def flaky(program, inst, **kw):
+        if program.size(inst) == 8:
+            raise StepLimitExceeded(limit=3)  # a PramError
+        return real(program, inst, **kw)
+
+    monkeypatch.setattr(thm14, "run_apmdm", flaky)
+    report = run_sweep("thm4", (("sum", 4), ("sum", 8), ("sum", 16)), 0)
+    assert [p.ok for p in report.points] == [True, False, True] and not report.ok
+    assert "StepLimitExceeded" in report.points[1].note
+
+
+def test_thm1_context_check_binds_the_pram_counters():
+    import dataclasses
+
+    from pram.programs import get_program
+    from proofs_check.thm14 import THM1, instance, judge
+    from reductions.lockstep import run_mdm
+
+    prog = get_program("prefix-sums")
+    inst = instance(prog, 8, 0)
+    run = run_mdm(prog, inst)
+    params = {"program": "prefix-sums", "n": 8}
+    assert judge(THM1, prog, inst, run, params).ok
+    # a layout with one more processor row, internally consistent (context = its own layout formula): the old check
+    # compared the layout with itself and passed; bound to the PRAM's P it must fail
+    lay = dict(run.layout, P=run.layout["P"] + 1)
+    K, W, S, T = prog.num_registers, prog.num_writes, lay["S"], lay["T"]
+    inflated = 2 * S + lay["P"] * K + T * lay["P"] * (K + 2 * W)
+    fake = dataclasses.replace(run, layout=lay,
+                               machine_counters=dataclasses.replace(run.machine_counters, peak_length=inflated))
+    pt = judge(THM1, prog, inst, fake, params)
+    assert not pt.ok and "layout P" in pt.note
+    # the explicit-constant bound context <= 2(K + W) P T + 2 S, in PRAM terms, is checked too
+    pc = run.pram_counters
+    assert pt.bounds["context_le"] == str(2 * (K + W) * pc.processors * pc.time + 2 * pc.memory)
+
+
+def test_growth_expectations_are_part_of_the_verdict():
+    from proofs_check.sweeps import run_sweep
+
+    plan = (("iterate", 4), ("iterate", 8), ("iterate", 16), ("iterate", 32))
+    good = run_sweep("thm4", plan, 0)
+    assert good.ok and good.extra["growth_ok"] and good.extra["growth"]["iterate"]["ok"]
+    wrong = {"thm4": {"iterate": (("context", "class", "n"),)}}  # deliberately wrong: AP-MDM context is O(1) here
+    bad = run_sweep("thm4", plan, 0, expected=wrong)
+    assert all(p.ok for p in bad.points) and not bad.extra["growth_ok"] and not bad.ok
+    assert bad.extra["growth"]["iterate"]["expected"] == [
+        {"quantity": "context", "expect": "class n", "got": "1", "ok": False}]
+    too_slow = {"thm1": {"sum": (("steps", "at_most", "1"),)}}
+    assert not run_sweep("thm1", (("sum", 4), ("sum", 8), ("sum", 16)), 0, expected=too_slow).ok
+
+
+def test_space_growth_verdict_is_per_program(monkeypatch):
+    from proofs_check import space
+
+    monkeypatch.setattr(space, "_space_growth_ok", lambda name, *fits: name != "iterate")
+    r = space.run_space((("iterate", (4, 8, 16)), ("sat", (2, 3, 4))), 0)
+    assert r.extra["growth"]["iterate"]["ok"] is False and r.extra["growth"]["sat"]["ok"] is True and not r.ok

@@ -8,19 +8,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from machines.paradigms import APMDM
 from machines.transition import apply_g_reference
 from pram.machine import PRAM
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
-from proofs_check.strategies import cap_n, program_instances
+from proofs_check.strategies import cap_n, instances, program_instances
 from reductions.errors import InstanceTooLarge, LockstepMismatch, UnsupportedProgram
 from reductions.lockstep import run_apmdm, run_mdm
-from reductions.pram_to_apmdm import build_apmdm
+from reductions.pram_to_apmdm import ApmdmConstruction, build_apmdm
 
 sys.path.insert(0, str(Path(__file__).parent))
-from case_catalogue import all_cases  # noqa: E402
+from case_catalogue import all_cases, supported_policies  # noqa: E402
 
 CASES = all_cases()
 
@@ -117,19 +118,52 @@ def test_catalogue_across_pram_mdm_apmdm(case):
     if T:
         assert ap.machine_counters.steps == -(-np.log2(lay.scratch + 1) // 1) + 2 * T + 1
         assert ap.machine_counters.peak_length == lay.S + 3 + P * (2 + 2 * lay.K + 2 * lay.W)
-    assert ap.lookups_max <= 2 + prog.num_reads
+    assert ap.lookups_max <= 8 + prog.num_reads
     assert ap.halt_reason == "fixed-point" and ap.lockstep_steps == T
     assert len(ap.final) == lay.S + 2  # cells, [SEP], T: every scratch and processor token was deleted
 
 
-@given(program_instances(max_n=12))
+@given(program_instances(max_n=12, min_n=0))
 def test_random_instances_lockstep_and_oracle(pair):
     name, inst = pair
     prog = get_program(name)
     run = run_apmdm(prog, inst)
     assert run.output == prog.oracle(inst)
-    assert run.machine_counters.peak_length <= 3 + run.pram_counters.memory + run.pram_counters.processors * (
+    pc = PRAM(program=prog).run(inst).counters
+    assert run.pram_counters == pc
+    assert run.machine_counters.peak_length <= 3 + pc.memory + pc.processors * (
         2 + 2 * prog.num_registers + 2 * prog.num_writes)
+    z = prog.num_registers + 2 * prog.num_writes
+    assert run.machine_counters.steps == ((z.bit_length() + 2 * pc.time + 1) if pc.time else 0)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+@given(data=st.data())
+def test_every_supported_policy_in_lock_step(name, data):
+    policy = data.draw(st.sampled_from(supported_policies(name)), label="policy")
+    inst = data.draw(instances(name, max_n=8, min_n=0), label="instance")
+    prog = get_program(name)
+    run = run_apmdm(prog, inst, policy=policy)
+    assert run.policy == policy and run.lockstep == "ok" and run.output == prog.oracle(inst)
+
+
+def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
+    from proofs_check.thm14 import measure
+
+    prog = get_program("sum")
+    good, _ = measure("thm4", "sum", 8, 0)
+    assert good.ok and good.measured["lookups"] <= 8 + prog.num_reads
+    original = ApmdmConstruction._parse
+
+    def extra_scan(self, att):  # a mutant: three more global scans in the phase computation
+        for _ in range(3):
+            att.any_equal(None, self.vocab.mask_id)
+        return original(self, att)
+
+    monkeypatch.setattr(ApmdmConstruction, "_parse", extra_scan)
+    bad, _ = measure("thm4", "sum", 8, 0)
+    assert bad.measured["lookups"] == good.measured["lookups"] + 3 > 8 + prog.num_reads
+    assert not bad.ok
 
 
 def _sequences(prog, inst):

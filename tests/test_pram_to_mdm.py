@@ -8,18 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from machines.paradigms import ARM, MDM
 from pram.machine import PRAM, Policy
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
-from proofs_check.strategies import cap_n, program_instances
-from reductions.errors import InstanceTooLarge, LockstepMismatch, UnsupportedProgram
+from proofs_check.strategies import cap_n, instances, program_instances
+from reductions.errors import InstanceTooLarge, InvalidInstance, LockstepMismatch, UnsupportedProgram
 from reductions.lockstep import run_mdm
-from reductions.pram_to_mdm import ArmRecords, MdmLayout, build_mdm
+from reductions.pram_to_mdm import ArmRecords, MdmConstruction, MdmLayout, build_mdm
 
 sys.path.insert(0, str(Path(__file__).parent))
-from case_catalogue import all_cases  # noqa: E402
+from case_catalogue import all_cases, mdm_steps, supported_policies  # noqa: E402
 
 CASES = all_cases()
 
@@ -40,13 +41,103 @@ def test_catalogue_pram_and_mdm_agree_with_expected(case):
     assert run.halt_reason == "no-masks"
 
 
-@given(program_instances(max_n=12))
+@given(program_instances(max_n=12, min_n=0))
 def test_random_instances_lockstep_and_oracle(pair):
     name, inst = pair
     prog = get_program(name)
     run = run_mdm(prog, inst)
     assert run.output == prog.oracle(inst)
-    assert run.machine_counters.steps == run.pram_counters.time + 1
+    pc = PRAM(program=prog).run(inst).counters
+    assert run.machine_counters.steps == mdm_steps(pc.time, pc.processors, pc.memory)
+    assert run.layout["P"] == pc.processors and run.layout["S"] == pc.memory and run.layout["T"] == pc.time
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+@given(data=st.data())
+def test_every_supported_policy_in_lock_step(name, data):
+    policy = data.draw(st.sampled_from(supported_policies(name)), label="policy")
+    inst = data.draw(instances(name, max_n=8, min_n=0), label="instance")
+    prog = get_program(name)
+    run = run_mdm(prog, inst, policy=policy)
+    assert run.policy == policy and run.lockstep == "ok" and run.output == prog.oracle(inst)
+
+
+def test_empty_instance_makes_no_step_and_halted_rows_are_dropped():
+    prog = get_program("sum")
+    run = run_mdm(prog, prog.random_instance(0, as_generator(0)))
+    assert (run.machine_counters.steps, run.machine_counters.peak_length, run.pram_counters.time) == (0, 0, 0)
+    conn = get_program("connectivity")
+    inst = conn.parse_instance({"n": 1, "edges": []})
+    assert (conn.setup(inst).registers[:, 0] < 0).all()  # a processor row, halted from the start
+    run = run_mdm(conn, inst)
+    assert run.layout["P"] == run.pram_counters.processors == 0 and run.machine_counters.steps == 1
+
+
+def test_lockstep_walks_the_pram_step_by_step_without_storing_its_trace(monkeypatch):
+    prog = get_program("prefix-sums")
+    inst = prog.parse_instance({"values": [3, 1, 4, 1, 5]})
+    expected = PRAM(program=prog).run(inst).counters
+    log: list[str] = []
+    real_trace = PRAM.trace
+
+    def spy_trace(self, inst, *, record_memory=True):
+        assert record_memory is False  # read-only views of the live state, nothing copied per step
+        for step in real_trace(self, inst, record_memory=record_memory):
+            log.append("pram")
+            yield step
+
+    def no_run(self, inst, *, trace=False):
+        raise AssertionError("the lock step must walk PRAM.trace, not store PRAM.run(trace=True)")
+
+    monkeypatch.setattr(PRAM, "trace", spy_trace)
+    monkeypatch.setattr(PRAM, "run", no_run)
+
+    def log_machine(pred):
+        def wrapped(x, rng):
+            log.append("machine")
+            return pred(x, rng)
+        return wrapped
+
+    run = run_mdm(prog, inst, wrap_predictor=log_machine)
+    assert run.output == [3, 4, 8, 9, 14] and run.pram_counters == expected
+    # interleaved: the PRAM never runs ahead of the machine (before: every PRAM step was stored first)
+    assert log == ["machine", "pram"] * expected.time + ["machine"]
+
+
+def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
+    from proofs_check.thm14 import measure
+
+    prog = get_program("prefix-sums")
+    inst = prog.parse_instance({"values": [3, 1, 4, 1, 5]})
+    con, x0 = build_mdm(prog, inst)
+    _, look = con.fill(x0)
+    lay = con.layout
+    # independent count: locate (1) + registers (1) + one per used read port of the processor at step 1
+    regs = prog.setup(inst).registers
+    used = (np.asarray(prog.read_addresses(1, np.arange(lay.P), regs)) >= 0).sum(axis=1)
+    assert look.tolist() == np.repeat(2 + used, lay.record).tolist()
+    good, _ = measure("thm1", "prefix-sums", 8, 0)
+    assert good.ok and good.measured["lookups"] <= 2 + prog.num_reads
+    original = MdmConstruction._fill
+
+    def extra_scan(self, att):  # a mutant predictor: one more full scan of the sequence for every position
+        att.first_equal(None, self.vocab.mask_id)
+        att.first_equal(None, self.vocab.mask_id)
+        return original(self, att)
+
+    monkeypatch.setattr(MdmConstruction, "_fill", extra_scan)
+    bad, _ = measure("thm1", "prefix-sums", 8, 0)
+    assert bad.measured["lookups"] == good.measured["lookups"] + 2 > 2 + prog.num_reads
+    assert not bad.ok
+
+
+def test_word_bits_out_of_range_is_a_typed_error():
+    prog = get_program("sum")
+    inst = prog.parse_instance({"values": [1, 2]})
+    for bits in (0, 62, 70):
+        with pytest.raises(InvalidInstance, match=f"word_bits must be an integer in 1..61.*got {bits}"):
+            build_mdm(prog, inst, word_bits=bits)
+    assert run_mdm(prog, inst, word_bits=61).output == 3
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))

@@ -13,7 +13,8 @@ from proofs_check.sweeps import THM1_MAX_N, THM4_MAX_N, arm_vs_mdm, plan_for, ru
 
 GROUP = "check"
 COLUMNS: list[Column] = ["program", "n", "T", "P", "S", "steps", ("bound", "bounds.steps"), "context",
-                         ("bound", "bounds.context"), "lookups"]
+                         ("bound", "bounds.context"), ("<= 2(K+W)PT + 2S", "bounds.context_le"), "lookups",
+                         ("bound", "bounds.lookups")]
 
 
 def add_sweep_flags(p: argparse.ArgumentParser) -> None:
@@ -27,7 +28,8 @@ def add_sweep_flags(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("thm1", help="Theorem 1: MDM simulates PRAM in T + 1 steps with O(P T) context")
+    p = sub.add_parser("thm1", help="Theorem 1: MDM simulates PRAM in T + 1 steps (0 on an empty instance) with "
+                       "O(P T) context")
     add_sweep_flags(p)
     p.set_defaults(func=lambda args: run_check(args, "thm1"))
 
@@ -55,12 +57,15 @@ def run_check(args: argparse.Namespace, theorem: str) -> int:
                          f"both machines at n = {demo['confirmed_by_running']['n']})")
     for name, fit in report.extra["growth"].items():
         parts = [f"{q} ~ {fit[q]['best']}" for q in ("T", "steps", "context") if q in fit]
-        notes.append(f"  growth in n, {name}: " + ", ".join(parts))
+        expect = [f"{c['quantity']} {c['expect']}: {'ok' if c['ok'] else 'FAILED'}" for c in fit["expected"]]
+        notes.append(f"  growth in n, {name}: " + ", ".join(parts) + (" -- expected " + "; ".join(expect)
+                                                                      if expect else ""))
     notes.append(f"  steps in O(T) (sympy O, one variable): "
                  f"{'ok' if report.extra['steps_O_T_ok'] else 'FAILED'} on {len(report.extra['steps_O_T'])} programs")
     o1 = report.extra["context_O1_in_T"]
     verdict = "O(1)" if theorem == "thm4" else "not O(1)"
     notes.append(f"  context as T -> oo with S, P fixed (sympy O, one variable): {verdict} expected; "
                  f"{'ok' if report.extra['context_O1_in_T_ok'] else 'FAILED'} on {len(o1)} programs")
-    return finish(report, args, COLUMNS, title=f"Theorem {theorem[-1]} ({report.claim}): exact formulas per point",
+    cols = COLUMNS if theorem == "thm1" else [c for c in COLUMNS if c != ("<= 2(K+W)PT + 2S", "bounds.context_le")]
+    return finish(report, args, cols, title=f"Theorem {theorem[-1]} ({report.claim}): exact formulas per point",
                   notes=notes)

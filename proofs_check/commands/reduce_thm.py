@@ -2,6 +2,11 @@
 
 Input as for ``powergen pram run``: ``--input FILE`` (the program's JSON instance) or ``--n N --seed S`` (a random
 instance).  Prints the output, the PRAM counters, the machine counters and ``"lockstep": "ok"``.
+
+Limits, all checked before anything large is built: ``--max-size`` (default: the program's own
+``default_max_size``, as ``powergen pram run``; ``--n`` is checked before the random instance is drawn),
+``--max-steps`` (the program's exact T on the instance), ``--max-length`` (the machine's context) and
+``--word-bits`` (1..61: token ids are int64).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from typing import Any
 
 from rich.table import Table
 
+from pram.errors import InvalidInput
+from pram.machine import DEFAULT_MAX_STEPS
 from pram.programs import get_program
 from pram.rng import as_generator
 from proofs_check.cliutil import (
@@ -24,12 +31,25 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.errors import UsageError
+from reductions.errors import InstanceTooLarge
 from reductions.lockstep import run_apmdm, run_mdm
-from reductions.pram_common import DEFAULT_MAX_LENGTH, DEFAULT_WORD_BITS
+from reductions.pram_common import DEFAULT_MAX_LENGTH, DEFAULT_WORD_BITS, MAX_WORD_BITS
 
 GROUP = "reduce"
 SCHEMA = "powergen.reduce/1"
 _TITLES = {"thm1": "Theorem 1: PRAM -> MDM", "thm4": "Theorem 4: PRAM -> AP-MDM"}
+
+
+def word_bits_arg(text: str) -> int:
+    """argparse type of ``--word-bits``: an integer in ``1..MAX_WORD_BITS``."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_WORD_BITS}, got {text!r}") from None
+    if not 1 <= value <= MAX_WORD_BITS:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_WORD_BITS} (token ids are int64), "
+                                         f"got {value}")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,23 +64,48 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--policy", default=None, help="PRAM access policy (default: the weakest supported)")
         p.add_argument("--max-length", type=pos_int, default=DEFAULT_MAX_LENGTH,
                        help=f"refuse instances whose machine context exceeds this (default {DEFAULT_MAX_LENGTH})")
-        p.add_argument("--word-bits", type=pos_int, default=DEFAULT_WORD_BITS,
-                       help=f"bits of a machine word (one token); default {DEFAULT_WORD_BITS}")
+        p.add_argument("--word-bits", type=word_bits_arg, default=DEFAULT_WORD_BITS,
+                       help=f"bits of a machine word (one token), 1..{MAX_WORD_BITS}; default {DEFAULT_WORD_BITS}")
+        p.add_argument("--max-size", type=pos_int, default=None,
+                       help="refuse instances larger than this (default: per program, see `powergen pram list`)")
+        p.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
+                       help=f"refuse instances needing more PRAM steps T (default {DEFAULT_MAX_STEPS})")
         p.set_defaults(func=lambda args, thm=thm: run(args, thm))
 
 
 def load_instance(program: Any, args: argparse.Namespace) -> Any:
-    """The instance named on the command line (``--input FILE`` or ``--n N --seed S``)."""
+    """The instance named on the command line (``--input FILE`` or ``--n N --seed S``), within ``--max-size``.
+
+    ``--n`` is checked against the size limit before the random instance is drawn.
+    """
+    max_size = getattr(args, "max_size", None)
+    limit = program.default_max_size if max_size is None else max_size
     if args.input is not None:
-        return program.parse_instance(load_json_file(args.input))
+        inst = program.parse_instance(load_json_file(args.input))
+        if program.size(inst) > limit:
+            raise InvalidInput(f"instance size n={program.size(inst)} exceeds the size limit {limit} of "
+                               f"{program.name}; raise it with --max-size")
+        return inst
     if args.n is None:
         raise UsageError("give --input FILE or --n N")
+    if args.n > limit:
+        raise InvalidInput(f"--n {args.n} exceeds the size limit {limit} of {program.name}; raise it with --max-size")
     return program.random_instance(args.n, as_generator(args.seed))
+
+
+def check_steps(program: Any, inst: Any, max_steps: int) -> int:
+    """The program's exact T on ``inst`` (closed form, nothing run); refused above ``max_steps``."""
+    steps = int(program.exact_counters(inst).time)
+    if steps > max_steps:
+        raise InstanceTooLarge(quantity=f"the PRAM time T of {program.name} on this instance", needed=steps,
+                               limit=max_steps, hint="--max-steps")
+    return steps
 
 
 def run(args: argparse.Namespace, theorem: str) -> int:
     program = get_program(args.program)
     inst = load_instance(program, args)
+    check_steps(program, inst, args.max_steps)
     runner = run_mdm if theorem == "thm1" else run_apmdm
     res = runner(program, inst, policy=args.policy, seed=args.seed, max_length=args.max_length,
                  word_bits=args.word_bits)
