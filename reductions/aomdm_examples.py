@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,6 +40,7 @@ _OPS: dict[str, Callable[[int, int], int]] = {
     "xor": lambda a, b: a ^ b, "and": lambda a, b: a & b, "or": lambda a, b: a | b,
     "copy": lambda a, b: a, "not": lambda a, b: 1 - a,
 }
+_UNARY = ("copy", "not")  # ops that ignore their second argument
 #: How an AO-MDM picks among the ready gates: lowest / highest position, or a pseudo-random pick that is a pure
 #: function of the canvas ("scrambled"), or a draw from the run's rng ("random").
 ORDERS = ("lowest", "highest", "scrambled", "random")
@@ -88,7 +89,7 @@ class Circuit:
         """Longest input-to-gate path (the fewest parallel steps any MDM needs)."""
         level = [0] * self.num_inputs
         for op, a, b in self.gates:
-            level.append(1 + max(level[a], level[a if op in ("copy", "not") else b]))
+            level.append(1 + max(level[a], level[a if op in _UNARY else b]))
         return max(level[self.num_inputs:], default=0)
 
     def evaluate(self, bits: list[int]) -> list[int]:
@@ -181,13 +182,16 @@ class CircuitPredictor:
 
     Notes
     -----
-    O(S) per call.  Serves Theorem 3 (AO-MDM and parallel-MDM examples).
+    O(S) vectorised numpy per call (the gate table is built once).  ``copy``/``not`` gates wait only for their
+    first argument, as in :meth:`Circuit.evaluate` and :attr:`Circuit.depth`.  Serves Theorem 3 (AO-MDM and
+    parallel-MDM examples).
     """
 
     circuit: Circuit
     k: int = 1
     order: str = "lowest"
     salt: int = 0
+    _gates: np.ndarray = field(init=False, repr=False, compare=False)  # (G, 3): op code, a, b (b = a if unary)
 
     def __post_init__(self) -> None:
         problems = []
@@ -197,38 +201,40 @@ class CircuitPredictor:
             problems.append(f"order must be one of {ORDERS}, got {self.order!r}")
         if problems:
             raise InvalidInstance("invalid circuit predictor: " + "; ".join(problems))
+        codes = {op: i for i, op in enumerate(_OPS)}
+        table = np.array([(codes[op], a, a if op in _UNARY else b) for op, a, b in self.circuit.gates],
+                         dtype=np.int64).reshape(-1, 3)
+        object.__setattr__(self, "_gates", table)
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
         c, mask = self.circuit, BIT_VOCAB.mask_id
         xa = np.asarray(x, dtype=np.int64)
         if xa.shape != (c.size,):
             raise InvalidInstance(f"circuit {c.name!r} runs on a canvas of length {c.size}, got shape {xa.shape}")
+        op, a, b = self._gates[:, 0], self._gates[:, 1], self._gates[:, 2]
+        pos = c.num_inputs + np.arange(op.shape[0], dtype=np.int64)
+        ready_gate = (xa[pos] == mask) & (xa[a] != mask) & (xa[b] != mask)
+        va, vb = (xa[a] == _ONE).astype(np.int64), (xa[b] == _ONE).astype(np.int64)
+        bits = np.choose(op, [va ^ vb, va & vb, va | vb, va, 1 - va]) if op.size else va
         y = np.full(c.size, _ZERO, dtype=np.int64)
-        ready: list[int] = []
-        for j, (op, a, b) in enumerate(c.gates):
-            pos = c.num_inputs + j
-            if xa[pos] != mask or xa[a] == mask or xa[b] == mask:
-                continue
-            bit = _OPS[op](int(xa[a] == _ONE), int(xa[b] == _ONE))
-            y[pos] = _ONE if bit else _ZERO
-            ready.append(pos)
-        chosen = self._choose(ready, xa, rng)
+        y[pos[ready_gate]] = np.where(bits[ready_gate] == 1, _ONE, _ZERO)
+        chosen = self._choose(pos[ready_gate], xa, rng)
         unmask = np.zeros(c.size, dtype=np.bool_)
         unmask[chosen] = True
         return Prediction(y=y, unmask=unmask)
 
-    def _choose(self, ready: list[int], x: np.ndarray, rng: np.random.Generator) -> list[int]:
-        if len(ready) <= self.k:
+    def _choose(self, ready: np.ndarray, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        if ready.size <= self.k:
             return ready
         if self.order == "lowest":
             return ready[: self.k]
         if self.order == "highest":
             return ready[-self.k:]
         if self.order == "scrambled":
-            start = _canvas_key(x, self.salt) % len(ready)
+            start = _canvas_key(x, self.salt) % ready.size
         else:
-            start = int(rng.integers(len(ready)))
-        return [ready[(start + i) % len(ready)] for i in range(self.k)]
+            start = int(rng.integers(ready.size))
+        return ready[(start + np.arange(self.k)) % ready.size]
 
 
 def random_aomdm_predictor(vocab_size: int, mask_id: int, *, seed: int = 0, use_rng: bool = False) -> Predictor:
