@@ -29,6 +29,7 @@ GROUP_HELP = {
     "reduce": "run one theorem construction on one instance",
     "trace": "replay or show AP-MDM / MDM traces",
     "machines": "run small demos of the five generation machines",
+    "pram": "run a PRAM program from the library with exact counters (run, list)",
 }
 
 USER_ERRORS: tuple[type[BaseException], ...] = (PramError, MachineError, ReductionError, CheckError)
