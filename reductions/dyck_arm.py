@@ -20,21 +20,26 @@ What is executable:
 
 An ARM here is given by ``next_support(prefix)``: the sorted tuple of symbols it may emit next (letters ``+-i`` and
 ``EOS = 0``), plus ``state_key(prefix)``: a value such that equal keys imply equal futures (used to merge states in
-the search; tests check it against plain enumeration).
+the search; tests check it against plain enumeration).  **Any** ARM sampler that reports its next-token
+distribution fits: :class:`DistributionARM` wraps a callable ``distribution(prefix) -> {symbol: probability}``
+(the support is the symbols of positive probability; the state key is the prefix itself, which never merges two
+prefixes wrongly), so reductions (a) and (b) run on it unchanged.  What cannot be handled is a sampler that only
+draws tokens and reports nothing: its support cannot be read off exactly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Protocol
 
 from reductions.dyck import Word, check_k, inverse, is_dyck, letters, reduce_word
 from reductions.errors import InvalidInstance
 
-__all__ = ["EOS", "AbelianARM", "BlockWindowARM", "FailureReport", "GreedyWindowARM", "StackARM", "SupportARM",
-           "Witness", "arm_suite", "eos_recogniser", "first_failures", "in_support", "reduction_witness",
-           "state_growth", "verify_witness"]
+__all__ = ["EOS", "AbelianARM", "BlockWindowARM", "DistributionARM", "FailureReport", "GreedyWindowARM",
+           "StackARM", "SupportARM", "Witness", "arm_suite", "capped_stack_distribution", "eos_recogniser",
+           "first_failures", "in_support", "reduction_witness", "state_growth", "verify_witness"]
 
 EOS = 0
 
@@ -186,6 +191,71 @@ class BlockWindowARM:
     def state_key(self, prefix: Sequence[int]) -> object:
         j = len(prefix) % self.w
         return j, tuple(prefix[len(prefix) - j:])
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DistributionARM:
+    """Any ARM sampler that reports its next-token distribution, seen as a :class:`SupportARM`.
+
+    ``distribution(prefix)`` returns a mapping ``symbol -> probability`` (or any non-negative weight) over the
+    letters ``+-1..+-k`` and ``EOS = 0``; symbols left out have probability 0.  The support is the symbols of
+    positive probability, sorted; a symbol outside the alphabet or a negative weight raises ``InvalidInstance``
+    (every problem listed).  The state key is the prefix itself: nothing is merged, so the searches of (a) and (b)
+    are exact on any such ARM (at a cost exponential in the length searched).
+
+    Examples
+    --------
+    >>> arm = DistributionARM(k=2, distribution=capped_stack_distribution(2, 1), label="depth <= 1")
+    >>> arm.next_support(()), arm.next_support((1,))
+    ((-2, -1, 0, 1, 2), (-1,))
+    """
+
+    k: int
+    distribution: Callable[[Word], Mapping[int, object]]
+    label: str = "distribution ARM"
+
+    def __post_init__(self) -> None:
+        check_k(self.k)
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]:
+        dist = self.distribution(tuple(prefix))
+        allowed = set(letters(self.k)) | {EOS}
+        problems = [f"symbol {s!r} is outside the alphabet of k = {self.k}" for s in dist if s not in allowed]
+        problems += [f"symbol {s!r} has negative probability {p!r}" for s, p in dist.items()
+                     if isinstance(p, int | float | Fraction) and p < 0]
+        problems += [f"symbol {s!r} has a non-numeric probability {p!r}" for s, p in dist.items()
+                     if not isinstance(p, int | float | Fraction)]
+        if problems:
+            raise InvalidInstance(f"{self.label}: bad distribution after {tuple(prefix)}: " + "; ".join(problems))
+        return tuple(sorted(s for s, p in dist.items() if isinstance(p, int | float | Fraction) and p > 0))
+
+    def state_key(self, prefix: Sequence[int]) -> object:
+        return tuple(prefix)
+
+
+def capped_stack_distribution(k: int, cap: int) -> Callable[[Word], dict[int, Fraction]]:
+    """An example sampler known only by its distribution: uniform over the moves that keep the reduced prefix at
+    most ``cap`` long (EOS allowed exactly on an empty reduction).  It misses every member that goes deeper.
+
+    Examples
+    --------
+    >>> capped_stack_distribution(2, 1)((1,))
+    {-1: Fraction(1, 1)}
+    """
+    check_k(k)
+
+    def distribution(prefix: Word) -> dict[int, Fraction]:
+        red = reduce_word(prefix)
+        moves = [s for s in letters(k) if (red and red[-1] == -s) or len(red) < cap]
+        if not red:
+            moves = [EOS, *moves]
+        return {s: Fraction(1, len(moves)) for s in moves}
+
+    return distribution
 
 
 def arm_suite(k: int, windows: Sequence[int] = (2, 4, 6)) -> list[SupportARM]:

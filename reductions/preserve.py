@@ -13,14 +13,17 @@ and the conjecture it uses are not available, [?]).  In the project's words:
 Normalisation makes every round's position map -- position ``p`` of ``x_t`` goes to ``p + #inserts before p -
 #deletes before p`` -- a function of the log alone; tracking a token is the composition of these T monotone maps.
 
-Three solvers, compared on every instance:
+Four solvers, compared on every instance:
 
 * :func:`solve_bruteforce` -- plain simulation with provenance (its own loop over Algorithm 1; the oracle);
 * :func:`solve_apmdm` -- an AP-MDM (``machines.paradigms.APMDM``) applying ``g`` once per round: exactly T steps,
-  O(1) operations per position per step.  The log is the predictor's fixed table (its "weights"); the round index is
-  read from a clock kept *in the sequence*, so the predictor is a pure function of ``x``;
+  at most 2 operations at any position in any step.  The edit log is *in the sequence* (a log region after the
+  work region, then a clock); one fixed predictor, :class:`LogReader`, with no fields, reads the current round's
+  block and the clock from ``x`` alone -- the same prompt (``x_0`` + log) the ARM-style solvers get;
 * :func:`reductions.preserve_arm.solve_arm_style` -- emits ``x_T`` left to right from the prompt (``x_0`` + log),
-  resolving each output position back through the rounds: per-token dependency depth up to T.
+  resolving each output position back through the rounds one at a time: per-token dependency depth up to T;
+* :func:`reductions.preserve_arm.solve_parallel` -- the same answer by pointer doubling (parallel composition of
+  the monotone round maps): ``ceil(log2 T) + 1`` dependent steps.
 """
 
 from __future__ import annotations
@@ -35,13 +38,14 @@ from machines.vocab import WordVocabulary
 from pram.rng import SeedLike, as_generator
 from reductions.errors import InvalidInstance
 
-__all__ = ["MASK", "PreserveAnswer", "PreserveInstance", "ApmdmSolution", "ClockReplay", "Round",
-           "generate_instance", "preserve_vocabulary", "random_instance", "solve_apmdm", "solve_bruteforce"]
+__all__ = ["MASK", "ApmdmSolution", "LogReader", "PreserveAnswer", "PreserveInstance", "Round", "encode_entry",
+           "generate_instance", "machine_start", "max_ops_per_position", "preserve_vocabulary", "random_instance",
+           "solve_apmdm", "solve_bruteforce"]
 
 #: The mask in the instance domain (tokens are ``0..V-1``).
 MASK = -1
-_SPECIALS = ("[MASK]", "[SEP]", "[CLK]")
-_MASK_ID, _SEP_ID, _CLK_ID = 0, 1, 2
+_SPECIALS = ("[MASK]", "[SEP]", "[CLK]", "[RND]")
+_MASK_ID, _SEP_ID, _CLK_ID, _RND_ID = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +163,8 @@ def generate_instance(n: int, T: int, seed: SeedLike = 0, *, written: int = 8) -
     Per round and position: a mask is deleted (1/2), kept masked (1/4) or unmasked to a written token
     ``n..n+written-1`` (1/4); an original token is never remasked (it is *preserved*); a written token is remasked
     with probability 1/8; every kept position inserts a mask after itself with probability 1/8.  So every original
-    token survives all T rounds and only its position changes.
+    token survives all T rounds and only its position changes -- and therefore the sequential walk of
+    :func:`reductions.preserve_arm.solve_arm_style` has largest depth exactly T *by construction* (n >= 1).
 
     Examples
     --------
@@ -217,83 +222,157 @@ def random_instance(rng: np.random.Generator, n: int, T: int, values: int = 4, *
 
 # -- the AP-MDM solution ------------------------------------------------------------------------------------------
 def preserve_vocabulary(values: int) -> WordVocabulary:
-    """``[MASK] [SEP] [CLK]`` then the tokens ``0..values-1``."""
-    return WordVocabulary(specials=_SPECIALS, lo=0, hi=max(values - 1, 0))
+    """``[MASK] [SEP] [CLK] [RND]`` then the integers ``0..8*values-1`` (work tokens and encoded log entries)."""
+    return WordVocabulary(specials=_SPECIALS, lo=0, hi=max(8 * values - 1, 0))
+
+
+def encode_entry(y: int, remask: int, insert: int, delete: int) -> int:
+    """One log entry as one integer token: ``((y*2 + remask)*2 + insert)*2 + delete``.
+
+    Examples
+    --------
+    >>> encode_entry(3, 1, 0, 1)
+    29
+    """
+    return ((y * 2 + remask) * 2 + insert) * 2 + delete
+
+
+def machine_start(inst: PreserveInstance) -> np.ndarray:
+    """The AP-MDM's start sequence: ``x_0 [SEP] [RND] log_0 [RND] log_1 ... [SEP] [CLK]*T`` (token ids).
+
+    The edit log lives *in the sequence*, one block per round (entry ``i`` of block ``t`` is round t's
+    ``(y, remask, insert, delete)`` for position ``i`` of ``x_t``, see :func:`encode_entry`), followed by a clock of
+    T ``[CLK]`` tokens.  The predictor (:class:`LogReader`) reads nothing else.
+
+    Examples
+    --------
+    >>> inst = PreserveInstance(x0=(1,), values=2, rounds=(Round(y=(0,), remask=(0,), insert=(1,), delete=(0,)),))
+    >>> machine_start(inst).tolist()  # 1+4 ; SEP ; RND ; entry 2+4 ; SEP ; CLK
+    [5, 1, 3, 6, 1, 2]
+    """
+    offset = len(_SPECIALS)
+    ids = [_MASK_ID if v == MASK else v + offset for v in inst.x0] + [_SEP_ID]
+    for r in inst.rounds:
+        ids.append(_RND_ID)
+        ids += [encode_entry(*e) + offset for e in zip(r.y, r.remask, r.insert, r.delete, strict=True)]
+    ids += [_SEP_ID] + [_CLK_ID] * inst.T
+    return np.array(ids, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
-class ClockReplay:
-    """AP-MDM predictor that applies round ``t`` of a fixed log; ``t`` is read from the clock in the sequence.
+class LogReader:
+    """The one fixed AP-MDM predictor of PRESERVE: a pure function of the sequence (it has no fields at all).
 
-    The sequence is ``work [SEP] clock``; the clock starts as T ``[CLK]`` tokens.  Round t remasks the last
-    ``[CLK]`` and deletes the clock's masks, so the clock holds ``T - t`` ``[CLK]`` before round t.  When none is
-    left, every mask is kept masked: a fixed point, and the run halts after exactly T steps.
+    The sequence is ``work [SEP] log [SEP] clock`` (:func:`machine_start`): the log holds T blocks, each opened by
+    ``[RND]``; the clock starts as T ``[CLK]`` tokens.  With ``c`` clock tokens left, the predictor applies block
+    ``t = T - c`` to the work region, remasks the last ``[CLK]`` and deletes the clock's masks, so after round t the
+    clock holds ``T - t - 1`` ``[CLK]``.  The log region is left as it is (``y`` = the token, no control bit).  When
+    no ``[CLK]`` is left, every mask is kept masked: a fixed point, and the run halts after exactly T steps.
+
+    Examples
+    --------
+    >>> inst = PreserveInstance(x0=(1,), values=2, rounds=(Round(y=(0,), remask=(0,), insert=(1,), delete=(0,)),))
+    >>> p = LogReader()(machine_start(inst), np.random.default_rng(0))
+    >>> p.insert.tolist(), p.remask.tolist()
+    ([1, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1])
     """
-
-    instance: PreserveInstance
 
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
         xa = np.asarray(x, dtype=np.int64)
         seps = np.flatnonzero(xa == _SEP_ID)
-        if seps.size != 1:
-            raise InvalidInstance(f"PRESERVE machine state must hold one [SEP], found {seps.size}")
-        sep = int(seps[0])
-        clocks = int((xa[sep + 1:] == _CLK_ID).sum())
-        t = self.instance.T - clocks
+        if seps.size != 2:
+            raise InvalidInstance(f"PRESERVE machine state must hold two [SEP], found {seps.size}")
+        sep, sep2 = int(seps[0]), int(seps[1])
+        starts = np.flatnonzero(xa[sep + 1:sep2] == _RND_ID) + sep + 1
+        if (starts.size == 0) != (sep2 == sep + 1):
+            raise InvalidInstance("PRESERVE log region must be empty or start with [RND]")
+        T = int(starts.size)
+        clocks = int((xa[sep2 + 1:] == _CLK_ID).sum())
+        t = T - clocks
         n = xa.shape[0]
         remask = np.zeros(n, dtype=np.int64)
         insert = np.zeros(n, dtype=np.int64)
         delete = np.zeros(n, dtype=np.int64)
         y = xa.copy()
-        if t >= self.instance.T or t < 0:
+        if t >= T or t < 0:
             return Prediction(y=y, remask=(xa == _MASK_ID).astype(np.int64), insert=insert, delete=delete)
-        r = self.instance.rounds[t]
-        if sep != len(r.y):
-            raise InvalidInstance(f"round {t} expects a work region of length {len(r.y)}, found {sep}")
-        offset = len(_SPECIALS)
-        y[:sep] = np.asarray(r.y, dtype=np.int64) + offset
-        remask[:sep], insert[:sep], delete[:sep] = r.remask, r.insert, r.delete
-        remask[sep + clocks] = 1  # the last [CLK]
-        delete[sep + 1:] = xa[sep + 1:] == _MASK_ID
+        end = int(starts[t + 1]) if t + 1 < T else sep2
+        block = xa[int(starts[t]) + 1:end] - len(_SPECIALS)
+        if block.shape[0] != sep or (block < 0).any():
+            raise InvalidInstance(f"log block {t} must hold {sep} entries (the work length), found "
+                                  f"{block.shape[0]} or a special token")
+        y[:sep] = block // 8 + len(_SPECIALS)
+        remask[:sep], insert[:sep], delete[:sep] = (block // 4) % 2, (block // 2) % 2, block % 2
+        remask[sep2 + clocks] = 1  # the last [CLK]
+        delete[sep2 + 1:] = xa[sep2 + 1:] == _MASK_ID
         return Prediction(y=y, remask=remask, insert=insert, delete=delete)
+
+
+def max_ops_per_position(x: np.ndarray, prediction: Prediction) -> int:
+    """The most edit operations any single position performs in one step (a maximum, not an average).
+
+    Per position: 1 if its token changes (a mask unmasked, or a token remasked), +1 if it inserts a mask after
+    itself, +1 if it is deleted (a delete applies only to a mask, and replaces the token change).
+
+    Examples
+    --------
+    >>> max_ops_per_position(np.array([0, 5]), Prediction(y=np.array([4, 5]), remask=np.array([0, 0]),
+    ...                      insert=np.array([1, 0]), delete=np.array([0, 0])))
+    2
+    """
+    xa = np.asarray(x, dtype=np.int64)
+    is_mask = xa == _MASK_ID
+    n = xa.shape[0]
+    zero = np.zeros(n, dtype=np.int64)
+    rem = np.asarray(prediction.remask if prediction.remask is not None else zero, dtype=np.int64)
+    ins = np.asarray(prediction.insert if prediction.insert is not None else zero, dtype=np.int64)
+    dele = np.asarray(prediction.delete if prediction.delete is not None else zero, dtype=np.int64) * is_mask
+    y = np.asarray(prediction.y, dtype=np.int64)
+    changed = np.where(rem == 1, ~is_mask, is_mask & (y != _MASK_ID)).astype(np.int64) * (1 - dele)
+    per = changed + ins + dele
+    return int(per.max()) if n else 0
 
 
 @dataclass(frozen=True, slots=True)
 class ApmdmSolution:
-    """The AP-MDM run: final work sequence (``-1`` = MASK), steps, and per step (length, operations)."""
+    """The AP-MDM run: final work sequence (``-1`` = MASK), steps, and per step (length, operations, and the most
+    operations one position performed)."""
 
     final: tuple[int, ...]
     steps: int
     lengths: tuple[int, ...]
     operations: tuple[int, ...]
+    max_ops_per_position: tuple[int, ...]
 
 
 def solve_apmdm(inst: PreserveInstance, *, seed: SeedLike = 0) -> ApmdmSolution:
-    """Run the AP-MDM: one ``g`` per round, T steps.
+    """Run the AP-MDM from :func:`machine_start` with the fixed predictor :class:`LogReader`: one ``g`` per round.
 
-    ``operations`` per step = unmasked + remasked + inserted + deleted (machine counters); each position contributes
-    at most 2 (a keep/unmask/remask and an insert, or a delete), so ``operations <= 2 * length`` every step.
+    ``operations`` per step = unmasked + remasked + inserted + deleted (machine counters);
+    ``max_ops_per_position`` per step = the maximum over positions (:func:`max_ops_per_position`), at most 2.
 
     Examples
     --------
     >>> inst = generate_instance(6, 5, seed=2)
     >>> sol = solve_apmdm(inst)
-    >>> sol.steps, sol.final == solve_bruteforce(inst).final
-    (5, True)
+    >>> sol.steps, sol.final == solve_bruteforce(inst).final, max(sol.max_ops_per_position) <= 2
+    (5, True, True)
 
     Notes
     -----
-    T steps of O(|x_t|) each.  Theorem 6 (the AP-MDM side).
+    T steps of O(|x_t| + log size) each.  Theorem 6 (the AP-MDM side).
     """
     vocab = preserve_vocabulary(inst.values)
     offset = len(_SPECIALS)
-    x0 = [_MASK_ID if v == MASK else v + offset for v in inst.x0] + [_SEP_ID] + [_CLK_ID] * inst.T
-    peak = max(inst.lengths()) + inst.T + 2
-    machine = APMDM(vocab=vocab, predictor=ClockReplay(inst), max_steps=inst.T, max_length=peak)
-    res = machine.run(np.array(x0, dtype=np.int64), seed=seed)
+    x0 = machine_start(inst)
+    peak = max(inst.lengths()) + int(x0.shape[0]) - len(inst.x0) + 1
+    machine = APMDM(vocab=vocab, predictor=LogReader(), max_steps=inst.T, max_length=peak)
+    res = machine.run(x0, seed=seed, keep_records=True)
     final = res.final.tolist()
     work = final[:final.index(_SEP_ID)]
     per = res.counters.per_step
     return ApmdmSolution(final=tuple(MASK if v == _MASK_ID else v - offset for v in work), steps=res.counters.steps,
                          lengths=tuple(c.length for c in per),
-                         operations=tuple(c.unmasked + c.remasked + c.inserted + c.deleted for c in per))
+                         operations=tuple(c.unmasked + c.remasked + c.inserted + c.deleted for c in per),
+                         max_ops_per_position=tuple(max_ops_per_position(r.x, r.prediction)
+                                                    for r in res.records or ()))

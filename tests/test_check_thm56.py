@@ -76,6 +76,23 @@ def test_check_thm5_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["sections"]["thm5-state"]["bits_growth"] == "n"
 
 
+def test_thm5_samples_are_validated_on_the_machine_for_one_in_ten() -> None:
+    from proofs_check.commands.check_thm5 import sample_points
+
+    points = sample_points(400, 0, lambda: None)
+    runs = sum(int(p.measured["machine_runs"]) for p in points)
+    assert runs == 40 and all(p.measured["machine_mismatch"] == 0 for p in points)
+    assert all("fast path" in str(p.params["source"]) and "APMDM machine" in str(p.params["source"]) for p in points)
+
+
+def test_reduction_a_runs_on_distribution_only_arms(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = _run(["check", "thm5", "--quick", "--json", "--k2-length", "2", "--k3-length", "2"], capsys)
+    rows = {p["params"]["arm"]: p for p in json.loads(out)["sections"]["thm5-reduction"]["points"]}
+    even = rows["distribution: EOS at even length"]
+    assert rc == 0 and even["ok"] and even["measured"]["errors"] == even["measured"]["verified"] > 0
+    assert rows["distribution: depth <= 2"]["measured"]["exact"] == 0
+
+
 def test_check_thm5_text(capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, _ = _run(["check", "thm5", "--quick", "--k2-length", "4", "--k3-length", "2"], capsys)
     assert rc == 0 and "all points ok" in out and "brute force" in out
@@ -88,6 +105,12 @@ def test_check_thm6_quick(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(p["measured"]["steps"] == p["params"]["T"] == p["measured"]["arm_depth"] for p in doc["points"])
     assert doc["growth_in_T"]["arm_depth"] == "n"
     assert doc["sections"]["thm6-length"]["growth_in_n"]["arm_depth"] == "1"
+    # the pointer-doubling depth sits beside the sequential one: ceil(log2 T) + 1 (T = 4, 8, 16 -> 3, 4, 5)
+    assert [p["measured"]["parallel_depth"] for p in doc["points"]] == [3, 4, 5]
+    assert doc["growth_in_T"]["parallel_depth"] == "log n"
+    assert all(p["measured"]["ops_per_position"] == 2 for p in doc["points"])  # a maximum: unmask + insert
+    statement = doc["claim_def"]["statement_checked"]
+    assert "by construction" in statement and "ceil(log2 T) + 1" in statement
     rc2, out2, _ = _run(["check", "thm6", "--quick", "--json"], capsys)
     assert out2 == out
     rc3, text, _ = _run(["check", "thm6", "--quick"], capsys)

@@ -14,11 +14,13 @@ from reductions.dyck_arm import (
     EOS,
     AbelianARM,
     BlockWindowARM,
+    DistributionARM,
     GreedyWindowARM,
     StackARM,
     SupportARM,
     Witness,
     arm_suite,
+    capped_stack_distribution,
     eos_recogniser,
     first_failures,
     in_support,
@@ -159,3 +161,38 @@ def test_eos_symbol_and_bad_windows() -> None:
             GreedyWindowARM(k=2, w=w)
     with pytest.raises(InvalidInstance):
         StackARM(k=0)
+
+
+def test_reduction_a_runs_on_any_arm_that_reports_its_distribution() -> None:
+    """No ``next_support`` needed: a sampler known only by ``prefix -> {symbol: probability}`` is enough."""
+    from fractions import Fraction
+
+    stack = StackARM(k=2)
+
+    def stack_probs(p: tuple[int, ...]) -> dict[int, Fraction]:
+        sup = stack.next_support(p)
+        return {s: Fraction(1, len(sup)) for s in sup}
+
+    via = DistributionARM(k=2, distribution=stack_probs, label="stack via probabilities")
+    a, b = reduction_check(via, 5), reduction_check(stack, 5)
+    assert (a.words, a.errors, a.exact) == (b.words, b.errors, b.exact) == (1365, 0, True)
+    # an inexact distribution-only ARM: EOS after every even-length prefix, probabilities as floats
+    even = DistributionARM(k=2, distribution=lambda p: {s: 0.2 for s in ((EOS,) if len(p) % 2 == 0 else ())
+                                                         + letters(2)}, label="even")
+    rc = reduction_check(even, 5)
+    assert rc.errors > 0 and rc.verified == rc.errors and rc.ok and not rc.exact
+    # a distribution with zero-probability entries: the support is the positive part only
+    capped = DistributionARM(k=2, distribution=capped_stack_distribution(2, 2), label="cap 2")
+    rep = first_failures(capped, 8)
+    assert rep.nonmember is None and rep.missed is not None and len(rep.missed.word) == 6
+    assert verify_witness(capped, rep.missed)
+
+
+def test_distribution_arm_reports_every_bad_entry() -> None:
+    bad = DistributionARM(k=2, distribution=lambda p: {3: 1, -1: -1, 1: "x"}, label="bad")
+    with pytest.raises(InvalidInstance) as exc:
+        bad.next_support(())
+    msg = str(exc.value)
+    assert "symbol 3 is outside" in msg and "negative probability" in msg and "non-numeric" in msg
+    with pytest.raises(InvalidInstance):
+        DistributionARM(k=0, distribution=lambda p: {})

@@ -52,6 +52,21 @@ def test_support_equality_larger(k: int, n: int) -> None:
     assert sorted(code_of_word(w, k) for w in outputs[n]) == dyck_codes_bruteforce(k, n).tolist()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("k", "n"), [(3, 10), (2, 12)])
+def test_support_equality_at_the_acceptance_lengths(k: int, n: int) -> None:
+    """The acceptance sizes (k = 3 at 10, k = 2 at 12), previously only run by ``powergen check thm5``."""
+    outputs = reachable_outputs(DyckGenerator(k=k, length=n), n).outputs
+    got = sorted(code_of_word(w, k) for w in outputs[n])
+    assert got == dyck_codes_bruteforce(k, n).tolist() and len(got) == dyck_count(k, n)
+
+
+@pytest.mark.parametrize(("k", "seed"), [(2, 0), (3, 1), (2, 17), (3, 99)])
+def test_fast_path_equals_the_machine_at_length_200(k: int, seed: int) -> None:
+    word, steps = generate(k, 200, seed=seed)
+    assert word == sample_word(k, 200, seed=seed) and steps == 300 and is_dyck(word)
+
+
 def test_ten_thousand_samples_are_valid() -> None:
     bad = 0
     for i in range(10_000):
