@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -91,6 +91,34 @@ def finish(report: CheckReport, args: argparse.Namespace, columns: Sequence[Colu
         failed = sum(1 for p in report.points if not p.ok)
         console.print(f"{verdict} ({len(report.points) - failed}/{len(report.points)} points)")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def finish_sections(sections: Sequence[tuple[str, CheckReport]], args: argparse.Namespace,
+                    columns: Mapping[str, Sequence[Column]], *, notes: Sequence[str] = ()) -> int:
+    """Like :func:`finish` for a check made of several reports (``(title, report)`` pairs).
+
+    With ``--json`` the first report is the document and the others go under ``"sections"`` (keyed by claim id);
+    ``"ok"`` is the conjunction of all of them.
+    """
+    ok = all(r.ok for _, r in sections)
+    if getattr(args, "json", False):
+        doc: dict[str, Any] = sections[0][1].to_json()
+        doc["ok"] = ok
+        doc["sections"] = {r.claim: r.to_json() for _, r in sections[1:]}
+        emit_json(doc)
+        return EXIT_OK if ok else EXIT_FAILED
+    console = stdout_console()
+    if not console.is_terminal:
+        console = Console(file=sys.stdout, soft_wrap=True, width=160)
+    for title, rep in sections:
+        console.print(render_report(rep, columns[rep.claim], title=title))
+    for line in notes:
+        console.print(line)
+    total = sum(len(r.points) for _, r in sections)
+    failed = sum(1 for _, r in sections for p in r.points if not p.ok)
+    verdict = "[green]all points ok[/green]" if ok else "[bold red]some points FAILED[/bold red]"
+    console.print(f"{verdict} ({total - failed}/{total} points in {len(sections)} sections)")
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def _default_columns(report: CheckReport) -> list[Column]:

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from typing import Any
 
 from proofs_check.bounds import Bound
-from proofs_check.checkcli import render_report
+from proofs_check.checkcli import finish_sections
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, add_seed_flag, emit_json, progress, stdout_console
+from proofs_check.cliutil import add_json_flag, add_seed_flag, progress
 from proofs_check.growth import classify_growth
 from reductions.dyck import Word, dyck_count, format_letters, inverse, is_dyck, letters
 from reductions.dyck_arm import (
@@ -276,20 +276,6 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be in 0..{top}, got {value}")
     sections = thm5_reports(args.seed, quick=args.quick, k2=args.k2_length, k3=args.k3_length,
                             show_progress=not args.json)
-    ok = all(r.ok for _, r in sections)
-    if args.json:
-        doc: dict[str, Any] = sections[0][1].to_json()
-        doc["ok"] = ok
-        doc["sections"] = {r.claim: r.to_json() for _, r in sections[1:]}
-        emit_json(doc)
-        return EXIT_OK if ok else EXIT_FAILED
-    console = stdout_console()
-    for title, rep in sections:
-        console.print(render_report(rep, COLUMNS[rep.claim], title=title))
-    console.print(f"bits of state vs n: growth class {sections[4][1].extra['bits_growth']} (linear bits = "
-                  "exponentially many states); odd lengths hold no Dyck word")
-    points = [p for _, r in sections for p in r.points]
-    failed = sum(1 for p in points if not p.ok)
-    verdict = "[green]all points ok[/green]" if ok else "[bold red]some points FAILED[/bold red]"
-    console.print(f"{verdict} ({len(points) - failed}/{len(points)} points)")
-    return EXIT_OK if ok else EXIT_FAILED
+    notes = [f"bits of state vs n: growth class {sections[4][1].extra['bits_growth']} (linear bits = "
+             "exponentially many states); odd lengths hold no Dyck word"]
+    return finish_sections(sections, args, COLUMNS, notes=notes)

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from proofs_check.bounds import Bound
-from proofs_check.checkcli import render_report
+from proofs_check.checkcli import finish_sections
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, add_seed_flag, emit_json, progress, stdout_console
+from proofs_check.cliutil import add_json_flag, add_seed_flag, progress
 from proofs_check.growth import classify_growth
 from reductions.preserve import PreserveInstance, generate_instance, random_instance, solve_apmdm, solve_bruteforce
 from reductions.preserve_arm import solve_arm_style, solve_parallel
@@ -157,26 +157,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     sections = thm6_reports(args.seed, quick=args.quick, show_progress=not args.json)
-    ok = all(r.ok for _, r in sections)
-    if args.json:
-        doc: dict[str, Any] = sections[0][1].to_json()
-        doc["ok"] = ok
-        doc["sections"] = {r.claim: r.to_json() for _, r in sections[1:]}
-        emit_json(doc)
-        return EXIT_OK if ok else EXIT_FAILED
-    console = stdout_console()
-    for title, rep in sections:
-        console.print(render_report(rep, COLUMNS[rep.claim], title=title))
     gt, gn = sections[0][1].extra["growth_in_T"], sections[1][1].extra["growth_in_n"]
-    console.print(f"growth in T: steps {gt['steps']}, sequential depth {gt['arm_depth']}, parallel depth "
-                  f"{gt['parallel_depth']}, max ops/position {gt['ops_per_position']};  growth in n: steps "
-                  f"{gn['steps']}, sequential depth {gn['arm_depth']}, ARM lookups {gn['arm_lookups']}",
-                  highlight=False)
-    console.print("sequential depth = T holds by construction (originals are never remasked); pointer doubling needs "
-                  "only ceil(log2 T)+1, which is still not constant.  Hardness for constant-depth ARMs is the "
-                  "paper's conditional claim: stated, not demonstrated (docs/theorem6.md)")
-    points = [p for _, r in sections for p in r.points]
-    failed = sum(1 for p in points if not p.ok)
-    verdict = "[green]all points ok[/green]" if ok else "[bold red]some points FAILED[/bold red]"
-    console.print(f"{verdict} ({len(points) - failed}/{len(points)} points)")
-    return EXIT_OK if ok else EXIT_FAILED
+    notes = [f"growth in T: steps {gt['steps']}, sequential depth {gt['arm_depth']}, parallel depth "
+             f"{gt['parallel_depth']}, max ops/position {gt['ops_per_position']};  growth in n: steps "
+             f"{gn['steps']}, sequential depth {gn['arm_depth']}, ARM lookups {gn['arm_lookups']}",
+             "sequential depth = T holds by construction (originals are never remasked); pointer doubling needs "
+             "only ceil(log2 T)+1, which is still not constant.  Hardness for constant-depth ARMs is the "
+             "paper's conditional claim: stated, not demonstrated (docs/theorem6.md)"]
+    return finish_sections(sections, args, COLUMNS, notes=notes)
