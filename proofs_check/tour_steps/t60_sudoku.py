@@ -12,7 +12,7 @@ from reductions.tasks.sudoku_grid import SUDOKU_VOCAB, famous_puzzles, solution_
 from reductions.tasks.sudoku_policy import sudoku_predictor
 
 ORDER = 60
-TITLE = "Sudoku: search by remask (PAPER.md §3.1)"
+TITLE = "Sudoku: search by remask (test-time scaling)"
 
 
 def _ok(cond: bool) -> str:

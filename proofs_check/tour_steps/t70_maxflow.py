@@ -7,7 +7,7 @@ from reductions.tasks.maxflow import run_maxflow, verify_run
 from reductions.tasks.maxflow_graph import generate_instance, max_flow_values
 
 ORDER = 70
-TITLE = "Max-flow: edit to a minimum cut (PAPER.md §3.3)"
+TITLE = "Max-flow: graph editing to a minimum cut"
 
 
 def run(seed: int) -> list[TourRow]:

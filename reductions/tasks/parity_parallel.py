@@ -16,7 +16,8 @@ After a remask step every pair holds a MASK, so the next step is a delete step, 
 pair, their XOR.  The survivors are re-paired by their **new** positions: positions are re-encoded after the
 deletions (PAPER.md §1.6) and the process relies on it.  ``m`` bits become ``ceil(m / 2)`` per round of two steps,
 and a last ``0`` is removed in two more, so the run ends at ``[BOS] [EOS]`` (even) or ``[BOS] 1 [EOS]`` (odd) after
-at most ``2 * ceil(log2 n) + 2`` steps, and at least ``2 * ceil(log2 n)``: ``Theta(log n)``.
+at most ``2 * ceil(log2 n) + 2`` steps, and at least ``2 * floor(log2 n)`` (an unpaired last ``0`` is dropped,
+so a round can leave ``floor(m / 2)`` tokens): ``Theta(log n)``.
 
 A learned model needs the parity of its own position: :meth:`ParityParallelTask.model_config` gives it a
 one-layer model with a local window of radius 1, BOS as a key visible from every position, and in each of its two
