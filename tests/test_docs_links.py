@@ -6,32 +6,19 @@ without Sphinx, fast, on every docs page, including pages that are not in the bu
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-EXT = DOCS / "_ext"
+sys.path.insert(0, str(Path(__file__).parent))
+from docs_ext import load_ext  # noqa: E402
 
-
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, EXT / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pmd = _load("paper_map_data")
-paths = _load("powergen_paths")
+pmd = load_ext("paper_map_data")
+paths = load_ext("powergen_paths")
 
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.relative_to(DOCS).parts)
 BENCH = sorted((DOCS / "bench").glob("*.md")) if (DOCS / "bench").is_dir() else []

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from docs_ext import REPO, load_file  # noqa: E402
 
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("plot_check", REPO / "scripts" / "plot_check.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["plot_check"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pc = _script()
+pc = load_file("plot_check", REPO / "scripts" / "plot_check.py")
 
 
 def report(ok: bool = True) -> dict[str, object]:

@@ -14,29 +14,16 @@ These tests import no Sphinx; they read the files.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXT = REPO / "docs" / "_ext"
+sys.path.insert(0, str(Path(__file__).parent))
+from docs_ext import load_ext  # noqa: E402
 
-
-def _load(name: str) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, EXT / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pmd = _load("paper_map_data")
+pmd = load_ext("paper_map_data")
 THEOREMS = {e.number: e for e in pmd.entries() if e.kind == "theorem"}
 KINDS = ("check command", "test file", "docs page")
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
+from types import ModuleType
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from docs_ext import REPO, load_ext  # noqa: E402
 
 
-def _load_map():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("paper_map_data", REPO / "docs" / "_ext" / "paper_map_data.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("paper_map_data", module)
-    spec.loader.exec_module(module)
-    return module
+def _load_map() -> ModuleType:
+    return load_ext("paper_map_data")
 
 
 def test_every_named_path_exists() -> None:
