@@ -107,6 +107,23 @@ def _unique(transitions: list[Transition]) -> list[Transition]:
     return list(seen.values())
 
 
+def random_instances(length: int, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``count`` random inputs ``[BOS] bits [EOS]`` of ``length`` bits and their expected final states.
+
+    Examples
+    --------
+    >>> [(x.tolist(), f.tolist()) for x, f in random_instances(2, 1, np.random.default_rng(0))] == [
+    ...     (encode_bits([b0, b1]).tolist(), expected_final([b0, b1]).tolist())
+    ...     for b0, b1 in [np.random.default_rng(0).integers(0, 2, size=2).tolist()]]
+    True
+    """
+    out = []
+    for _ in range(count):
+        bits = rng.integers(0, 2, size=length)
+        out.append((encode_bits(bits), expected_final(bits)))
+    return out
+
+
 def paper_transitions() -> list[Transition]:
     """The paper's seven transitions: the oracle's steps on the four inputs ``[BOS] b1 b2`` (no EOS), deduplicated."""
     runs = [trajectory(encode_bits([a, b], eos=False)) for a in (0, 1) for b in (0, 1)]
@@ -142,12 +159,7 @@ class ParityTask:
         return TrainConfig(steps=400, batch_size=64, lr=1e-2, warmup=20, weight_decay=0.0, log_every=10)
 
     def instances(self, length: int, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-        """``count`` random inputs ``[BOS] bits [EOS]`` of ``length`` bits and their expected final states."""
-        out = []
-        for _ in range(count):
-            bits = rng.integers(0, 2, size=length)
-            out.append((encode_bits(bits), expected_final(bits)))
-        return out
+        return random_instances(length, count, rng)
 
     def max_steps(self, length: int) -> int:
         return 2 * length + 10

@@ -33,7 +33,15 @@ import numpy as np
 
 from machines.neural.config import ModelConfig, TrainConfig, parity_rotary
 from machines.predictor import Prediction, Transition
-from reductions.tasks.parity import MASK, ONE, VOCAB, ZERO, encode_bits, expected_final, trajectory
+from reductions.tasks.parity import (
+    MASK,
+    ONE,
+    VOCAB,
+    ZERO,
+    encode_bits,
+    random_instances,
+    trajectory,
+)
 
 __all__ = ["ParityParallelTask", "parallel_oracle", "step_bound", "training_transitions"]
 
@@ -126,11 +134,7 @@ class ParityParallelTask:
         return TrainConfig(steps=600, batch_size=64, lr=1e-2, warmup=20, weight_decay=0.0, log_every=10)
 
     def instances(self, length: int, count: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
-        out = []
-        for _ in range(count):
-            bits = rng.integers(0, 2, size=length)
-            out.append((encode_bits(bits), expected_final(bits)))
-        return out
+        return random_instances(length, count, rng)
 
     def max_steps(self, length: int) -> int:
         return step_bound(length) + 4
