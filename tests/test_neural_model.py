@@ -1,13 +1,15 @@
-"""The whole numpy Transformer: gradient of the §3.5(a) loss against float64 central differences, the banded and
-table forms against the dense forward, the loss and the optimiser against plain references."""
+"""The whole numpy Transformer: gradient of the §3.5(a) loss against float64 central differences, the banded,
+blocked and table forms against the dense forward, the loss and the optimiser against plain references."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from machines.neural.config import ModelConfig, TrainConfig, parity_rotary, standard_rotary
+from machines.neural.attention import Attention
+from machines.neural.config import ModelConfig, NeuralConfigError, TrainConfig, parity_rotary, standard_rotary
 from machines.neural.loss import Batch, apmdm_loss
 from machines.neural.model import Transformer
 from machines.neural.optim import AdamW, clip_by_global_norm
@@ -30,13 +32,14 @@ def random_batch(rng: np.random.Generator, B: int, L: int, V: int, mask_id: int)
 
 @settings(max_examples=12)
 @given(L=st.integers(1, 5), B=st.integers(1, 3), layers=st.integers(1, 2), heads=st.sampled_from([1, 2]),
-       window=st.sampled_from([None, 1]), rel=st.integers(0, 2), rot=st.booleans(), glob=st.booleans(),
-       seed=st.integers(0, 2**16))
-def test_whole_model_gradient(L: int, B: int, layers: int, heads: int, window: int | None, rel: int, rot: bool,
-                              glob: bool, seed: int) -> None:
+       local=st.sampled_from([None, ("window", 1), ("block", 1), ("block", 2)]), rel=st.integers(0, 2),
+       rot=st.booleans(), glob=st.booleans(), seed=st.integers(0, 2**16))
+def test_whole_model_gradient(L: int, B: int, layers: int, heads: int, local: tuple[str, int] | None, rel: int,
+                              rot: bool, glob: bool, seed: int) -> None:
     V, d = 4, 2 * heads
-    cfg = ModelConfig(vocab_size=V, mask_id=1, d_model=d, n_heads=heads, n_layers=layers, d_mlp=3, window=window,
-                      rel_clip=rel, rotary=standard_rotary(2, 3.0) if rot else None, global_first=glob,
+    cfg = ModelConfig(vocab_size=V, mask_id=1, d_model=d, n_heads=heads, n_layers=layers, d_mlp=3,
+                      **({} if local is None else {local[0]: local[1]}), rel_clip=rel,
+                      rotary=standard_rotary(2, 3.0) if rot else None, global_first=glob,
                       init_std=0.7)
     rng = np.random.default_rng(seed)
     net = Transformer(cfg)
@@ -134,6 +137,47 @@ def test_banded_equals_dense(L: int, seed: int, glob: bool, window: int, layers:
     ok = valid[..., None]
     assert np.allclose(np.where(ok, dense.token, 0), np.where(ok, band.token, 0), rtol=0, atol=1e-10)
     assert np.allclose(np.where(ok, dense.ctrl, 0), np.where(ok, band.ctrl, 0), rtol=0, atol=1e-10)
+
+
+@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), block=st.integers(1, 4),
+       layers=st.integers(1, 2), causal=st.booleans(), rel=st.integers(0, 3))
+def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers: int, causal: bool, rel: int) -> None:
+    if glob and causal:
+        causal = False
+    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, block=block, rel_clip=rel,
+                      rotary=standard_rotary(4), global_first=glob, causal=causal, init_std=0.5)
+    rng = np.random.default_rng(seed)
+    net = Transformer(cfg)
+    params = net.init(rng, np.float64)
+    if rel:
+        params["b0.attn.rel"] = rng.normal(size=params["b0.attn.rel"].shape)
+    x = rng.integers(0, 5, size=(2, L))
+    valid = np.ones((2, L), dtype=bool)
+    valid[1, L // 2 + 1:] = False
+    dense, _ = net.forward(params, x, valid)
+    fast, _ = net.forward(params, x, valid, banded=True)
+    ok = valid[..., None]
+    assert np.allclose(np.where(ok, dense.token, 0), np.where(ok, fast.token, 0), rtol=0, atol=1e-10)
+    assert np.allclose(np.where(ok, dense.ctrl, 0), np.where(ok, fast.ctrl, 0), rtol=0, atol=1e-10)
+
+
+def test_chunk_mask_is_the_definition() -> None:
+    """Query i sees key j iff both are 0, or both are >= 1 and (i-1)//B == (j-1)//B (plus BOS with global_first)."""
+    for B in (1, 2, 3):
+        for glob in (False, True):
+            att = Attention("a.", ModelConfig(vocab_size=3, mask_id=0, d_model=2, block=B, global_first=glob))
+            L = 8
+            got = att.allowed(np.ones((1, L), bool))[0]
+            want = np.array([[(i == 0 and j == 0) or (i > 0 and j > 0 and (i - 1) // B == (j - 1) // B)
+                              or (glob and j == 0) for j in range(L)] for i in range(L)])
+            assert (got == want).all()
+
+
+def test_block_and_window_are_exclusive() -> None:
+    with pytest.raises(NeuralConfigError, match="window and block"):
+        ModelConfig(vocab_size=3, mask_id=0, d_model=2, window=1, block=2)
+    with pytest.raises(NeuralConfigError, match="block must be"):
+        ModelConfig(vocab_size=3, mask_id=0, d_model=2, block=0)
 
 
 @settings(max_examples=15)

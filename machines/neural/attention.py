@@ -2,7 +2,8 @@
 
 Query ``i`` may attend to key ``j`` when key ``j`` is valid (not padding) and
 
-* ``|j - i| <= window`` (any ``j`` if ``window`` is ``None``), or ``j == 0`` when ``global_first`` is set;
+* ``|j - i| <= window`` (any ``j`` if ``window`` is ``None``), or ``i`` and ``j`` lie in the same chunk when
+  ``block`` is set (:func:`~machines.neural.config.chunk_ids`), or ``j == 0`` when ``global_first`` is set;
 * ``j <= i`` when ``causal`` is set (the ARM baselines).
 
 Scores are ``q_i . k_j / sqrt(dh) + rel[h, clip(j - i, -C, C)]`` with ``q, k`` rotated by ``theta * position``
@@ -13,8 +14,9 @@ Two implementations of the same function:
 
 * :meth:`Attention.forward` / :meth:`Attention.backward` -- dense ``(B, H, L, L)`` scores with an additive mask; used
   for training (short sequences) and as the reference;
-* :meth:`Attention.forward_banded` -- forward only, ``O(L * window)`` memory and time, for long sequences at
-  inference; equal to the dense forward up to float rounding (``tests/test_neural_model.py``).
+* :meth:`Attention.forward_banded` (sliding window) and :meth:`Attention.forward_blocked` (chunks) -- forward only,
+  ``O(L * window)`` / ``O(L * block)`` memory and time, for long sequences at inference; equal to the dense forward
+  up to float rounding (``tests/test_neural_model.py``).  :meth:`Attention.forward_local` picks the right one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from machines.neural.config import ModelConfig
+from machines.neural.config import ModelConfig, chunk_ids
 from machines.neural.layers import Grads, Params
 
 
@@ -80,7 +82,13 @@ class Attention:
         L = valid.shape[1]
         i = np.arange(L)[:, None]
         j = np.arange(L)[None, :]
-        ok = np.ones((L, L), dtype=bool) if cfg.window is None else np.abs(j - i) <= cfg.window
+        if cfg.block is not None:
+            c = chunk_ids(L, cfg.block)
+            ok = c[:, None] == c[None, :]
+        elif cfg.window is not None:
+            ok = np.abs(j - i) <= cfg.window
+        else:
+            ok = np.ones((L, L), dtype=bool)
         if cfg.global_first:
             ok = ok | (j == 0)
         if cfg.causal:
@@ -142,7 +150,61 @@ class Attention:
         grads[self.bqkv] = dqkv.sum(axis=0)
         return (dqkv @ params[self.wqkv].T).reshape(B, L, d), grads
 
-    # -- banded forward (inference) --------------------------------------------------------------------------
+    # -- local forwards (inference) ---------------------------------------------------------------------------
+    def forward_local(self, params: Params, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """The ``O(L)`` forward of a windowed or chunked model (:meth:`forward_banded` / :meth:`forward_blocked`)."""
+        if self.cfg.block is not None:
+            return self.forward_blocked(params, x, valid)
+        return self.forward_banded(params, x, valid)
+
+    def forward_blocked(self, params: Params, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        """Same function as :meth:`forward` for a chunked model, in ``O(B * L * block)``; forward only.
+
+        Positions ``1..L-1`` are padded to whole chunks and reshaped to ``(n_chunks, block)``; position 0 is its
+        own chunk (it sees only itself).  With ``global_first`` position 0 is one more key of every chunk.
+        """
+        cfg = self.cfg
+        if cfg.block is None:
+            raise ValueError("forward_blocked needs a chunked model (block is None)")
+        B, L, d = x.shape
+        Bk, C = cfg.block, cfg.rel_clip
+        q, k, v = self._split(params, x)
+        cs = rotary_tables(cfg.rotary, L, x.dtype)
+        if cs is not None:
+            q, k = rotate(q, cs), rotate(k, cs)
+        scale = 1.0 / math.sqrt(cfg.head_dim)
+        o = np.zeros_like(v)
+        if L:
+            o[:, :, 0] = np.where(valid[:, None, :1], v[:, :, 0], 0.0)  # position 0: a chunk of one
+        if L > 1:
+            nc = -(-(L - 1) // Bk)
+            idx = 1 + np.arange(nc * Bk).reshape(nc, Bk)
+            inside = idx < L
+            idc = np.where(inside, idx, 0)
+            qc, kc, vc = q[:, :, idc], k[:, :, idc], v[:, :, idc]  # (B, H, nc, Bk, dh)
+            s = (qc @ kc.swapaxes(-1, -2)) * scale  # (B, H, nc, Bk, Bk)
+            off = np.arange(Bk)[None, :] - np.arange(Bk)[:, None]
+            if self.rel is not None:
+                s = s + params[self.rel][:, np.clip(off, -C, C) + C][None, :, None]
+            ok = (inside & valid[:, idc])[:, None, :, None, :]  # keys present and valid
+            if cfg.causal:
+                ok = ok & (off <= 0)
+            ok = np.broadcast_to(ok, s.shape)
+            values = vc
+            if cfg.global_first:
+                s0 = (qc * k[:, :, :1, None]).sum(axis=-1) * scale  # (B, H, nc, Bk)
+                if self.rel is not None:
+                    s0 = s0 + params[self.rel][:, np.clip(-idx, -C, C) + C][None]
+                s = np.concatenate([s, s0[..., None]], axis=-1)
+                ok = np.concatenate([ok, np.broadcast_to(valid[:, None, None, None, :1], s0.shape + (1,))], axis=-1)
+                values = np.concatenate([vc, np.broadcast_to(v[:, :, None, :1], vc.shape[:2] + (nc, 1, vc.shape[-1]))],
+                                        axis=-2)
+            p = masked_softmax(s, ok)
+            oc = p @ values  # (B, H, nc, Bk, dh)
+            o[:, :, idx[inside]] = oc[:, :, inside]
+        om = o.transpose(0, 2, 1, 3).reshape(B, L, d)
+        return om @ params[self.wo] + params[self.bo]
+
     def forward_banded(self, params: Params, x: np.ndarray, valid: np.ndarray) -> np.ndarray:
         """Same function as :meth:`forward` for a windowed model, in ``O(B * L * window)``; forward only."""
         cfg = self.cfg

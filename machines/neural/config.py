@@ -8,7 +8,11 @@ conditioning).  Positions are never embedded absolutely: attention sees only rel
 * ``rotary`` -- rotary embeddings with explicit angular frequencies per (head-dim) pair; :func:`standard_rotary`
   gives RoPE's ``base^(-2k/d)`` (the paper's choice), and a frequency of exactly ``pi`` rotates by ``(-1)^offset``;
 * ``window`` -- a local attention radius (``None`` = full attention), and ``global_first`` -- position 0 (BOS) is a
-  key visible from every query, an "attention sink" that lets a local model see the start of the sequence.
+  key visible from every query, an "attention sink" that lets a local model see the start of the sequence;
+* ``block`` -- chunked (block-local) attention: position 0 is a chunk of its own and positions ``1..B``,
+  ``B+1..2B``, ... are the next chunks (:func:`chunk_ids`); a query sees only the keys of its own chunk (and BOS
+  with ``global_first``).  The chunks are cut from the *current* positions, so after a deletion the tokens are
+  re-chunked -- the re-encoding the paper relies on.
 
 All of them are recomputed from the current sequence at every AP-MDM step (the paper's positional re-encoding).
 
@@ -21,9 +25,11 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+import numpy as np
+
 from machines.errors import MachineError
 
-__all__ = ["ModelConfig", "TrainConfig", "standard_rotary", "parity_rotary", "NeuralConfigError"]
+__all__ = ["ModelConfig", "TrainConfig", "standard_rotary", "parity_rotary", "chunk_ids", "NeuralConfigError"]
 
 
 class NeuralConfigError(MachineError, ValueError):
@@ -52,6 +58,17 @@ def parity_rotary(head_dim: int, pairs: int = 1) -> tuple[float, ...]:
     return tuple(math.pi if k < pairs else 0.0 for k in range(head_dim // 2))
 
 
+def chunk_ids(length: int, block: int) -> np.ndarray:
+    """The chunk of every position ``0..length-1``: 0 for position 0 (BOS), then ``ceil(i / block)``.
+
+    Examples
+    --------
+    >>> chunk_ids(6, 2).tolist()
+    [0, 1, 1, 2, 2, 3]
+    """
+    return (np.arange(length, dtype=np.int64) + block - 1) // block
+
+
 @dataclass(frozen=True, slots=True)
 class ModelConfig:
     """Architecture of the Transformer (keyword-only; validated at construction).
@@ -69,6 +86,7 @@ class ModelConfig:
     n_layers: int = 1
     d_mlp: int | None = None
     window: int | None = None
+    block: int | None = None
     rel_clip: int = 0
     rotary: tuple[float, ...] | None = None
     global_first: bool = False
@@ -99,6 +117,10 @@ class ModelConfig:
             problems.append(f"d_mlp must be a positive int or None, got {self.d_mlp!r}")
         if self.window is not None and (not isinstance(self.window, int) or self.window < 0):
             problems.append(f"window must be a non-negative int or None, got {self.window!r}")
+        if self.block is not None and (not isinstance(self.block, int) or self.block < 1):
+            problems.append(f"block must be a positive int or None, got {self.block!r}")
+        elif self.block is not None and self.window is not None:
+            problems.append("window and block cannot be combined (choose a sliding window or chunks)")
         if not isinstance(self.rel_clip, int) or self.rel_clip < 0:
             problems.append(f"rel_clip must be a non-negative int, got {self.rel_clip!r}")
         if not self.init_std > 0:

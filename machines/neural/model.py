@@ -102,14 +102,15 @@ class Transformer:
     def forward(self, params: Params, x: np.ndarray, valid: np.ndarray, *, banded: bool = False) -> tuple[Outputs, Any]:
         """``x (B, L)`` int tokens, ``valid (B, L)`` bool -> (:class:`Outputs`, cache).
 
-        ``banded=True`` uses the windowed ``O(L * window)`` attention (inference only: the cache is then None).
+        ``banded=True`` uses the ``O(L * window)`` / ``O(L * block)`` attention of a windowed or chunked model
+        (inference only: the cache is then None).
         """
         h, c_emb = self.emb.forward(params, x)
         caches = []
         for ln1, att, ln2, mlp in self.blocks:
             a, c1 = ln1.forward(params, h)
             if banded:
-                y, c2 = att.forward_banded(params, a, valid), None
+                y, c2 = att.forward_local(params, a, valid), None
             else:
                 y, c2 = att.forward(params, a, valid)
             h = h + y

@@ -149,7 +149,8 @@ class NeuralPredictor:
     def forward(self, x: np.ndarray) -> Outputs:
         """Logits of the plain forward on one sequence (banded for long windowed inputs)."""
         x = np.asarray(x, dtype=np.int64)[None, :]
-        banded = self.cfg.window is not None and x.shape[1] >= BANDED_FROM
+        local = self.cfg.window is not None or self.cfg.block is not None
+        banded = local and x.shape[1] >= BANDED_FROM
         out, _ = self.net.forward(self.params, x, np.ones(x.shape, bool), banded=banded)
         return Outputs(out.token[0], out.ctrl[0])
 

@@ -10,7 +10,7 @@ stays cheap).
 Examples
 --------
 >>> [n for n in names() if n.startswith("parity")]
-['parity', 'parity-parallel']
+['parity', 'parity-parallel', 'parity-seven']
 >>> get("parity").name
 'parity'
 """
@@ -28,6 +28,7 @@ __all__ = ["TASKS", "get", "names"]
 TASKS: dict[str, str] = {
     "parity": "reductions.tasks.parity:ParityTask",
     "parity-parallel": "reductions.tasks.parity_parallel:ParityParallelTask",
+    "parity-seven": "reductions.tasks.parity:ParitySevenTask",
 }
 
 
