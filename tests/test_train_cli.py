@@ -89,3 +89,44 @@ def test_params_are_float32_and_finite(tmp_path: Path) -> None:
     ck = load_checkpoint(ck_dir)
     assert all(a.dtype == np.float32 and np.isfinite(a).all() for a in ck.params.values())
     assert ck.state["task"] == "parity" and ck.state["step"] == 20 and ck.state["done"]
+
+
+def test_cli_seeds_counts_generalising_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["seeds", "parity", "--seeds", "3", "--first-seed", "2", "--lengths", "9", "30", "--count", "6", "--json"]
+    code, study = cli_json(capsys, argv)
+    assert code == 0 and study["schema"] == "powergen.seeds/1" and study["seeds"] == 3
+    assert [r["seed"] for r in study["results"]] == [2, 3, 4]
+    # independent recount: a seed generalises iff it fits and every run at every length is correct
+    assert study["successes"] == sum(r["fidelity"] == 1.0 and r["correct"] == [6, 6] for r in study["results"]) == 3
+    code, again = cli_json(capsys, argv)
+    assert again == study  # same seeds, same JSON
+    # the seed-2 row is the model `powergen train parity --seed 2` writes
+    from machines.neural.evaluate import evaluate
+    from machines.neural.predictor import NeuralPredictor
+    from reductions.tasks.parity import ParityTask
+
+    task = ParityTask()
+    res = train(task.transitions(seed=2), model=task.model_config(), train_cfg=task.train_config(), seed=2)
+    rep = evaluate(task, NeuralPredictor(config=res.model, params=res.params), lengths=[9, 30], count=6, seed=0)
+    assert [r.correct for r in rep] == study["results"][0]["correct"]
+    assert [r.steps_max for r in rep] == study["results"][0]["steps_max"]
+
+
+def test_cli_model_overrides(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "w2"
+    code, res = cli_json(capsys, ["train", "parity", "--steps", "5", "--out", str(out), "--json", "--model",
+                                  "block=none", "window=2", "rel_clip=2"])
+    assert code == 0 and res["model"]["window"] == 2 and res["model"]["block"] is None
+    assert load_checkpoint(out).model.window == 2  # eval reads the model from the checkpoint
+    code, study = cli_json(capsys, ["seeds", "parity", "--seeds", "1", "--steps", "5", "--lengths", "4", "--count",
+                                    "2", "--json", "--model", "d_model=8", "rotary=standard"])
+    # head_dim 8 after d_model=8: RoPE's 4 frequencies 10000^(-2k/8), written out
+    assert code == 0 and study["model"]["rotary"] == pytest.approx([1.0, 0.1, 0.01, 0.001], rel=1e-12) and study["model"]["d_model"] == 8
+    for bad, words in [(["depth=2"], "unknown model field 'depth'"), (["window"], "KEY=VALUE"),
+                       (["window=2"], "window and block cannot be combined"), (["global_first=maybe"], "true or false"),
+                       (["d_model=x"], "must be an integer"), (["rotary=fast"], "rotary must be")]:
+        assert main(["seeds", "parity", "--seeds", "1", "--model", *bad]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1 and "Traceback" not in err
+    assert main(["seeds", "parity", "--seeds", "10001"]) == 2
+    assert "limit of 10000" in capsys.readouterr().err

@@ -29,7 +29,8 @@ import numpy as np
 
 from machines.errors import MachineError
 
-__all__ = ["ModelConfig", "TrainConfig", "standard_rotary", "parity_rotary", "chunk_ids", "NeuralConfigError"]
+__all__ = ["ModelConfig", "TrainConfig", "standard_rotary", "parity_rotary", "chunk_ids", "override",
+           "NeuralConfigError"]
 
 
 class NeuralConfigError(MachineError, ValueError):
@@ -206,3 +207,67 @@ def _from_json(cls: Any, data: dict[str, Any]) -> Any:
     if kwargs.get("rotary") is not None:
         kwargs["rotary"] = tuple(kwargs["rotary"])
     return cls(**kwargs)
+
+
+_OVERRIDABLE = ("d_model", "n_heads", "n_layers", "d_mlp", "window", "block", "rel_clip", "rotary", "global_first",
+                "causal", "init_std", "ctrl_bias")
+
+
+def _parse_value(name: str, text: str, cfg: ModelConfig) -> Any:
+    t = text.strip().lower()
+    if name in ("global_first", "causal"):
+        if t in ("true", "1", "yes"):
+            return True
+        if t in ("false", "0", "no"):
+            return False
+        raise NeuralConfigError(f"{name} must be true or false, got {text!r}")
+    if name in ("d_mlp", "window", "block") and t == "none":
+        return None
+    if name == "rotary":
+        hd = cfg.d_model // cfg.n_heads if cfg.n_heads and cfg.d_model % cfg.n_heads == 0 else 0
+        if t == "none":
+            return None
+        if t == "standard":
+            return standard_rotary(hd)
+        if t == "parity":
+            return parity_rotary(hd)
+        try:
+            return tuple(float(v) for v in t.split(","))
+        except ValueError:
+            raise NeuralConfigError(f"rotary must be none, standard, parity or comma-separated floats, got {text!r}") \
+                from None
+    try:
+        return float(t) if name in ("init_std", "ctrl_bias") else int(t)
+    except ValueError:
+        kind = "a number" if name in ("init_std", "ctrl_bias") else "an integer"
+        raise NeuralConfigError(f"{name} must be {kind}, got {text!r}") from None
+
+
+def override(cfg: ModelConfig, assignments: list[str] | tuple[str, ...]) -> ModelConfig:
+    """``cfg`` with ``KEY=VALUE`` assignments applied (``powergen train|seeds --model``), validated as a whole.
+
+    Values: integers, numbers for ``init_std``/``ctrl_bias``, ``true``/``false``, ``none`` for ``d_mlp``, ``window``,
+    ``block`` and ``rotary``, and for ``rotary`` also ``standard`` (RoPE), ``parity`` (one ``pi`` pair) or a comma
+    list.  Assignments apply in order, so ``rotary`` should come after ``d_model``/``n_heads``.
+
+    Examples
+    --------
+    >>> base = ModelConfig(vocab_size=5, mask_id=2, d_model=4, block=2)
+    >>> c = override(base, ["block=none", "window=2", "rel_clip=2"])
+    >>> (c.block, c.window, c.rel_clip)
+    (None, 2, 2)
+    >>> override(base, ["depth=3"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    machines.neural.config.NeuralConfigError: unknown model field 'depth'; fields: d_model, n_heads, ...
+    """
+    values = cfg.to_json()
+    for item in assignments:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise NeuralConfigError(f"expected KEY=VALUE, got {item!r}")
+        if name not in _OVERRIDABLE:
+            raise NeuralConfigError(f"unknown model field {name!r}; fields: {', '.join(_OVERRIDABLE)}")
+        values[name] = _parse_value(name, text, ModelConfig.from_json(values))
+    return ModelConfig.from_json(values)

@@ -2,7 +2,8 @@
 
 Progress (update, loss, accuracy per head) is a rich bar on stderr; the result (parameter count, final loss and
 accuracies, the checkpoint directory) goes to stdout, as JSON with ``--json``.  The checkpoint in ``DIR`` is
-byte-identical for the same task, seed and settings; ``--resume`` continues a checkpoint exactly.
+byte-identical for the same task, seed and settings; ``--resume`` continues a checkpoint exactly.  ``--model
+KEY=VALUE ...`` overrides fields of the task's model (the checkpoint records the model used).
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from machines.neural.config import override
 from machines.neural.pipeline import TrainLog, train
 from proofs_check.cliutil import (
     EXIT_OK,
@@ -37,18 +40,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=pos_int, default=None, help="number of updates (default: the task's)")
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in DIR (same seed and settings)")
     p.add_argument("--checkpoint-every", type=pos_int, default=None, metavar="N", help="also save every N updates")
+    p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="override fields of the task's model, e.g. block=none window=2 rel_clip=2")
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
 def train_task(task: Any, *, seed: int, out: str | None, steps: int | None = None, resume: bool = False,
-               checkpoint_every: int | None = None, on_log: Any = None) -> Any:
-    """Train ``task`` with its default configs (``steps`` overrides the number of updates)."""
+               checkpoint_every: int | None = None, on_log: Any = None, model: Sequence[str] = ()) -> Any:
+    """Train ``task`` with its default configs (``steps`` overrides the number of updates, ``model`` holds
+    ``KEY=VALUE`` overrides of the model, :func:`machines.neural.config.override`)."""
     tcfg = task.train_config()
     if steps is not None:
         tcfg = replace(tcfg, steps=steps)
-    return train(task.transitions(seed=seed), model=task.model_config(), train_cfg=tcfg, seed=seed, out_dir=out,
+    cfg = override(task.model_config(), list(model))
+    return train(task.transitions(seed=seed), model=cfg, train_cfg=tcfg, seed=seed, out_dir=out,
                  resume=resume, checkpoint_every=checkpoint_every, on_log=on_log, extra={"task": task.name})
 
 
@@ -68,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
                 prog.update(bar, completed=log.step, stats=f"loss {log.loss:.4f} | acc {acc}")
 
             res = train_task(task, seed=args.seed, out=args.out, steps=args.steps, resume=args.resume,
-                             checkpoint_every=args.checkpoint_every, on_log=on_log)
+                             checkpoint_every=args.checkpoint_every, on_log=on_log, model=args.model)
     else:
         res = train_task(task, seed=args.seed, out=args.out, steps=args.steps, resume=args.resume,
-                         checkpoint_every=args.checkpoint_every)
+                         checkpoint_every=args.checkpoint_every, model=args.model)
     seconds = time.perf_counter() - t0
     last = res.history[-1] if res.history else None
     summary = {"schema": SCHEMA, "task": task.name, "seed": args.seed, "out": args.out, "steps": res.train.steps,
