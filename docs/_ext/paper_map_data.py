@@ -136,7 +136,10 @@ ENTRIES: tuple[Entry, ...] = (
         tests=("tests/test_parity_tasks.py", "tests/test_train_cli.py", "tests/test_neural_model.py",
                "tests/test_neural_layers.py"),
         commands=("powergen train parity --seed 0 --out runs/parity",
-                  "powergen eval parity --checkpoint runs/parity --json"),
+                  "powergen eval parity --checkpoint runs/parity --json",
+                  "powergen seeds parity --seeds 50 --lengths 11 12 100 101 --count 30"),
+        notes="the learned model applies the paper's rule to every pair at once (4 steps); EOS in the training "
+              "data and attention inside pairs are the project's choices [I]",
     ),
     Entry(
         id="sudoku", kind="experiment", title="Sudoku: backtracking search by remask",
