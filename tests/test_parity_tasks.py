@@ -83,6 +83,18 @@ def test_pairwise_oracle_computes_parity_in_four_steps(bits: list[int]) -> None:
     assert res.counters.steps <= pairwise_step_bound(len(bits))
 
 
+def test_at_length_2_the_two_schedules_coincide() -> None:
+    """The data cannot tell left-to-right from pairwise: on every input of <= 2 bits both oracles make the same
+    moves (and differ from 3 bits on)."""
+    def moves(pred, bits):  # noqa: ANN001, ANN202
+        return [(t.x.tolist(), t.x_next.tolist()) for t in trajectory(encode_bits(bits), pred,
+                                                                       include_fixed_point=True)]
+
+    for bits in ([], [0], [1], [0, 0], [0, 1], [1, 0], [1, 1]):
+        assert moves(oracle, bits) == moves(pairwise_oracle, bits)
+    assert moves(oracle, [0, 0, 0]) != moves(pairwise_oracle, [0, 0, 0])
+
+
 def test_pairwise_step_bound_is_reached() -> None:
     """Exhaustively for n <= 10: the largest number of steps over all 2^n inputs is exactly the bound."""
     for n in range(11):
