@@ -25,6 +25,7 @@ from machines.neural.loss import Batch
 from machines.neural.model import Transformer
 from machines.neural.optim import AdamW
 from machines.neural.pipeline import train_step
+from reductions.tasks.parity import ParityTask
 from reductions.tasks.parity_parallel import ParityParallelTask
 
 TORCH_PY = os.environ.get("POWERGEN_TORCH_PYTHON", "/tmp/torchvenv/bin/python")
@@ -176,7 +177,8 @@ def bench_case(name: str, cfg: ModelConfig, B: int, L: int, tmp: Path) -> dict[s
 def test_train_step_numpy_vs_torch(tmp_path: Path) -> None:
     sudoku_like = ModelConfig(vocab_size=31, mask_id=0, d_model=144, n_heads=2, n_layers=4,
                               rotary=standard_rotary(72))
-    cases = [("parity-parallel", ParityParallelTask().model_config(), 64, 10),
+    cases = [("parity (length 2, block 2)", ParityTask().model_config(), 64, 4),
+             ("parity-parallel", ParityParallelTask().model_config(), 64, 10),
              ("sudoku-like", sudoku_like, 32, 324)]
     rows = [{"numpy_matmul_peak_gflops": round(matmul_peak(), 2), "numpy": np.__version__,
              "python": sys.version.split()[0]}]
@@ -187,3 +189,32 @@ def test_train_step_numpy_vs_torch(tmp_path: Path) -> None:
     out = os.environ.get("POWERGEN_BENCH_OUT")
     if out:
         Path(out).write_text(text + "\n")
+
+
+@pytest.mark.benchmark
+def test_blocked_forward_vs_dense() -> None:
+    """Inference on one long sequence: the O(L * block) blocked forward beside the dense O(L^2) one (same outputs),
+    for the parity model, and the blocked forward alone at 10,000 and 100,000 tokens."""
+    from machines.neural.predictor import NeuralPredictor
+
+    cfg = ParityTask().model_config()
+    params = Transformer(cfg).init(np.random.default_rng(0), np.float64)
+    pred = NeuralPredictor(config=cfg, params=params)
+    net = pred.net
+    rows = []
+    rng = np.random.default_rng(1)
+    for L in (1024, 4096, 10_000, 100_000):
+        x = rng.integers(0, cfg.vocab_size, size=(1, L))
+        valid = np.ones((1, L), dtype=bool)
+        fast = float(np.median([_timed(lambda x=x, valid=valid: net.forward(pred.params, x, valid, banded=True))
+                                for _ in range(REPEATS)]))
+        row: dict[str, object] = {"length": L, "blocked_s": round(fast, 6)}
+        if L <= 4096:
+            dense = float(np.median([_timed(lambda x=x, valid=valid: net.forward(pred.params, x, valid))
+                                     for _ in range(REPEATS)]))
+            a, _ = net.forward(pred.params, x, valid)
+            b, _ = net.forward(pred.params, x, valid, banded=True)
+            assert np.allclose(a.ctrl, b.ctrl, atol=1e-10) and np.allclose(a.token, b.token, atol=1e-10)
+            row |= {"dense_s": round(dense, 6), "dense_over_blocked": round(dense / fast, 1)}
+        rows.append(row)
+    print(json.dumps(rows, indent=1))
