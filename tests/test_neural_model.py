@@ -118,40 +118,15 @@ def test_adamw_matches_formula_and_clipping() -> None:
     assert np.allclose(p["b"], [0.5])  # zero gradient, no decay on vectors
 
 
-@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), window=st.integers(0, 3),
-       layers=st.integers(1, 2), causal=st.booleans())
-def test_banded_equals_dense(L: int, seed: int, glob: bool, window: int, layers: int, causal: bool) -> None:
-    if glob and causal:
-        causal = False
-    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, window=window, rel_clip=3,
-                      rotary=standard_rotary(4), global_first=glob, causal=causal, init_std=0.5)
+def check_local_equals_dense(cfg: ModelConfig, seed: int, L: int) -> None:
+    """The O(L) forward (banded or blocked) of ``cfg`` equals the dense forward on a padded random batch."""
     rng = np.random.default_rng(seed)
     net = Transformer(cfg)
     params = net.init(rng, np.float64)
-    params["b0.attn.rel"] = rng.normal(size=params["b0.attn.rel"].shape)
-    x = rng.integers(0, 5, size=(2, L))
-    valid = np.ones((2, L), dtype=bool)
-    valid[1, L // 2 + 1:] = False
-    dense, _ = net.forward(params, x, valid)
-    band, _ = net.forward(params, x, valid, banded=True)
-    ok = valid[..., None]
-    assert np.allclose(np.where(ok, dense.token, 0), np.where(ok, band.token, 0), rtol=0, atol=1e-10)
-    assert np.allclose(np.where(ok, dense.ctrl, 0), np.where(ok, band.ctrl, 0), rtol=0, atol=1e-10)
-
-
-@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), block=st.integers(1, 4),
-       layers=st.integers(1, 2), causal=st.booleans(), rel=st.integers(0, 3))
-def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers: int, causal: bool, rel: int) -> None:
-    if glob and causal:
-        causal = False
-    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, block=block, rel_clip=rel,
-                      rotary=standard_rotary(4), global_first=glob, causal=causal, init_std=0.5)
-    rng = np.random.default_rng(seed)
-    net = Transformer(cfg)
-    params = net.init(rng, np.float64)
-    if rel:
-        params["b0.attn.rel"] = rng.normal(size=params["b0.attn.rel"].shape)
-    x = rng.integers(0, 5, size=(2, L))
+    for k in params:
+        if k.endswith(".rel"):
+            params[k] = rng.normal(size=params[k].shape)
+    x = rng.integers(0, cfg.vocab_size, size=(2, L))
     valid = np.ones((2, L), dtype=bool)
     valid[1, L // 2 + 1:] = False
     dense, _ = net.forward(params, x, valid)
@@ -159,6 +134,22 @@ def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers:
     ok = valid[..., None]
     assert np.allclose(np.where(ok, dense.token, 0), np.where(ok, fast.token, 0), rtol=0, atol=1e-10)
     assert np.allclose(np.where(ok, dense.ctrl, 0), np.where(ok, fast.ctrl, 0), rtol=0, atol=1e-10)
+
+
+@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), window=st.integers(0, 3),
+       layers=st.integers(1, 2), causal=st.booleans())
+def test_banded_equals_dense(L: int, seed: int, glob: bool, window: int, layers: int, causal: bool) -> None:
+    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, window=window, rel_clip=3,
+                      rotary=standard_rotary(4), global_first=glob, causal=causal and not glob, init_std=0.5)
+    check_local_equals_dense(cfg, seed, L)
+
+
+@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), block=st.integers(1, 4),
+       layers=st.integers(1, 2), causal=st.booleans(), rel=st.integers(0, 3))
+def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers: int, causal: bool, rel: int) -> None:
+    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, block=block, rel_clip=rel,
+                      rotary=standard_rotary(4), global_first=glob, causal=causal and not glob, init_std=0.5)
+    check_local_equals_dense(cfg, seed, L)
 
 
 def test_chunk_mask_is_the_definition() -> None:
