@@ -206,14 +206,14 @@ def test_blocked_forward_vs_dense() -> None:
     for L in (1024, 4096, 10_000, 100_000):
         x = rng.integers(0, cfg.vocab_size, size=(1, L))
         valid = np.ones((1, L), dtype=bool)
-        fast = float(np.median([_timed(lambda x=x, valid=valid: net.forward(pred.params, x, valid, banded=True))
+        fast = float(np.median([_timed(lambda x=x, valid=valid: net.forward(pred.params, x, valid, local=True))
                                 for _ in range(REPEATS)]))
         row: dict[str, object] = {"length": L, "blocked_s": round(fast, 6)}
         if L <= 4096:
             dense = float(np.median([_timed(lambda x=x, valid=valid: net.forward(pred.params, x, valid))
                                      for _ in range(REPEATS)]))
             a, _ = net.forward(pred.params, x, valid)
-            b, _ = net.forward(pred.params, x, valid, banded=True)
+            b, _ = net.forward(pred.params, x, valid, local=True)
             assert np.allclose(a.ctrl, b.ctrl, atol=1e-10) and np.allclose(a.token, b.token, atol=1e-10)
             row |= {"dense_s": round(dense, 6), "dense_over_blocked": round(dense / fast, 1)}
         rows.append(row)

@@ -119,18 +119,20 @@ def test_adamw_matches_formula_and_clipping() -> None:
 
 
 def check_local_equals_dense(cfg: ModelConfig, seed: int, L: int) -> None:
-    """The O(L) forward (banded or blocked) of ``cfg`` equals the dense forward on a padded random batch."""
+    """The O(L) forward (banded or blocked) of ``cfg`` equals the dense forward at every valid position of a random
+    batch with right padding and with holes anywhere (position 0 included)."""
     rng = np.random.default_rng(seed)
     net = Transformer(cfg)
     params = net.init(rng, np.float64)
     for k in params:
         if k.endswith(".rel"):
             params[k] = rng.normal(size=params[k].shape)
-    x = rng.integers(0, cfg.vocab_size, size=(2, L))
-    valid = np.ones((2, L), dtype=bool)
-    valid[1, L // 2 + 1:] = False
+    x = rng.integers(0, cfg.vocab_size, size=(3, L))
+    valid = np.ones((3, L), dtype=bool)
+    valid[1, L // 2 + 1:] = False  # right padding
+    valid[2] = rng.random(L) < 0.7  # holes anywhere, position 0 included
     dense, _ = net.forward(params, x, valid)
-    fast, _ = net.forward(params, x, valid, banded=True)
+    fast, _ = net.forward(params, x, valid, local=True)
     ok = valid[..., None]
     assert np.allclose(np.where(ok, dense.token, 0), np.where(ok, fast.token, 0), rtol=0, atol=1e-10)
     assert np.allclose(np.where(ok, dense.ctrl, 0), np.where(ok, fast.ctrl, 0), rtol=0, atol=1e-10)
@@ -144,12 +146,25 @@ def test_banded_equals_dense(L: int, seed: int, glob: bool, window: int, layers:
     check_local_equals_dense(cfg, seed, L)
 
 
-@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), block=st.integers(1, 4),
-       layers=st.integers(1, 2), causal=st.booleans(), rel=st.integers(0, 3))
-def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers: int, causal: bool, rel: int) -> None:
-    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=2, n_layers=layers, block=block, rel_clip=rel,
-                      rotary=standard_rotary(4), global_first=glob, causal=causal and not glob, init_std=0.5)
+@given(L=st.integers(1, 40), seed=st.integers(0, 2**16), glob=st.booleans(), block=st.integers(1, 5),
+       layers=st.integers(1, 2), causal=st.booleans(), rel=st.integers(0, 3), heads=st.sampled_from([1, 2]),
+       rot=st.sampled_from(["none", "standard", "parity"]))
+def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers: int, causal: bool, rel: int,
+                              heads: int, rot: str) -> None:
+    hd = 8 // heads
+    rotary = {"none": None, "standard": standard_rotary(hd), "parity": parity_rotary(hd)}[rot]
+    cfg = ModelConfig(vocab_size=5, mask_id=2, d_model=8, n_heads=heads, n_layers=layers, block=block, rel_clip=rel,
+                      rotary=rotary, global_first=glob, causal=causal and not glob, init_std=0.5)
     check_local_equals_dense(cfg, seed, L)
+
+
+@given(d=st.sampled_from([2, 4, 6]), heads=st.sampled_from([1, 2]), layers=st.integers(1, 3),
+       mlp=st.sampled_from([None, 3]), rel=st.integers(0, 3), V=st.integers(2, 7))
+def test_n_params_closed_form_counts_the_arrays(d: int, heads: int, layers: int, mlp: int | None, rel: int,
+                                                V: int) -> None:
+    cfg = ModelConfig(vocab_size=V, mask_id=0, d_model=d, n_heads=heads, n_layers=layers, d_mlp=mlp, rel_clip=rel)
+    params = Transformer(cfg).init(np.random.default_rng(0))
+    assert cfg.n_params() == sum(a.size for a in params.values())
 
 
 def test_chunk_mask_is_the_definition() -> None:

@@ -91,7 +91,7 @@ def test_params_are_float32_and_finite(tmp_path: Path) -> None:
     assert ck.state["task"] == "parity" and ck.state["step"] == 20 and ck.state["done"]
 
 
-def test_cli_seeds_counts_generalising_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_seeds_counts_generalising_seeds(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     argv = ["seeds", "parity", "--seeds", "3", "--first-seed", "2", "--lengths", "9", "30", "--count", "6", "--json"]
     code, study = cli_json(capsys, argv)
     assert code == 0 and study["schema"] == "powergen.seeds/1" and study["seeds"] == 3
@@ -100,16 +100,14 @@ def test_cli_seeds_counts_generalising_seeds(capsys: pytest.CaptureFixture[str])
     assert study["successes"] == sum(r["fidelity"] == 1.0 and r["correct"] == [6, 6] for r in study["results"]) == 3
     code, again = cli_json(capsys, argv)
     assert again == study  # same seeds, same JSON
-    # the seed-2 row is the model `powergen train parity --seed 2` writes
-    from machines.neural.evaluate import evaluate
-    from machines.neural.predictor import NeuralPredictor
-    from reductions.tasks.parity import ParityTask
-
-    task = ParityTask()
-    res = train(task.transitions(seed=2), model=task.model_config(), train_cfg=task.train_config(), seed=2)
-    rep = evaluate(task, NeuralPredictor(config=res.model, params=res.params), lengths=[9, 30], count=6, seed=0)
-    assert [r.correct for r in rep] == study["results"][0]["correct"]
-    assert [r.steps_max for r in rep] == study["results"][0]["steps_max"]
+    # the seed-2 row is the model `powergen train parity --seed 2` writes: evaluate that checkpoint with `eval`
+    assert main(["train", "parity", "--seed", "2", "--out", str(tmp_path / "s2"), "--json"]) == 0
+    capsys.readouterr()
+    code, ev = cli_json(capsys, ["eval", "parity", "--checkpoint", str(tmp_path / "s2"), "--lengths", "9", "30",
+                                 "--count", "6", "--seed", "0", "--json"])
+    assert [r["correct"] for r in ev["lengths"]] == study["results"][0]["correct"]
+    assert [r["steps_max"] for r in ev["lengths"]] == study["results"][0]["steps_max"]
+    assert ev["fidelity"] == study["results"][0]["fidelity"] and ev["n_params"] == study["n_params"]
 
 
 def test_cli_model_overrides(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -123,11 +121,28 @@ def test_cli_model_overrides(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     # head_dim 8 after d_model=8: RoPE's 4 frequencies 10000^(-2k/8), written out
     assert code == 0 and study["model"]["d_model"] == 8
     assert study["model"]["rotary"] == pytest.approx([1.0, 0.1, 0.01, 0.001], rel=1e-12)
+    # the order of the assignments does not matter (the config is validated once, as a whole)
+    from machines.neural.config import override
+    from reductions.tasks.parity import ParityTask
+
+    base = ParityTask().model_config()
+    for items in (["n_heads=3", "d_model=12", "rotary=standard"], ["window=2", "block=none"]):
+        assert override(base, items) == override(base, items[::-1])
     for bad, words in [(["depth=2"], "unknown model field 'depth'"), (["window"], "KEY=VALUE"),
                        (["window=2"], "window and block cannot be combined"), (["global_first=maybe"], "true or false"),
-                       (["d_model=x"], "must be an integer"), (["rotary=fast"], "rotary must be")]:
+                       (["d_model=x"], "must be an integer"), (["rotary=fast"], "rotary must be"),
+                       (["ctrl_bias=nan"], "ctrl_bias must be a finite"), (["init_std=inf"], "init_std must be"),
+                       (["d_model=2", "rotary=nan"], "rotary frequencies must be finite"),
+                       (["rotary=1e400,0", "d_model=4"], "rotary frequencies must be finite"),
+                       (["d_model=999999"], "above the limit of 50,000,000"),
+                       (["depth=2", "d_model=x"], "must be an integer")]:
         assert main(["seeds", "parity", "--seeds", "1", "--model", *bad]) == 2
         err = capsys.readouterr().err
-        assert words in err and err.count("\n") == 1 and "Traceback" not in err
+        assert words in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert main(["train", "parity", "--out", str(tmp_path / "big"), "--model", "d_model=512", "--max-params",
+                 "1000"]) == 2
+    assert "limit of 1,000" in capsys.readouterr().err and not (tmp_path / "big").exists()
+    assert main(["seeds", "--model", "window=2", "parity"]) == 2  # the task name is not read as an assignment
+    assert "put --model after the task name" in capsys.readouterr().err
     assert main(["seeds", "parity", "--seeds", "10001"]) == 2
     assert "limit of 10000" in capsys.readouterr().err

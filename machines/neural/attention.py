@@ -209,7 +209,7 @@ class Attention:
         """Same function as :meth:`forward` for a windowed model, in ``O(B * L * window)``; forward only."""
         cfg = self.cfg
         if cfg.window is None:
-            raise ValueError("forward_banded needs a windowed model (window is None)")
+            raise ValueError("forward_banded needs a windowed model (window is None; a chunked model: forward_blocked)")
         B, L, d = x.shape
         K = cfg.window
         q, k, v = self._split(params, x)

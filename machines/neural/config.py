@@ -124,8 +124,12 @@ class ModelConfig:
             problems.append("window and block cannot be combined (choose a sliding window or chunks)")
         if not isinstance(self.rel_clip, int) or self.rel_clip < 0:
             problems.append(f"rel_clip must be a non-negative int, got {self.rel_clip!r}")
-        if not self.init_std > 0:
-            problems.append(f"init_std must be > 0, got {self.init_std!r}")
+        if not (self.init_std > 0 and math.isfinite(self.init_std)):
+            problems.append(f"init_std must be a finite number > 0, got {self.init_std!r}")
+        if not math.isfinite(self.ctrl_bias):
+            problems.append(f"ctrl_bias must be a finite number, got {self.ctrl_bias!r}")
+        if self.rotary is not None and not all(math.isfinite(t) for t in self.rotary):
+            problems.append(f"rotary frequencies must be finite, got {list(self.rotary)!r}")
         if self.causal and self.global_first:
             problems.append("causal and global_first cannot be combined")
         if problems:
@@ -134,6 +138,19 @@ class ModelConfig:
     @property
     def head_dim(self) -> int:
         return self.d_model // self.n_heads
+
+    def n_params(self) -> int:
+        """The number of parameters, in closed form (equal to ``Transformer.n_params`` of initialised weights).
+
+        Examples
+        --------
+        >>> ModelConfig(vocab_size=5, mask_id=2, d_model=4, d_mlp=4, block=2).n_params()
+        204
+        """
+        d, m, V = self.d_model, self.mlp_dim, self.vocab_size
+        rel = self.n_heads * (2 * self.rel_clip + 1) if self.rel_clip > 0 else 0
+        block = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + rel + 2 * d + (d * m + m) + (m * d + d)
+        return V * d + self.n_layers * block + 2 * d + (d * V + V) + (d * 3 + 3)
 
     @property
     def mlp_dim(self) -> int:
@@ -209,65 +226,83 @@ def _from_json(cls: Any, data: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
-_OVERRIDABLE = ("d_model", "n_heads", "n_layers", "d_mlp", "window", "block", "rel_clip", "rotary", "global_first",
-                "causal", "init_std", "ctrl_bias")
+_FIXED = ("vocab_size", "mask_id")  # set by the task, not overridable
 
 
-def _parse_value(name: str, text: str, cfg: ModelConfig) -> Any:
+def _overridable() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(ModelConfig) if f.name not in _FIXED)
+
+
+def _parse_value(name: str, text: str, kind: str) -> Any:
     t = text.strip().lower()
-    if name in ("global_first", "causal"):
+    if kind == "bool":
         if t in ("true", "1", "yes"):
             return True
         if t in ("false", "0", "no"):
             return False
         raise NeuralConfigError(f"{name} must be true or false, got {text!r}")
-    if name in ("d_mlp", "window", "block") and t == "none":
+    if "None" in kind and t == "none":
         return None
     if name == "rotary":
-        hd = cfg.d_model // cfg.n_heads if cfg.n_heads and cfg.d_model % cfg.n_heads == 0 else 0
-        if t == "none":
-            return None
-        if t == "standard":
-            return standard_rotary(hd)
-        if t == "parity":
-            return parity_rotary(hd)
+        if t in ("standard", "parity"):
+            return t  # resolved once d_model and n_heads are known
         try:
             return tuple(float(v) for v in t.split(","))
         except ValueError:
             raise NeuralConfigError(f"rotary must be none, standard, parity or comma-separated floats, got {text!r}") \
                 from None
     try:
-        return float(t) if name in ("init_std", "ctrl_bias") else int(t)
+        return float(t) if kind == "float" else int(t)
     except ValueError:
-        kind = "a number" if name in ("init_std", "ctrl_bias") else "an integer"
-        raise NeuralConfigError(f"{name} must be {kind}, got {text!r}") from None
+        raise NeuralConfigError(f"{name} must be {'a number' if kind == 'float' else 'an integer'}, got {text!r}") \
+            from None
 
 
 def override(cfg: ModelConfig, assignments: list[str] | tuple[str, ...]) -> ModelConfig:
     """``cfg`` with ``KEY=VALUE`` assignments applied (``powergen train|seeds --model``), validated as a whole.
 
     Values: integers, numbers for ``init_std``/``ctrl_bias``, ``true``/``false``, ``none`` for ``d_mlp``, ``window``,
-    ``block`` and ``rotary``, and for ``rotary`` also ``standard`` (RoPE), ``parity`` (one ``pi`` pair) or a comma
-    list.  Assignments apply in order, so ``rotary`` should come after ``d_model``/``n_heads``.
+    ``block`` and ``rotary``, and for ``rotary`` also ``standard`` (RoPE) or ``parity`` (one ``pi`` pair), resolved
+    for the final ``d_model``/``n_heads``, or a comma list.  The order of the assignments does not matter (a key
+    given twice keeps its last value); every problem is reported at once.
 
     Examples
     --------
     >>> base = ModelConfig(vocab_size=5, mask_id=2, d_model=4, block=2)
-    >>> c = override(base, ["block=none", "window=2", "rel_clip=2"])
+    >>> c = override(base, ["window=2", "block=none", "rel_clip=2"])
     >>> (c.block, c.window, c.rel_clip)
     (None, 2, 2)
-    >>> override(base, ["depth=3"])  # doctest: +ELLIPSIS
+    >>> override(base, ["rotary=parity", "n_heads=2", "d_model=8"]).rotary
+    (3.141592653589793, 0.0)
+    >>> override(base, ["depth=3", "d_model=x"])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    machines.neural.config.NeuralConfigError: unknown model field 'depth'; fields: d_model, n_heads, ...
+    machines.neural.config.NeuralConfigError: unknown model field 'depth' (fields: d_model, ...); d_model must be ...
+
+    Notes
+    -----
+    ``O(len(assignments))``.  Serves ``powergen train`` and ``powergen seeds``.
     """
+    kinds = {f.name: str(f.type) for f in fields(ModelConfig)}
+    names = _overridable()
     values = cfg.to_json()
+    problems: list[str] = []
     for item in assignments:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep:
-            raise NeuralConfigError(f"expected KEY=VALUE, got {item!r}")
-        if name not in _OVERRIDABLE:
-            raise NeuralConfigError(f"unknown model field {name!r}; fields: {', '.join(_OVERRIDABLE)}")
-        values[name] = _parse_value(name, text, ModelConfig.from_json(values))
+            problems.append(f"expected KEY=VALUE, got {item!r}")
+        elif name not in names:
+            problems.append(f"unknown model field {name!r} (fields: {', '.join(names)})")
+        else:
+            try:
+                values[name] = _parse_value(name, text, kinds[name])
+            except NeuralConfigError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise NeuralConfigError("; ".join(problems))
+    if values.get("rotary") in ("standard", "parity"):
+        d, h = values["d_model"], values["n_heads"]
+        hd = d // h if isinstance(d, int) and isinstance(h, int) and h > 0 and d % h == 0 else 0
+        values["rotary"] = standard_rotary(hd) if values["rotary"] == "standard" else parity_rotary(hd)
     return ModelConfig.from_json(values)

@@ -8,8 +8,9 @@ The official timestep conditioning (a learned constant at sigma = 0) is dropped:
 
 Notes
 -----
-Dense forward/backward: ``O(n_layers * B * (L * d^2 + H * L^2 * dh))``.  The banded forward (windowed models) is
-``O(n_layers * B * L * (d^2 + window * d))``.  Serves the learned experiments (PAPER.md §3.1-3.3).
+Dense forward/backward: ``O(n_layers * B * (L * d^2 + H * L^2 * dh))``.  The local forward of a windowed or
+chunked model is ``O(n_layers * B * L * (d^2 + window * d))``, with ``block`` in place of ``window``.  Serves the
+learned experiments (PAPER.md §3.1-3.3).
 """
 
 from __future__ import annotations
@@ -99,17 +100,17 @@ class Transformer:
         return int(sum(a.size for a in params.values()))
 
     # -- forward / backward ----------------------------------------------------------------------------------
-    def forward(self, params: Params, x: np.ndarray, valid: np.ndarray, *, banded: bool = False) -> tuple[Outputs, Any]:
+    def forward(self, params: Params, x: np.ndarray, valid: np.ndarray, *, local: bool = False) -> tuple[Outputs, Any]:
         """``x (B, L)`` int tokens, ``valid (B, L)`` bool -> (:class:`Outputs`, cache).
 
-        ``banded=True`` uses the ``O(L * window)`` / ``O(L * block)`` attention of a windowed or chunked model
+        ``local=True`` uses the ``O(L * window)`` / ``O(L * block)`` attention of a windowed or chunked model
         (inference only: the cache is then None).
         """
         h, c_emb = self.emb.forward(params, x)
         caches = []
         for ln1, att, ln2, mlp in self.blocks:
             a, c1 = ln1.forward(params, h)
-            if banded:
+            if local:
                 y, c2 = att.forward_local(params, a, valid), None
             else:
                 y, c2 = att.forward(params, a, valid)
@@ -121,7 +122,7 @@ class Transformer:
         f, cf = self.lnf.forward(params, h)
         tok, ct = self.head_tok.forward(params, f)
         ctrl, cc = self.head_ctrl.forward(params, f)
-        if banded:
+        if local:
             return Outputs(tok, ctrl), None
         return Outputs(tok, ctrl), (c_emb, caches, cf, ct, cc)
 

@@ -14,7 +14,7 @@ run, and the same seed gives byte-identical checkpoint files.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from machines.errors import TransitionError
 from machines.neural.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from machines.neural.config import ModelConfig, TrainConfig
+from machines.neural.config import ModelConfig, NeuralConfigError, TrainConfig
 from machines.neural.layers import Params
 from machines.neural.loss import Batch, LossResult, apmdm_loss
 from machines.neural.model import Transformer
@@ -31,7 +31,10 @@ from machines.predictor import Transition
 from machines.transition import apply_g
 from machines.vocab import Vocabulary
 
-__all__ = ["TrainingTask", "TrainLog", "TrainResult", "verify_transitions", "make_batch", "train"]
+__all__ = ["TrainingTask", "TrainLog", "TrainResult", "verify_transitions", "make_batch", "train", "train_task",
+           "MAX_PARAMS"]
+
+MAX_PARAMS = 50_000_000  # refuse larger models before allocating them (``--max-params`` raises it)
 
 
 class TrainingTask(Protocol):
@@ -137,16 +140,21 @@ def train(
     stop_after: int | None = None,
     on_log: Callable[[TrainLog], None] | None = None,
     extra: dict[str, Any] | None = None,
+    max_params: int = MAX_PARAMS,
 ) -> TrainResult:
     """Train a fresh model (or resume the checkpoint in ``out_dir``) on ``transitions``.
 
     ``stop_after`` ends the run early after that many updates (used to test resuming); the checkpoint then records
-    the partial state.  ``extra`` is stored in the checkpoint state (task name, ...).
+    the partial state.  ``extra`` is stored in the checkpoint state (task name, ...).  A model with more than
+    ``max_params`` parameters is refused before anything is allocated.
 
     Notes
     -----
     ``O(steps * batch * L * (d^2 + L * d))`` float32 work.  Serves the learned AP-MDM experiments.
     """
+    if model.n_params() > max_params:
+        raise NeuralConfigError(f"the model has {model.n_params():,} parameters, above the limit of {max_params:,} "
+                                f"(max_params; --max-params on the command line)")
     data = verify_transitions(transitions, mask_id=model.mask_id)
     if not data:
         raise TransitionError("no transitions to train on")
@@ -189,3 +197,23 @@ def train(
     save()
     return TrainResult(model=model, train=train_cfg, params=params, history=tuple(history),
                        n_params=net.n_params(params), extra=dict(extra or {}))
+
+
+def train_task(task: TrainingTask, *, seed: int, model: ModelConfig | None = None, steps: int | None = None,
+               out_dir: str | Path | None = None, resume: bool = False, checkpoint_every: int | None = None,
+               on_log: Callable[[TrainLog], None] | None = None, max_params: int = MAX_PARAMS) -> TrainResult:
+    """Train ``task`` on its transitions for ``seed`` with its settings (``model`` replaces its model, ``steps`` its
+    number of updates); the checkpoint records the task name.  This is what ``powergen train`` and
+    ``powergen seeds`` run, so seed ``S`` of a seed study is the model ``powergen train TASK --seed S`` writes.
+
+    Examples
+    --------
+    >>> from reductions.tasks.parity import ParityTask
+    >>> res = train_task(ParityTask(), seed=0, steps=3)
+    >>> res.n_params, res.train.steps, res.extra
+    (204, 3, {'task': 'parity'})
+    """
+    tcfg = task.train_config() if steps is None else replace(task.train_config(), steps=steps)
+    return train(task.transitions(seed=seed), model=model or task.model_config(), train_cfg=tcfg, seed=seed,
+                 out_dir=out_dir, resume=resume, checkpoint_every=checkpoint_every, on_log=on_log,
+                 extra={"task": task.name}, max_params=max_params)

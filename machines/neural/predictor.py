@@ -26,7 +26,7 @@ from machines.predictor import Prediction
 
 __all__ = ["NeuralPredictor", "WindowTable", "table_supported"]
 
-BANDED_FROM = 64  # use the O(L * window) attention from this length on
+LOCAL_FROM = 64  # use the O(L * window) / O(L * block) attention from this length on
 
 
 def table_supported(cfg: ModelConfig, max_entries: int = 400_000) -> bool:
@@ -147,11 +147,11 @@ class NeuralPredictor:
         self.table = WindowTable(config, self.params) if use_table and table_supported(config) else None
 
     def forward(self, x: np.ndarray) -> Outputs:
-        """Logits of the plain forward on one sequence (banded for long windowed inputs)."""
+        """Logits of the plain forward on one sequence (the local forward for long inputs of a windowed or chunked
+        model)."""
         x = np.asarray(x, dtype=np.int64)[None, :]
-        local = self.cfg.window is not None or self.cfg.block is not None
-        banded = local and x.shape[1] >= BANDED_FROM
-        out, _ = self.net.forward(self.params, x, np.ones(x.shape, bool), banded=banded)
+        windowed = self.cfg.window is not None or self.cfg.block is not None
+        out, _ = self.net.forward(self.params, x, np.ones(x.shape, bool), local=windowed and x.shape[1] >= LOCAL_FROM)
         return Outputs(out.token[0], out.ctrl[0])
 
     def decisions(self, x: np.ndarray, *, use_table: bool = True) -> tuple[np.ndarray, np.ndarray, float]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from machines.neural.config import ModelConfig
 from machines.neural.evaluate import LengthReport, evaluate, transition_fidelity
-from machines.neural.pipeline import train
+from machines.neural.pipeline import MAX_PARAMS, train_task
 from machines.neural.predictor import NeuralPredictor
 
 __all__ = ["SeedResult", "SeedStudy", "seed_study"]
@@ -24,7 +24,15 @@ __all__ = ["SeedResult", "SeedStudy", "seed_study"]
 
 @dataclass(frozen=True, slots=True)
 class SeedResult:
-    """One seed: fidelity to the training transitions and the report per length."""
+    """One seed: fidelity to the training transitions and the report per length (see :func:`seed_study`).
+
+    Examples
+    --------
+    >>> from machines.neural.evaluate import LengthReport
+    >>> r = SeedResult(seed=3, fidelity=1.0, reports=(LengthReport(9, 5, 5, 4, 4.0, 4, ()),), seconds=0.1)
+    >>> r.generalises, r.to_json()["correct"]
+    (True, [5])
+    """
 
     seed: int
     fidelity: float
@@ -42,7 +50,8 @@ class SeedResult:
 
 @dataclass(frozen=True, slots=True)
 class SeedStudy:
-    """All seeds of one recipe (``successes`` of ``len(results)`` generalise)."""
+    """All seeds of one recipe (``successes`` of ``len(results)`` generalise); built by :func:`seed_study`, whose
+    example shows one.  ``to_json`` leaves the timings out, so the same seeds give the same JSON."""
 
     task: str
     model: ModelConfig
@@ -64,7 +73,7 @@ class SeedStudy:
 
 
 def seed_study(task: Any, seeds: Sequence[int], *, lengths: Sequence[int], count: int, eval_seed: int = 0,
-               model: ModelConfig | None = None, steps: int | None = None,
+               model: ModelConfig | None = None, steps: int | None = None, max_params: int = MAX_PARAMS,
                on_seed: Callable[[SeedResult], None] | None = None) -> SeedStudy:
     """Train ``task`` once per seed and evaluate each model on the same instances (drawn with ``eval_seed``).
 
@@ -82,20 +91,16 @@ def seed_study(task: Any, seeds: Sequence[int], *, lengths: Sequence[int], count
     ``O(len(seeds) * (training + sum over lengths of count * run))``.  Serves the learned experiments (§3.2).
     """
     cfg = model or task.model_config()
-    tcfg = task.train_config() if steps is None else replace(task.train_config(), steps=steps)
     results: list[SeedResult] = []
-    n_params = 0
     for seed in seeds:
         t0 = time.perf_counter()
-        data = task.transitions(seed=int(seed))  # as ``powergen train TASK --seed S`` does
-        res = train(data, model=cfg, train_cfg=tcfg, seed=int(seed))
-        n_params = res.n_params
+        res = train_task(task, seed=int(seed), model=cfg, steps=steps, max_params=max_params)
         pred = NeuralPredictor(config=cfg, params=res.params)
-        fid = transition_fidelity(pred, data, mask_id=cfg.mask_id)
+        fid = transition_fidelity(pred, task.transitions(seed=int(seed)), mask_id=cfg.mask_id)
         reps = evaluate(task, pred, lengths=lengths, count=count, seed=eval_seed)
         r = SeedResult(seed=int(seed), fidelity=fid, reports=tuple(reps), seconds=time.perf_counter() - t0)
         results.append(r)
         if on_seed is not None:
             on_seed(r)
-    return SeedStudy(task=task.name, model=cfg, n_params=n_params, lengths=tuple(int(n) for n in lengths),
+    return SeedStudy(task=task.name, model=cfg, n_params=cfg.n_params(), lengths=tuple(int(n) for n in lengths),
                      count=count, eval_seed=eval_seed, results=tuple(results))

@@ -24,6 +24,7 @@ from proofs_check.cliutil import (
     require,
     stdout_console,
 )
+from proofs_check.commands.train import add_model_flags
 from reductions.tasks import registry
 
 SCHEMA = "powergen.seeds/1"
@@ -37,12 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--first-seed", type=nonneg_int, default=0, metavar="S", help="first training seed (default 0)")
     p.add_argument("--lengths", type=pos_int, nargs="+", default=None, metavar="N",
                    help="input lengths (default: the task's)")
-    p.add_argument("--count", type=pos_int, default=None, help="instances per length (default: the task's)")
+    p.add_argument("--count", type=pos_int, default=None, metavar="N",
+                   help="instances per length (default: the task's)")
     p.add_argument("--eval-seed", type=nonneg_int, default=0, metavar="S",
                    help="seed of the evaluation instances, the same for every model (default 0)")
-    p.add_argument("--steps", type=pos_int, default=None, help="updates per training run (default: the task's)")
-    p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE",
-                   help="override fields of the task's model, e.g. block=none window=2 rel_clip=2")
+    p.add_argument("--steps", type=pos_int, default=None, metavar="N",
+                   help="updates per training run (default: the task's)")
+    add_model_flags(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             advance()
 
         study = seed_study(task, seeds, lengths=lengths, count=count, eval_seed=args.eval_seed, model=model,
-                           steps=args.steps, on_seed=on_seed)
+                           steps=args.steps, max_params=args.max_params, on_seed=on_seed)
     out: dict[str, Any] = {"schema": SCHEMA, **study.to_json()}
     if args.json:
         emit_json(out)

@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from machines.neural.config import override
-from machines.neural.pipeline import TrainLog, train
+from machines.neural.pipeline import MAX_PARAMS, TrainLog, train_task
 from proofs_check.cliutil import (
     EXIT_OK,
     add_json_flag,
@@ -40,27 +37,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=pos_int, default=None, help="number of updates (default: the task's)")
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in DIR (same seed and settings)")
     p.add_argument("--checkpoint-every", type=pos_int, default=None, metavar="N", help="also save every N updates")
-    p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE",
-                   help="override fields of the task's model, e.g. block=none window=2 rel_clip=2")
+    add_model_flags(p)
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
-def train_task(task: Any, *, seed: int, out: str | None, steps: int | None = None, resume: bool = False,
-               checkpoint_every: int | None = None, on_log: Any = None, model: Sequence[str] = ()) -> Any:
-    """Train ``task`` with its default configs (``steps`` overrides the number of updates, ``model`` holds
-    ``KEY=VALUE`` overrides of the model, :func:`machines.neural.config.override`)."""
-    tcfg = task.train_config()
-    if steps is not None:
-        tcfg = replace(tcfg, steps=steps)
-    cfg = override(task.model_config(), list(model))
-    return train(task.transitions(seed=seed), model=cfg, train_cfg=tcfg, seed=seed, out_dir=out,
-                 resume=resume, checkpoint_every=checkpoint_every, on_log=on_log, extra={"task": task.name})
-
-
 def run(args: argparse.Namespace) -> int:
     task = registry.get(args.task)
+    model = override(task.model_config(), args.model)
     show = not args.json and sys.stderr.isatty()
     t0 = time.perf_counter()
     total = args.steps or task.train_config().steps
@@ -74,11 +59,12 @@ def run(args: argparse.Namespace) -> int:
                 acc = " ".join(f"{k[:3]} {v:.3f}" for k, v in log.accuracy.items())
                 prog.update(bar, completed=log.step, stats=f"loss {log.loss:.4f} | acc {acc}")
 
-            res = train_task(task, seed=args.seed, out=args.out, steps=args.steps, resume=args.resume,
-                             checkpoint_every=args.checkpoint_every, on_log=on_log, model=args.model)
+            res = train_task(task, seed=args.seed, model=model, out_dir=args.out, steps=args.steps,
+                             resume=args.resume, checkpoint_every=args.checkpoint_every, on_log=on_log,
+                             max_params=args.max_params)
     else:
-        res = train_task(task, seed=args.seed, out=args.out, steps=args.steps, resume=args.resume,
-                         checkpoint_every=args.checkpoint_every, model=args.model)
+        res = train_task(task, seed=args.seed, model=model, out_dir=args.out, steps=args.steps, resume=args.resume,
+                         checkpoint_every=args.checkpoint_every, max_params=args.max_params)
     seconds = time.perf_counter() - t0
     last = res.history[-1] if res.history else None
     summary = {"schema": SCHEMA, "task": task.name, "seed": args.seed, "out": args.out, "steps": res.train.steps,
@@ -95,3 +81,18 @@ def run(args: argparse.Namespace) -> int:
             con.print(f"final batch: loss {last.loss:.5f}; accuracy {acc}")
         con.print(f"checkpoint: {args.out}  (evaluate: powergen eval {task.name} --checkpoint {args.out})")
     return EXIT_OK
+
+
+def key_value(text: str) -> str:
+    """argparse type: ``KEY=VALUE`` (so that a task name after ``--model`` is not read as an assignment)."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r} (put --model after the task name)")
+    return text
+
+
+def add_model_flags(p: argparse.ArgumentParser) -> None:
+    """``--model KEY=VALUE ...`` and ``--max-params N``, shared by ``train`` and ``seeds``."""
+    p.add_argument("--model", nargs="+", type=key_value, default=[], metavar="KEY=VALUE",
+                   help="override fields of the task's model, e.g. block=none window=2 rel_clip=2")
+    p.add_argument("--max-params", type=pos_int, default=MAX_PARAMS, metavar="N",
+                   help=f"refuse models with more parameters (default {MAX_PARAMS:,})")

@@ -212,7 +212,7 @@ class ParityTask:
 
     name = "parity"
     vocab = VOCAB
-    description = "parity, the paper's transitions on length-2 inputs (with EOS); any length at test (PAPER.md §3.2)"
+    description = "parity, the paper's 7 moves on length-2 inputs with EOS + 2 halting steps; any length at test"
     default_lengths = (100, 1000)
     default_count = 200
     oracle = staticmethod(oracle)
