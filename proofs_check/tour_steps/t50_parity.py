@@ -1,8 +1,9 @@
 """Tour: parity, learned.  The paper's process and its seven transitions; a 204-parameter numpy Transformer
 trained here on length-2 inputs only (the paper's seven moves with EOS, plus two halting steps of powergen's; 0.5 s)
-and run as an AP-MDM at 100 and 1000 bits, where it applies the paper's rule to every pair at once; powergen's O(log n) process run by the shipped 738-parameter numpy Transformer
-(``reductions/tasks/data/parity_parallel``, trained with seed 0 on <= 8 bits by ``powergen train parity-parallel
---seed 0``) as an AP-MDM machine at lengths it never saw."""
+and run as an AP-MDM at 100 and 1000 bits, where it applies the paper's rule to every pair at once; powergen's
+O(log n) process run by the shipped 738-parameter numpy Transformer (``reductions/tasks/data/parity_parallel``,
+trained with seed 0 on <= 8 bits by ``powergen train parity-parallel --seed 0``) as an AP-MDM machine at lengths it
+never saw."""
 
 from __future__ import annotations
 
