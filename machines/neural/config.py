@@ -66,6 +66,10 @@ def chunk_ids(length: int, block: int) -> np.ndarray:
     --------
     >>> chunk_ids(6, 2).tolist()
     [0, 1, 1, 2, 2, 3]
+
+    Notes
+    -----
+    ``O(length)``.  Defines ``ModelConfig.block`` (chunked attention).
     """
     return (np.arange(length, dtype=np.int64) + block - 1) // block
 
