@@ -203,7 +203,7 @@ def length2_transitions() -> list[Transition]:
     Examples
     --------
     >>> [" ".join(VOCAB.decode(t.x)) for t in length2_transitions() if t.x.tolist() == t.x_next.tolist()]
-    ['[BOS] 1 [EOS]', '[BOS] [EOS]']
+    ['[BOS] [EOS]', '[BOS] 1 [EOS]']
     """
     runs = [trajectory(encode_bits([a, b]), include_fixed_point=True) for a in (0, 1) for b in (0, 1)]
     return _unique([t for run in runs for t in run])
