@@ -4,6 +4,11 @@ Sub-commands live in :mod:`proofs_check.commands`, one module each, discovered i
 ``register(subparsers)``; if it also defines ``GROUP = "check"`` (say) it registers under ``powergen check``.
 Every handler receives the parsed ``argparse.Namespace`` and returns an exit code.
 
+Start-up: importing every command module pulls in sympy, networkx and the constructions (about 0.6 s), so
+:func:`main` first reads, from the modules' source alone (:func:`command_index`), which modules define the command
+named on the line, and imports only those (none for ``--version``); ``powergen``, ``--help`` and unknown commands
+build the whole parser, as before.  A test checks that the index agrees with the full parser.
+
 Exit codes: 0 ok, 1 a check failed (or a search found no answer), 2 bad usage or bad input -- always one line on
 stderr, never a traceback.
 """
@@ -11,10 +16,12 @@ stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from machines.errors import MachineError
@@ -43,7 +50,49 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{where}: {message}" if where else message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module_commands(source: str) -> list[str]:
+    """The top-level command names a command module registers, read from its source: its ``GROUP``, else the
+    string literals ``sub.add_parser("name", ...)`` called on ``register``'s first parameter."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "GROUP" and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)):
+            return [node.value.value]
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "register" and node.args.args:
+            sub = node.args.args[0].arg
+            for call in ast.walk(node):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "add_parser" and isinstance(call.func.value, ast.Name)
+                        and call.func.value.id == sub and call.args and isinstance(call.args[0], ast.Constant)
+                        and isinstance(call.args[0].value, str)):
+                    names.append(call.args[0].value)
+    return names
+
+
+def command_index() -> dict[str, list[str]]:
+    """``top-level command -> [command modules]``, from the modules' source (no import); empty if any module's
+    commands cannot be read that way (then :func:`main` builds the whole parser)."""
+    import proofs_check.commands as pkg
+
+    index: dict[str, list[str]] = {}
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        path = Path(pkg.__path__[0]) / f"{info.name}.py"
+        try:
+            names = _module_commands(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, UnicodeDecodeError):
+            return {}
+        if not names:
+            return {}
+        for name in names:
+            index.setdefault(name, []).append(info.name)
+    return index
+
+
+def build_parser(only: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``powergen`` parser with every command module, or with the modules named in ``only``."""
     parser = _Parser(prog="powergen", description="Exact machines, constructions and checks for the paper "
                      "'On Powerful Ways to Generate: Autoregression, Diffusion, and Beyond'.")
     parser.add_argument("--version", action="version", version=f"powergen {__version__}")
@@ -52,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     import proofs_check.commands as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if only is not None and info.name not in only:
+            continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
         group = getattr(module, "GROUP", None)
         if group is None:
@@ -75,9 +126,14 @@ def _missing_subcommand(p: argparse.ArgumentParser) -> Callable[[argparse.Namesp
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (never raises for bad input)."""
+    words = list(argv) if argv is not None else sys.argv[1:]
     try:
-        parser = build_parser()
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        if words[:1] == ["--version"]:
+            modules: list[str] | None = []
+        else:
+            modules = command_index().get(words[0]) if words and not words[0].startswith("-") else None
+        parser = build_parser(modules)
+        args = parser.parse_args(words)
         return int(args.func(args))
     except USER_ERRORS as exc:
         print(f"powergen: error: {exc}", file=sys.stderr)
