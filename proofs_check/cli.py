@@ -72,22 +72,26 @@ def _module_commands(source: str) -> list[str]:
     return names
 
 
-def command_index() -> dict[str, list[str]]:
+def command_index(name: str | None = None) -> dict[str, list[str]]:
     """``top-level command -> [command modules]``, from the modules' source (no import); empty if any module's
-    commands cannot be read that way (then :func:`main` builds the whole parser)."""
+    commands cannot be read that way (then :func:`main` builds the whole parser).  With ``name``, only the modules
+    whose source holds the literal ``"name"`` are parsed (a module registers a command by that literal)."""
     import proofs_check.commands as pkg
 
     index: dict[str, list[str]] = {}
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         path = Path(pkg.__path__[0]) / f"{info.name}.py"
         try:
-            names = _module_commands(path.read_text(encoding="utf-8"))
+            source = path.read_text(encoding="utf-8")
+            if name is not None and f'"{name}"' not in source:
+                continue
+            names = _module_commands(source)
         except (OSError, SyntaxError, UnicodeDecodeError):
             return {}
         if not names:
             return {}
-        for name in names:
-            index.setdefault(name, []).append(info.name)
+        for command in names:
+            index.setdefault(command, []).append(info.name)
     return index
 
 
@@ -131,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if words[:1] == ["--version"]:
             modules: list[str] | None = []
         else:
-            modules = command_index().get(words[0]) if words and not words[0].startswith("-") else None
+            modules = command_index(words[0]).get(words[0]) if words and not words[0].startswith("-") else None
         parser = build_parser(modules)
         args = parser.parse_args(words)
         return int(args.func(args))

@@ -45,6 +45,7 @@ def test_command_index_agrees_with_the_full_parser() -> None:
     index = command_index()
     assert index and set(index) == top_choices(build_parser())
     for name, modules in index.items():
+        assert command_index(name).get(name) == modules  # the filtered read (what main uses) finds the same modules
         assert name in top_choices(build_parser(modules))
         for m in modules:  # a module the index assigns to `name` registers nothing else
             assert top_choices(build_parser([m])) == {name}

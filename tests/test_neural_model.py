@@ -160,11 +160,11 @@ def test_blocked_equals_dense(L: int, seed: int, glob: bool, block: int, layers:
 
 @given(d=st.sampled_from([2, 4, 6]), heads=st.sampled_from([1, 2]), layers=st.integers(1, 3),
        mlp=st.sampled_from([None, 3]), rel=st.integers(0, 3), V=st.integers(2, 7))
-def test_n_params_closed_form_counts_the_arrays(d: int, heads: int, layers: int, mlp: int | None, rel: int,
+def test_param_count_counts_the_arrays(d: int, heads: int, layers: int, mlp: int | None, rel: int,
                                                 V: int) -> None:
     cfg = ModelConfig(vocab_size=V, mask_id=0, d_model=d, n_heads=heads, n_layers=layers, d_mlp=mlp, rel_clip=rel)
     params = Transformer(cfg).init(np.random.default_rng(0))
-    assert cfg.n_params() == sum(a.size for a in params.values())
+    assert Transformer(cfg).param_count() == sum(a.size for a in params.values())
 
 
 def test_chunk_mask_is_the_definition() -> None:

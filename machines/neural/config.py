@@ -143,19 +143,6 @@ class ModelConfig:
     def head_dim(self) -> int:
         return self.d_model // self.n_heads
 
-    def n_params(self) -> int:
-        """The number of parameters, in closed form (equal to ``Transformer.n_params`` of initialised weights).
-
-        Examples
-        --------
-        >>> ModelConfig(vocab_size=5, mask_id=2, d_model=4, d_mlp=4, block=2).n_params()
-        204
-        """
-        d, m, V = self.d_model, self.mlp_dim, self.vocab_size
-        rel = self.n_heads * (2 * self.rel_clip + 1) if self.rel_clip > 0 else 0
-        block = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + rel + 2 * d + (d * m + m) + (m * d + d)
-        return V * d + self.n_layers * block + 2 * d + (d * V + V) + (d * 3 + 3)
-
     @property
     def mlp_dim(self) -> int:
         return self.d_mlp if self.d_mlp is not None else 4 * self.d_model

@@ -15,6 +15,7 @@ learned experiments (PAPER.md §3.1-3.3).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,16 @@ class Transformer:
     @staticmethod
     def n_params(params: Params) -> int:
         return int(sum(a.size for a in params.values()))
+
+    def param_count(self) -> int:
+        """The number of parameters, from :meth:`shapes` alone (nothing is allocated).
+
+        Examples
+        --------
+        >>> Transformer(ModelConfig(vocab_size=5, mask_id=2, d_model=4, d_mlp=4, block=2)).param_count()
+        204
+        """
+        return int(sum(math.prod(shape) for shape in self.shapes().values()))
 
     # -- forward / backward ----------------------------------------------------------------------------------
     def forward(self, params: Params, x: np.ndarray, valid: np.ndarray, *, local: bool = False) -> tuple[Outputs, Any]:

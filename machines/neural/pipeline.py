@@ -152,13 +152,13 @@ def train(
     -----
     ``O(steps * batch * L * (d^2 + L * d))`` float32 work.  Serves the learned AP-MDM experiments.
     """
-    if model.n_params() > max_params:
-        raise NeuralConfigError(f"the model has {model.n_params():,} parameters, above the limit of {max_params:,} "
+    net = Transformer(model)
+    if net.param_count() > max_params:
+        raise NeuralConfigError(f"the model has {net.param_count():,} parameters, above the limit of {max_params:,} "
                                 f"(max_params; --max-params on the command line)")
     data = verify_transitions(transitions, mask_id=model.mask_id)
     if not data:
         raise TransitionError("no transitions to train on")
-    net = Transformer(model)
     opt = AdamW(train_cfg)
     batch_rng = np.random.default_rng([seed, 1])
     history: list[TrainLog] = []
@@ -201,9 +201,11 @@ def train(
 
 def train_task(task: TrainingTask, *, seed: int, model: ModelConfig | None = None, steps: int | None = None,
                out_dir: str | Path | None = None, resume: bool = False, checkpoint_every: int | None = None,
-               on_log: Callable[[TrainLog], None] | None = None, max_params: int = MAX_PARAMS) -> TrainResult:
+               on_log: Callable[[TrainLog], None] | None = None, max_params: int = MAX_PARAMS,
+               transitions: Sequence[Transition] | None = None) -> TrainResult:
     """Train ``task`` on its transitions for ``seed`` with its settings (``model`` replaces its model, ``steps`` its
-    number of updates); the checkpoint records the task name.  This is what ``powergen train`` and
+    number of updates; ``transitions`` passes ``task.transitions(seed=seed)`` when the caller already has them);
+    the checkpoint records the task name.  This is what ``powergen train`` and
     ``powergen seeds`` run, so seed ``S`` of a seed study is the model ``powergen train TASK --seed S`` writes.
 
     Examples
@@ -214,6 +216,7 @@ def train_task(task: TrainingTask, *, seed: int, model: ModelConfig | None = Non
     (204, 3, {'task': 'parity'})
     """
     tcfg = task.train_config() if steps is None else replace(task.train_config(), steps=steps)
-    return train(task.transitions(seed=seed), model=model or task.model_config(), train_cfg=tcfg, seed=seed,
+    data = task.transitions(seed=seed) if transitions is None else transitions
+    return train(data, model=model or task.model_config(), train_cfg=tcfg, seed=seed,
                  out_dir=out_dir, resume=resume, checkpoint_every=checkpoint_every, on_log=on_log,
                  extra={"task": task.name}, max_params=max_params)

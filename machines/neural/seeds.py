@@ -16,6 +16,7 @@ from typing import Any
 
 from machines.neural.config import ModelConfig
 from machines.neural.evaluate import LengthReport, evaluate, transition_fidelity
+from machines.neural.model import Transformer
 from machines.neural.pipeline import MAX_PARAMS, train_task
 from machines.neural.predictor import NeuralPredictor
 
@@ -94,13 +95,14 @@ def seed_study(task: Any, seeds: Sequence[int], *, lengths: Sequence[int], count
     results: list[SeedResult] = []
     for seed in seeds:
         t0 = time.perf_counter()
-        res = train_task(task, seed=int(seed), model=cfg, steps=steps, max_params=max_params)
+        data = task.transitions(seed=int(seed))
+        res = train_task(task, seed=int(seed), model=cfg, steps=steps, max_params=max_params, transitions=data)
         pred = NeuralPredictor(config=cfg, params=res.params)
-        fid = transition_fidelity(pred, task.transitions(seed=int(seed)), mask_id=cfg.mask_id)
+        fid = transition_fidelity(pred, data, mask_id=cfg.mask_id)
         reps = evaluate(task, pred, lengths=lengths, count=count, seed=eval_seed)
         r = SeedResult(seed=int(seed), fidelity=fid, reports=tuple(reps), seconds=time.perf_counter() - t0)
         results.append(r)
         if on_seed is not None:
             on_seed(r)
-    return SeedStudy(task=task.name, model=cfg, n_params=cfg.n_params(), lengths=tuple(int(n) for n in lengths),
-                     count=count, eval_seed=eval_seed, results=tuple(results))
+    return SeedStudy(task=task.name, model=cfg, n_params=Transformer(cfg).param_count(),
+                     lengths=tuple(int(n) for n in lengths), count=count, eval_seed=eval_seed, results=tuple(results))
