@@ -126,7 +126,19 @@ class AbelianARM:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GreedyWindowARM:
+class _WindowARM:
+    """The fields and checks shared by the window ARMs: ``k`` bracket types, a window of ``w`` symbols."""
+
+    k: int
+    w: int
+
+    def __post_init__(self) -> None:
+        check_k(self.k)
+        _check_w(self.w)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GreedyWindowARM(_WindowARM):
     """Sees only the last ``w`` symbols: every letter always; EOS iff that window reduces to the empty word.
 
     Exact up to length ``w``; beyond, it emits non-members and misses members.
@@ -136,13 +148,6 @@ class GreedyWindowARM:
     >>> EOS in GreedyWindowARM(k=2, w=2).next_support((1, 2, -2))  # window (2, -2) cancels
     True
     """
-
-    k: int
-    w: int
-
-    def __post_init__(self) -> None:
-        check_k(self.k)
-        _check_w(self.w)
 
     @property
     def name(self) -> str:
@@ -157,7 +162,7 @@ class GreedyWindowARM:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BlockWindowARM:
+class BlockWindowARM(_WindowARM):
     """Sees the last ``w`` symbols and its position: emits words made of blocks of ``w`` letters that each cancel.
 
     The current block starts at the last multiple of ``w`` (so it is inside the window).  A letter is allowed only if
@@ -169,13 +174,6 @@ class BlockWindowARM:
     >>> BlockWindowARM(k=2, w=2).next_support((1,))  # the block must close now
     (-1,)
     """
-
-    k: int
-    w: int
-
-    def __post_init__(self) -> None:
-        check_k(self.k)
-        _check_w(self.w)
 
     @property
     def name(self) -> str:
