@@ -60,7 +60,7 @@ def test_benchmark_record_has_date_and_command(page: Path) -> None:
 
 def test_paper_map_entries_are_consistent() -> None:
     ids = [e.id for e in pmd.ENTRIES]
-    pages = [e.page for e in pmd.ENTRIES]
+    pages = [e.page for e in pmd.ENTRIES if e.kind != "check"]  # a check (space) shares its theorem's page
     assert len(set(ids)) == len(ids) and len(set(pages)) == len(pages)
     for e in pmd.ENTRIES:
         letter = e.provenance.split(":", 1)[0]

@@ -4,8 +4,9 @@ One test per (theorem, artefact), so a failure names exactly what is missing, e.
 ``test_theorem_has[thm5-docs page]``.  Where each artefact is looked for:
 
 - check: ``proofs_check/commands/check_thmN.py``, or any command module that registers ``powergen check thmN``;
-- tests: the test files named for theorem N in ``docs/_ext/paper_map_data.py`` or ``reductions/registry.py``, any
-  ``tests/**/test_*thmN*.py``, and every ``tests/...`` file the page ``docs/theoremN.md`` links;
+- tests: the test files named for theorem N in the one registry ``reductions/registry.py`` (read through
+  ``docs/_ext/paper_map_data.py``), any ``tests/**/test_*thmN*.py``, and every ``tests/...`` file the page
+  ``docs/theoremN.md`` links;
 - page: ``docs/theoremN.md``.
 
 These tests import no Sphinx; they read the files.
@@ -14,6 +15,7 @@ These tests import no Sphinx; they read the files.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -65,9 +67,9 @@ def test_theorem_has(number: int, kind: str) -> None:
     elif kind == "test file":
         found = pmd.discovered_tests(entry)
         assert found, (
-            f"Theorem {number} has no test file: none of {', '.join(entry.tests + entry.extra_tests)} exists, no "
+            f"Theorem {number} has no test file: none of {', '.join(entry.tests)} exists, no "
             f"tests/**/test_*thm{number}*.py exists, and docs/{entry.page}.md links no tests/ file "
-            f"(add the test file's path to docs/_ext/paper_map_data.py or link it from the page with code-link)")
+            f"(add the test file's path to reductions/registry.py)")
     else:
         page = pmd.page_path(entry.page)
         assert page.exists(), f"Theorem {number} has no docs page: {page.relative_to(REPO)} does not exist"
@@ -75,16 +77,13 @@ def test_theorem_has(number: int, kind: str) -> None:
         assert text.lstrip().startswith("# "), f"{page.relative_to(REPO)} must start with a '# Title' line"
 
 
-@pytest.mark.parametrize("number", sorted(THEOREMS), ids=lambda n: f"thm{n}")
-def test_theorem_page_links_its_tests_and_code(number: int) -> None:
-    """A theorem page, once written, names a test file (test_docs_links checks that it exists) and links a module
-    with code-link (the build checks that it exists)."""
-    entry = THEOREMS[number]
-    page = pmd.page_path(entry.page)
-    if not page.exists():
-        pytest.skip(f"docs/{entry.page}.md is not written yet (test_theorem_has reports it)")
-    text = page.read_text(encoding="utf-8")
-    tests = pmd.named_test_paths(text)
-    code = [p for p in pmd.code_links(text) if p.split("/", 1)[0] in ("pram", "machines", "reductions", "proofs_check")]
-    assert tests, f"docs/{entry.page}.md names no test file (write its path, e.g. `tests/test_x.py`, or code-link it)"
-    assert code, f"docs/{entry.page}.md links no module with {{code-link}}`reductions/...` (or another package)"
+@pytest.mark.parametrize("entry_id", [e.id for e in pmd.entries()])
+def test_page_has_the_generated_where_it_lives_box(entry_id: str) -> None:
+    """Every theorem, check and experiment page shows the registry's "Where it lives" list for its entry (generated
+    at build time from reductions/registry.py, so the page cannot name a module or test the registry does not)."""
+    entry = next(e for e in pmd.entries() if e.id == entry_id)
+    text = pmd.page_path(entry.page).read_text(encoding="utf-8")
+    boxes = re.findall(r"^```\{powergen-generate\} where-it-lives ([^\n]*)$", text, re.MULTILINE)
+    assert any(entry_id in b.split() for b in boxes), (
+        f"docs/{entry.page}.md has no `{{powergen-generate}} where-it-lives {entry_id}` block")
+    assert "## Where it lives" in text, f"docs/{entry.page}.md has no '## Where it lives' section"

@@ -1,4 +1,4 @@
-"""Every module and test file that the paper map (docs/_ext/paper_map_data.py) names exists: the map cannot rot."""
+"""The paper map (docs/_ext/paper_map_data.py) is the registry's rows, and every path it shows exists."""
 
 from __future__ import annotations
 
@@ -16,9 +16,18 @@ def _load_map() -> ModuleType:
 
 def test_every_named_path_exists() -> None:
     data = _load_map()
-    missing = [(e.id, p) for e in data.ENTRIES for p in (*e.modules, *e.tests, e.check_module) if p
+    missing = [(e.id, p) for e in data.ENTRIES for p in (*data.module_targets(e), *e.tests, e.check_module) if p
                and not (REPO / p.split("::", 1)[0]).exists()]
     assert missing == []
+
+
+def test_the_map_reads_the_one_registry() -> None:
+    """No second table: the docs' rows are the very objects of reductions.registry."""
+    from reductions import registry
+
+    data = _load_map()
+    assert data.ENTRIES is registry.ENTRIES and data.entries() is registry.ENTRIES
+    assert "Entry(" not in (REPO / "docs" / "_ext" / "paper_map_data.py").read_text(encoding="utf-8")
 
 
 def test_every_theorem_has_tests_a_page_and_a_check() -> None:

@@ -1,30 +1,30 @@
-"""The one place that says which theorem or experiment lives where (module, tests, command, docs page).
+"""The docs' view of the one registry, ``reductions/registry.py``, plus small path helpers (no Sphinx import).
 
-This module is plain data plus small path helpers (no Sphinx import), so that the docs build
-(``docs/_ext/powergen_site.py``, which renders ``docs/paper_map.md``) and the tests (``tests/test_docs_registry.py``)
-read the same table.  Paths are relative to the repository root.
-
-When ``reductions/registry.py`` exists and names modules or test files for a theorem, those are used in addition to
-the defaults below (see :func:`entries`).  Test files are also discovered: every ``tests/**/test_*thmN*.py`` and
-every ``tests/...`` file a theorem page links with the ``code-link`` role counts as a test of theorem N.
+The table of theorems, checks and experiments -- modules, claims, tests, commands, page, tour step -- lives in
+:data:`reductions.registry.ENTRIES` and nowhere else; this module re-exports it, so that the docs build
+(``docs/_ext/powergen_site.py``, which renders ``docs/paper_map.md`` and every page's "Where it lives" box) and the
+tests (``tests/test_docs_registry.py``, ``tests/test_registry.py``) read the same rows.  Paths are relative to the
+repository root.  What stays here is what only the docs need: the provenance tags and the machine pages.
 
 Notes
 -----
-Edit ``ENTRIES`` (and only ``ENTRIES``) when a module, a command or a page is renamed: the paper map, the index and
-the registry test follow.
+Edit ``reductions/registry.py`` (and only it) when a module, a command, a test or a page is renamed: the paper map,
+the "Where it lives" boxes and the registry tests follow.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from reductions.registry import ENTRIES, EXPERIMENTS, Entry
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 
-# Provenance tags used in ../shared/PAPER.md and on every docs page (see docs/index.md and docs/README_docs.md).
+__all__ = ["DOCS", "ENTRIES", "EXPERIMENTS", "Entry", "MACHINE_PAGES", "PROVENANCE", "REPO", "THEOREMS"]
+
+# Provenance tags, as in the paper notes (docs/paper_notes.md) and on every docs page (see docs/README_docs.md).
 PROVENANCE: dict[str, str] = {
     "V": "wording very close to, or quoted by, the named source",
     "S": "paraphrase of a secondary source's description of the paper",
@@ -35,134 +35,7 @@ PROVENANCE: dict[str, str] = {
     "P": "powergen's own addition, beyond the paper (not a claim of the paper)",
 }
 
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One row of the paper map.
-
-    ``modules`` and ``tests`` are candidate paths (files or directories, relative to the repository root); the
-    paper map shows those that exist.  ``check_module`` is the file that registers ``powergen check <id>``.
-    """
-
-    id: str
-    kind: str  # "theorem" | "experiment"
-    title: str
-    statement: str  # the paper's statement in short, with its provenance tag
-    provenance: str  # tag of the statement: "V:moonlight", "S:papernotes", ...
-    page: str  # docname without suffix, e.g. "theorem1"
-    modules: tuple[str, ...] = ()
-    tests: tuple[str, ...] = ()
-    commands: tuple[str, ...] = ()
-    check_module: str = ""
-    number: int = 0
-    notes: str = ""
-    extra_tests: tuple[str, ...] = field(default=())
-
-
-ENTRIES: tuple[Entry, ...] = (
-    Entry(
-        id="thm1", kind="theorem", number=1, title="MDM simulates PRAM in optimal parallel time",
-        statement="PRAM(P(n), T(n)) ⊆ MDM(O(P(n)·T(n)), O(T(n))): O(T(n)) decoding steps, context O(P(n)·T(n)).",
-        provenance="V:moonlight", page="theorem1",
-        modules=("reductions/pram_to_mdm.py", "reductions/pram_common.py", "reductions/lockstep.py"),
-        tests=("tests/test_pram_to_mdm.py", "tests/test_check_cli_thm14.py", "tests/case_catalogue.py"),
-        commands=("powergen check thm1", "powergen check space",
-                  "powergen reduce thm1 --program prefix-sums --n 8 --seed 0 --json"),
-        check_module="proofs_check/commands/check_thm1.py",
-        notes="construction (token layout, lookups) is the project's reconstruction [I]",
-    ),
-    Entry(
-        id="thm2", kind="theorem", number=2, title="MDM is limited by its context length",
-        statement="MDM(S(n)) ⊆ PRAM(1, Õ(S(n)³)): an MDM with context S is simulated serially in Õ(S³) time.",
-        provenance="V:moonlight", page="theorem2",
-        modules=("reductions/mdm_to_serial.py", "reductions/serial_transformer.py"),
-        tests=("tests/test_mdm_to_serial.py", "tests/test_mdm_to_serial_steps.py", "tests/test_check_thm23.py"),
-        commands=("powergen check thm2",),
-        check_module="proofs_check/commands/check_thm2.py",
-        notes="the serial-operation count and the S³ argument are the project's reconstruction [I]",
-    ),
-    Entry(
-        id="thm3", kind="theorem", number=3, title="Any order adds nothing over left to right",
-        statement="An AO-MDM with context S(n) is simulated by a Masked-ARM of length O(S(n)) with O(1) extra layers.",
-        provenance="S:mtp, papernotes", page="theorem3",
-        modules=("reductions/aomdm_to_masked_arm.py", "reductions/aomdm_examples.py"),
-        tests=("tests/test_aomdm_to_masked_arm.py", "tests/test_aomdm_to_masked_arm_catalogue.py",
-               "tests/test_check_thm23.py"),
-        commands=("powergen check thm3",),
-        check_module="proofs_check/commands/check_thm3.py",
-        notes="record layout and lookup passes are the project's reconstruction [I]",
-    ),
-    Entry(
-        id="thm4", kind="theorem", number=4, title="AP-MDM simulates PRAM in optimal time and space",
-        statement="AP-MDM reproduces any S(n)-memory PRAM program with O(S(n)) context and O(T(n)) steps.",
-        provenance="S:papernotes", page="theorem4",
-        modules=("reductions/pram_to_apmdm.py", "reductions/pram_common.py", "reductions/lockstep.py"),
-        tests=("tests/test_pram_to_apmdm.py", "tests/test_check_cli_thm14.py", "tests/case_catalogue.py"),
-        commands=("powergen check thm4", "powergen check space",
-                  "powergen reduce thm4 --program prefix-sums --n 8 --seed 0 --json"),
-        check_module="proofs_check/commands/check_thm4.py",
-        notes="remask-then-unmask write discipline is the project's reconstruction [I]",
-    ),
-    Entry(
-        id="thm5", kind="theorem", number=5, title="AP-MDM generates exactly two-sided Dyck-k; a fixed ARM cannot",
-        statement="For k ≥ 2 a stochastic AP-MDM has support exactly the two-sided Dyck-k language; any fixed ARM "
-                  "fails to cover it beyond some length.",
-        provenance="V:papernotes", page="theorem5",
-        modules=("reductions/dyck.py", "reductions/dyck_generator.py", "reductions/dyck_arm.py",
-                 "reductions/dyck_arm_run.py", "reductions/dyck_matrix.py"),
-        tests=("tests/test_dyck.py", "tests/test_dyck_generator.py", "tests/test_dyck_arm.py",
-               "tests/test_check_thm56.py"),
-        commands=("powergen check thm5",),
-        check_module="proofs_check/commands/check_thm5.py",
-        notes="generator and ARM-side illustrations are the project's reconstruction [I]; the impossibility is a "
-              "conditional complexity result, illustrated, not proved",
-    ),
-    Entry(
-        id="thm6", kind="theorem", number=6, title="AP-MDM is hard for ARM to simulate (PRESERVE)",
-        statement="Position shifts from insert/delete force an ARM to reconstruct the whole edit trajectory "
-                  "(the PRESERVE problem), hard for constant-depth Transformers.",
-        provenance="S:papernotes", page="theorem6",
-        modules=("reductions/preserve.py", "reductions/preserve_arm.py"),
-        tests=("tests/test_preserve.py", "tests/test_check_thm56.py"),
-        commands=("powergen check thm6",),
-        check_module="proofs_check/commands/check_thm6.py",
-        notes="the definition of PRESERVE is the project's reconstruction [I]/[?]",
-    ),
-    Entry(
-        id="parity", kind="experiment", title="Parity: trained on length 2, exact at any length",
-        statement="AP-MDM trained on n = 2 only (7 distinct transitions, ~200 parameters) reaches 100% at any length.",
-        provenance="V:papernotes", page="experiment_parity",
-        modules=("reductions/tasks/parity.py", "reductions/tasks/parity_parallel.py", "machines/neural"),
-        tests=("tests/test_parity_tasks.py", "tests/test_train_cli.py", "tests/test_neural_model.py",
-               "tests/test_neural_layers.py"),
-        commands=("powergen train parity --seed 0 --out runs/parity",
-                  "powergen eval parity --checkpoint runs/parity --json",
-                  "powergen seeds parity --seeds 50 --lengths 11 12 100 101 --count 30"),
-        notes="the learned model applies the paper's rule to every pair at once (4 steps); EOS in the training "
-              "data and attention inside pairs are the project's choices [I]",
-    ),
-    Entry(
-        id="sudoku", kind="experiment", title="Sudoku: backtracking search by remask",
-        statement="AP-MDM, 100 training puzzles, ~1.2M parameters: 99.28% on 9×9 Sudoku.",
-        provenance="V:papernotes", page="experiment_sudoku",
-        modules=("reductions/tasks/sudoku.py", "reductions/tasks/sudoku_policy.py",
-                 "reductions/tasks/sudoku_generate.py", "reductions/tasks/sudoku_grid.py"),
-        tests=("tests/test_sudoku.py", "tests/test_sudoku_policy.py", "tests/test_arm_view.py"),
-        commands=("powergen sudoku solve PUZZLE --trace FILE", "powergen sudoku generate", "powergen sudoku table"),
-    ),
-    Entry(
-        id="maxflow", kind="experiment", title="Graph editing: max-flow and the minimum cut",
-        statement="AP-MDM edits a graph to disconnect s from t with a minimum cut: ~100% at 4-10 nodes, where ARM "
-                  "falls to 0.30% at 6 nodes.",
-        provenance="V:papernotes", page="experiment_maxflow",
-        modules=("reductions/tasks/maxflow.py", "reductions/tasks/maxflow_graph.py"),
-        tests=("tests/test_maxflow.py", "tests/test_arm_view.py"),
-        commands=("powergen maxflow run --nodes 6 --seed 0 --trace FILE", "powergen maxflow table"),
-    ),
-)
-
 THEOREMS: tuple[Entry, ...] = tuple(e for e in ENTRIES if e.kind == "theorem")
-EXPERIMENTS: tuple[Entry, ...] = tuple(e for e in ENTRIES if e.kind == "experiment")
 
 # Machine pages: (docname, what it covers, theorems that use it).
 MACHINE_PAGES: tuple[tuple[str, str, str], ...] = (
@@ -267,74 +140,17 @@ def page_path(docname: str) -> Path:
     return DOCS / f"{docname}.md"
 
 
-def _registry_paths(entry: Entry) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Modules and tests named for ``entry`` by ``reductions.registry`` (if it exists), as repository paths.
-
-    The registry is read defensively: any mapping or object with a ``number``/``theorem`` matching the entry and
-    attributes or keys named ``module``/``modules`` and ``tests``/``test_files`` is understood.
-    """
-    if entry.kind != "theorem":
-        return (), ()
-    try:
-        reg = importlib.import_module("reductions.registry")
-    except Exception:  # noqa: BLE001 -- a missing or broken registry only means "no extra information"
-        return (), ()
-    modules: list[str] = []
-    tests: list[str] = []
-    for name in dir(reg):
-        table = getattr(reg, name)
-        if not isinstance(table, dict) or name.startswith("_"):
-            continue
-        for key, item in table.items():
-            if str(key).lower() not in {entry.id, str(entry.number), f"theorem{entry.number}", f"thm{entry.number}"} \
-                    and key != entry.number:
-                continue
-            entry_fn = _get(item, "entry")
-            for attr in ("module", "modules", "module_path"):
-                found = _as_paths(_get(item, attr), module=True)
-                if isinstance(entry_fn, str) and entry_fn and len(found) == 1:
-                    found = [f"{found[0]}::{entry_fn}"]
-                modules.extend(found)
-            for attr in ("tests", "test_files", "test"):
-                tests.extend(_as_paths(_get(item, attr), module=False))
-    return tuple(dict.fromkeys(modules)), tuple(dict.fromkeys(tests))
-
-
-def _get(item: object, attr: str) -> object:
-    if isinstance(item, dict):
-        return item.get(attr)
-    return getattr(item, attr, None)
-
-
-def _as_paths(value: object, *, module: bool) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        values = [value]
-    elif isinstance(value, (list, tuple)):
-        values = [v for v in value if isinstance(v, str)]
-    elif hasattr(value, "__name__"):  # a module object
-        values = [str(value.__name__)]
-    else:
-        return []
-    out = []
-    for v in values:
-        if module and "/" not in v and not v.endswith(".py"):
-            v = v.replace(".", "/") + ".py"
-        out.append(v)
-    return out
-
-
 def entries() -> tuple[Entry, ...]:
-    """``ENTRIES`` with the modules and tests named by ``reductions.registry`` merged in (when it exists)."""
-    out = []
-    for e in ENTRIES:
-        mods, tests = _registry_paths(e)
-        merged = list(dict.fromkeys(mods + e.modules))
-        with_object = {m.split("::", 1)[0] for m in merged if "::" in m}
-        merged = [m for m in merged if "::" in m or m not in with_object]
-        out.append(replace(e, modules=tuple(merged), extra_tests=tuple(dict.fromkeys(tests))))
-    return tuple(out)
+    """Every row of the registry (theorems, checks, experiments), in order."""
+    return ENTRIES
+
+
+def module_targets(entry: Entry) -> list[str]:
+    """The entry's modules as ``code-link`` targets: the first with its main function (``path::entry``)."""
+    out = list(entry.modules)
+    if out and entry.entry:
+        out[0] = f"{out[0]}::{entry.entry}"
+    return out
 
 
 def existing(paths: tuple[str, ...] | list[str]) -> list[str]:
@@ -343,9 +159,8 @@ def existing(paths: tuple[str, ...] | list[str]) -> list[str]:
 
 
 def discovered_tests(entry: Entry) -> list[str]:
-    """Existing test files of ``entry``: named in the map or the registry, matching ``test_*thmN*``, or linked
-    from its docs page."""
-    candidates: list[str] = list(entry.tests) + list(entry.extra_tests)
+    """Existing test files of ``entry``: named in the registry, matching ``test_*thmN*``, or linked from its page."""
+    candidates: list[str] = list(entry.tests)
     if entry.kind == "theorem":
         for pattern in (f"test_*thm{entry.number}*.py", f"test_*theorem{entry.number}*.py"):
             candidates += sorted(p.relative_to(REPO).as_posix() for p in (REPO / "tests").rglob(pattern))

@@ -11,8 +11,10 @@
     - ``automodules PACKAGE``: one section with ``automodule`` per module of PACKAGE (found with ``pkgutil``, so a
       new module appears without editing the page; private ``_x`` modules and ``__main__`` are skipped);
     - ``bench``: one ``include`` per ``docs/bench/*.md`` file (sorted), headings shifted one level down;
-    - ``paper-map``: the table theorem/experiment -> module -> tests -> commands -> page, from
-      ``docs/_ext/paper_map_data.py`` (and ``reductions/registry.py`` when it exists);
+    - ``paper-map``: the table theorem/experiment -> module -> tests -> commands -> page, from the one registry
+      ``reductions/registry.py`` (read through ``docs/_ext/paper_map_data.py``);
+    - ``where-it-lives ID [ID ...]``: a page's "Where it lives" list (construction, claim, tests, commands, tour
+      step) for registry entries, from the same registry;
     - ``check-table PATH [columns=a,b]``: the table of a saved ``powergen check ... --json`` report (PATH relative
       to the page), each measured count beside its bound.
 
@@ -32,7 +34,6 @@ from typing import Any
 import paper_map_data as pmd
 from docutils import nodes
 from docutils.statemachine import StringList
-from powergen_links import check_cli
 from sphinx.application import Sphinx
 from sphinx.directives.other import TocTree
 from sphinx.environment import BuildEnvironment
@@ -135,7 +136,7 @@ def _cell(items: list[str]) -> str:
 
 
 def gen_paper_map(args: list[str], docname: str) -> str:
-    kinds = args or ["theorem", "experiment"]
+    kinds = args or ["theorem", "check", "experiment"]
     rows = ["| claim | the paper says | module | tests | commands | page |",
             "|---|---|---|---|---|---|"]
     for e in pmd.entries():
@@ -143,18 +144,58 @@ def gen_paper_map(args: list[str], docname: str) -> str:
             continue
         label = f"**Theorem {e.number}**: {e.title}" if e.kind == "theorem" else f"**{e.title}**"
         said = f"{e.statement} {{prov}}`{e.provenance}`"
-        modules = [f"{{code-link}}`{p}`" for p in pmd.existing(e.modules)]
+        modules = [f"{{code-link}}`{p}`" for p in pmd.module_targets(e)]
         tests = [f"{{code-link}}`{p}`" for p in pmd.discovered_tests(e)]
-        commands = []
-        for cmd in e.commands:
-            if check_cli(cmd):
-                commands.append(f"`{cmd}` *(not registered yet)*")
-            else:
-                commands.append(f"{{cli}}`{cmd}`")
+        commands = [f"{{cli}}`{cmd}`" for cmd in e.commands]
         page = f"{{page}}`{e.page}`"
         rows.append("| " + " | ".join(_escape(c) for c in (label, said, _cell(modules), _cell(tests),
                                                             _cell(commands), page)) + " |")
     return "\n".join(rows) + "\n"
+
+
+def gen_where_it_lives(args: list[str], docname: str) -> str:
+    """The "Where it lives" list of one or more registry entries (``where-it-lives thm4 space``)."""
+    if not args:
+        raise ValueError("where-it-lives needs a registry id (one of: " + ", ".join(e.id for e in pmd.ENTRIES) + ")")
+    by_id = {e.id: e for e in pmd.ENTRIES}
+    unknown = [a for a in args if a not in by_id]
+    if unknown:
+        raise ValueError(f"unknown registry id(s) {', '.join(unknown)} (known: {', '.join(by_id)})")
+    chosen = [by_id[a] for a in args]
+
+    def links(paths: list[str]) -> str:
+        seen: set[str] = set()
+        kept = []
+        for p in paths:  # one link per file: the first mention (``path::entry`` for a module's main function)
+            if p.split("::", 1)[0] not in seen:
+                seen.add(p.split("::", 1)[0])
+                kept.append(p)
+        return ", ".join(f"{{code-link}}`{p}`" for p in kept)
+
+    construction = [t for e in chosen for t in pmd.module_targets(e)]
+    claims = [f"{{code-link}}`{m}` (claim{'s' if len(e.claims) > 1 else ''} "
+              + ", ".join(f"`{c}`" for c in e.claims) + ")"
+              for e in chosen if e.claims for m in e.claim_modules]
+    checks = [e.check_module for e in chosen if e.check_module]
+    tests = [t for e in chosen for t in e.tests]
+    commands = list(dict.fromkeys(c for e in chosen for c in e.commands))
+    tour = [t for e in chosen for t in e.tour_steps]
+    tasks = [t for e in chosen for t in e.tasks]
+    lines = [f"- {'Construction' if chosen[0].kind != 'experiment' else 'Process'}: {links(construction)}"]
+    if claims:
+        lines.append("- Claim: " + "; ".join(claims))
+    if checks:
+        lines.append(f"- Check command module: {links(checks)}")
+    lines.append(f"- Tests: {links(tests)}")
+    lines.append("- Commands: " + ", ".join(f"{{cli}}`{c}`" for c in commands))
+    if tasks:
+        lines.append("- Tasks (`powergen train` / `eval` / `seeds`): " + ", ".join(f"`{t}`" for t in tasks))
+    if tour:
+        lines.append(f"- Tour step: {links(tour)}")
+    lines.append("")
+    lines.append("*Generated from the one registry, {code-link}`reductions/registry.py`; the paper map "
+                 "({page}`paper_map`) is built from the same rows.*")
+    return "\n".join(lines) + "\n"
 
 
 def _escape(cell: str) -> str:
@@ -206,7 +247,7 @@ def gen_check_table(args: list[str], docname: str) -> str:
 
 
 GENERATORS = {"automodules": gen_automodules, "bench": gen_bench, "paper-map": gen_paper_map,
-              "check-table": gen_check_table}
+              "check-table": gen_check_table, "where-it-lives": gen_where_it_lives}
 
 
 def planned_pages() -> set[str]:
