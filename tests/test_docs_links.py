@@ -86,3 +86,48 @@ def test_strip_code_blocks_keeps_directives_but_blanks_literal_code() -> None:
                     "```{reconstruction}", "{code-link}`c.py`", "```", "```python", "{code-link}`d.py`", "```"])
     assert pmd.code_links(md) == ["a.py", "c.py"]
     assert pmd.code_link_target("title <x/y.py::f>") == "x/y.py"
+
+
+_FILE_NAME = re.compile(r"(?<![\w/.-])((?:\.\./)*(?:[\w.-]+/)*[\w.-]+\.md)(?![\w/-])")
+_ROOTED = re.compile(r"(?<![\w/.-])((?:pram|machines|reductions|proofs_check|tests|scripts|docs)/[\w./<>-]*[\w>-])"
+                     r"(?![\w/-])")
+_LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
+
+
+def _placeholder(path: str) -> bool:
+    """``docs/theoremN.md``, ``tests/golden/NAME.out``, ``tests/....py``, ``<module>``: a pattern written for the
+    reader, not a file."""
+    return bool(re.search(r"[a-z]N\b|[a-z]N\.|/(?:NAME|TASK|FILE|PATH|DIR)\.|\.\.\.\.|[<>*{}]", path))
+
+
+def _resolves(page: Path, target: str) -> bool:
+    target = target.split("#", 1)[0].split("::", 1)[0]
+    return not target or any((base / target).exists() for base in (page.parent, DOCS, REPO))
+
+
+@pytest.mark.parametrize("page", [*PAGES, REPO / "README.md"], ids=lambda p: p.relative_to(REPO).as_posix())
+def test_no_page_references_a_file_that_is_not_in_the_repository(page: Path) -> None:
+    """Every ``*.md`` named anywhere on a page (code blocks too: ``PAPER.md`` lived outside the repository), every
+    repository path (``reductions/...``, ``tests/...``, ...) outside literal code, and every local Markdown link
+    target exists."""
+    text = page.read_text(encoding="utf-8")
+    prose = pmd.strip_code_blocks(text)
+    problems = []
+    for regex, source in ((_FILE_NAME, text), (_ROOTED, prose), (_LINK, prose)):
+        for m in regex.finditer(source):
+            target = m.group(1)
+            if regex is _LINK and re.match(r"[a-z]+:", target):
+                continue  # http:, mailto: ...
+            if _placeholder(target) or _resolves(page, target):
+                continue
+            problems.append(f"{page.relative_to(REPO)}:{source.count(chr(10), 0, m.start()) + 1}: {target}")
+    assert not problems, "references to files that are not in the repository:\n" + "\n".join(problems)
+
+
+def test_the_reference_check_catches_a_missing_file(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    assert not _resolves(page, "../shared/PAPER.md") and not _placeholder("../shared/PAPER.md")
+    assert not _resolves(page, "PAPER.md") and _FILE_NAME.search("see PAPER.md §2").group(1) == "PAPER.md"
+    assert _resolves(page, "reductions/registry.py") and not _resolves(page, "reductions/no_such.py")
+    assert _placeholder("docs/theoremN.md") and not _placeholder("docs/theorem4.md")
+    assert _ROOTED.search("write docs/experiment_<task>.md").group(1) == "docs/experiment_<task>.md"

@@ -15,7 +15,7 @@ Roles (MyST syntax; see docs/README_docs.md):
     A link to a docs page *if it exists*; otherwise the title in italics with "(page not written yet)".  Use it
     between pages that are written at different times, so that a missing page never breaks the build.
 ``{prov}`I``` / ``{prov}`V:moonlight```
-    A provenance badge (tags of ../shared/PAPER.md plus ``P`` for powergen's own additions); unknown tags warn.
+    A provenance badge (the tags of docs/paper_notes.md plus ``P`` for powergen's own additions); unknown tags warn.
 
 Directives:
 

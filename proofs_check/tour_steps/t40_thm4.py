@@ -6,7 +6,7 @@ from proofs_check.thm14 import measure
 from proofs_check.tour import TourRow
 
 ORDER = 40
-TITLE = "Theorem 4: PRAM -> AP-MDM (O(T) steps, context O(S))"
+TITLE = "Theorem 4: PRAM -> AP-MDM (O(T) steps, context O(S + P))"
 
 
 def _status(ok: bool) -> str:

@@ -1,0 +1,141 @@
+"""The docs claim exactly what the code checks (issue 14 point 8).
+
+For Theorems 4 and 6 the statement is pinned against the claim the code actually holds: the Theorem 4 claim's
+context bound is read from the registered claim (its variables include P), and the Theorem 6 claim's checked
+statement says that hardness is not checked; the pages, the index and the tour title must say the same.  The other
+statements (parity, Sudoku, max-flow, Theorem 3) are pinned against the wording the pages must carry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from reductions.registry import get_entry, module_name
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+
+
+def _read(rel: str) -> str:
+    return (REPO / rel).read_text(encoding="utf-8")
+
+
+def _flat(text: str) -> str:
+    """``text`` with line breaks and runs of spaces collapsed (wording may wrap anywhere)."""
+    return " ".join(text.split())
+
+
+def _claim(claim_id: str, entry_id: str):  # noqa: ANN202 -- a proofs_check.claims.Claim
+    """The registered claim, imported through the module the registry names for it."""
+    from proofs_check.claims import get_claim
+
+    for path in get_entry(entry_id).claim_modules:
+        importlib.import_module(module_name(path))
+    return get_claim(claim_id)
+
+
+def _first_paragraph(rel: str) -> str:
+    text = _read(rel)
+    body = text.split("\n", 1)[1].strip()  # after the '# Title' line
+    return _flat(body.split("\n\n", 1)[0])
+
+
+# --------------------------------------------------------------------------------------------- Theorem 4
+
+_UNQUALIFIED_O_S = re.compile(r"context (?:of )?\$?O\(S(?:\(n\))?\)\$?(?! when)|\$?O\(S\)\$? context")
+
+
+def test_thm4_the_code_checks_a_context_of_S_plus_P() -> None:
+    claim = _claim("thm4", "thm4")
+    context = [b for b in claim.bounds if b.name == "context"]
+    assert context, "the Theorem 4 claim holds no bound on the context"
+    variables = {v for b in context for v in b.variables}
+    assert {"S", "P"} <= variables and "T" not in variables, variables
+
+
+@pytest.mark.parametrize("rel", ["docs/index.md", "docs/theorem4.md", "proofs_check/tour_steps/t40_thm4.py"])
+def test_thm4_docs_say_O_of_S_plus_P(rel: str) -> None:
+    text = _flat(_read(rel))
+    assert "O(S + P)" in text, f"{rel} must state the context that is checked, O(S + P)"
+    bad = _UNQUALIFIED_O_S.findall(text) if rel != "proofs_check/tour_steps/t40_thm4.py" else []
+    assert not bad, f"{rel} states the context as O(S) without a qualification: {bad}"
+
+
+def test_thm4_tour_title_says_O_of_S_plus_P() -> None:
+    from proofs_check.tour_steps import t40_thm4
+
+    assert "context O(S + P)" in t40_thm4.TITLE and "context O(S))" not in t40_thm4.TITLE
+
+
+def test_thm4_pages_say_when_it_is_O_of_S() -> None:
+    for rel in ("docs/index.md", "docs/theorem4.md"):
+        assert re.search(r"O\(S\)\$? when \$?P \\?(≤|le) S", _flat(_read(rel))), f"{rel}: say when O(S + P) is O(S)"
+
+
+def test_the_unqualified_pattern_catches_the_old_wording() -> None:
+    assert _UNQUALIFIED_O_S.search("simulates PRAM with O(S) context and O(T) steps")
+    assert _UNQUALIFIED_O_S.search("(O(T) steps, context O(S))")
+    assert not _UNQUALIFIED_O_S.search("context O(S + P), which is O(S) when P ≤ S")
+
+
+# --------------------------------------------------------------------------------------------- Theorem 6
+
+
+def test_thm6_the_code_does_not_check_hardness() -> None:
+    checked = _flat(_claim("thm6", "thm6").statement_checked)
+    assert "Not checked: hardness" in checked, checked
+
+
+@pytest.mark.parametrize("rel", ["docs/index.md", "docs/theorem6.md"])
+def test_thm6_docs_say_hardness_is_stated_not_demonstrated(rel: str) -> None:
+    text = _flat(_read(rel))
+    assert "stated, not demonstrated" in text, f"{rel} must say the hardness is stated, not demonstrated"
+
+
+def test_index_does_not_list_thm6_hardness_as_established() -> None:
+    text = _flat(_read("docs/index.md"))
+    assert "is hard for ARM to simulate" not in text
+
+
+# --------------------------------------------------------------------------------------------- parity
+
+
+@pytest.mark.parametrize("rel", ["README.md", "docs/index.md", "docs/experiment_parity.md"])
+def test_parity_exactness_names_the_pairwise_schedule(rel: str) -> None:
+    text = _flat(_read(rel))
+    assert "10,000 bits" in text
+    for needed in ("attention inside pairs", "4-step pairwise schedule" if rel != "docs/experiment_parity.md"
+                   else "pairwise schedule of 4 steps", "left-to-right process", "0 of 50"):
+        assert needed in text, f"{rel}: the parity claim must mention {needed!r}"
+
+
+# --------------------------------------------------------------------------------------------- Sudoku, max-flow
+
+
+@pytest.mark.parametrize("rel", ["docs/experiment_sudoku.md", "docs/experiment_maxflow.md"])
+def test_oracle_only_experiments_say_so_first(rel: str) -> None:
+    first = _first_paragraph(rel)
+    assert "oracle process, not a learned model" in first, f"{rel}: the first paragraph must say only the oracle runs"
+    assert "not trained" in first
+
+
+# --------------------------------------------------------------------------------------------- Theorem 3
+
+
+def test_thm3_says_the_vocabulary_grows_with_S() -> None:
+    text = _flat(_read("docs/theorem3.md"))
+    assert 'This departs from "same token budget"' in text
+    assert "grows with the context $S$" in text
+
+
+def test_thm3_vocabulary_does_grow_with_S() -> None:
+    """The statement above is what the code does: the Masked-ARM vocabulary size grows with the canvas length."""
+    from reductions.aomdm_examples import BIT_VOCAB
+    from reductions.aomdm_to_masked_arm import masked_arm_vocabulary
+
+    sizes = [masked_arm_vocabulary(BIT_VOCAB, s).size for s in (4, 8, 16)]
+    assert sizes[0] < sizes[1] < sizes[2]
