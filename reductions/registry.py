@@ -159,9 +159,9 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         id="space", kind="check", title="Space: MDM context grows with T, AP-MDM's does not",
-        statement="AP-MDM reuses space by remasking, so its context follows the memory S, where an MDM's follows "
-                  "the time T (the contrast behind Theorems 1 and 4).",
-        provenance="S:papernotes", page="theorem4",
+        statement="AP-MDM's context is proportional to the space S(n) actually used rather than to the total "
+                  "work, which an MDM's context must follow (the contrast of Theorems 1 and 4).",
+        provenance="S:mtp", page="theorem4",
         modules=("reductions/pram_to_apmdm.py", "reductions/pram_to_mdm.py"),
         claims=("space",),
         claim_modules=("proofs_check/space.py",),  # after the claims move: proofs_check/claims/space.py

@@ -87,3 +87,20 @@ def test_page_has_the_generated_where_it_lives_box(entry_id: str) -> None:
     assert any(entry_id in b.split() for b in boxes), (
         f"docs/{entry.page}.md has no `{{powergen-generate}} where-it-lives {entry_id}` block")
     assert "## Where it lives" in text, f"docs/{entry.page}.md has no '## Where it lives' section"
+
+
+def test_where_it_lives_box_is_the_registry_entry() -> None:
+    """The generated box names exactly the entry's modules, claims, tests, commands and tour step -- nothing else."""
+    site = load_ext("powergen_site")
+    text = site.gen_where_it_lives(["thm4", "space"], "theorem4")
+    from reductions.registry import get_entry
+
+    for e in (get_entry("thm4"), get_entry("space")):
+        for item in (*e.tests, *e.claims, *e.claim_modules, *e.commands, *e.tour_steps, e.check_module):
+            assert item in text, (e.id, item)
+    linked = set(pmd.code_links(text))
+    named = {p for e in (get_entry("thm4"), get_entry("space")) for p in
+             (*e.modules, *e.tests, *e.claim_modules, *e.tour_steps, e.check_module)} | {"reductions/registry.py"}
+    assert linked == named, linked ^ named
+    with pytest.raises(ValueError, match="unknown registry id"):
+        site.gen_where_it_lives(["thm7"], "theorem4")

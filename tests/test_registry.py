@@ -200,3 +200,15 @@ def test_the_existence_check_fails_on_a_missing_path(tmp_path: Path) -> None:
     assert not (REPO / bad.tests[0]).exists()
     path, rest = resolve(_top_parser(), bad.commands[0])
     assert path == ["check"] and rest == ["thm99"]
+
+
+@pytest.mark.parametrize("entry_id", [e.id for e in ENTRIES if e.kind == "theorem"])
+def test_a_theorem_tour_step_is_titled_by_its_theorem(entry_id: str) -> None:
+    """Read from the source (no import): the tour step named for Theorem N has ``TITLE = "Theorem N: ..."``."""
+    e = get_entry(entry_id)
+    assert e.tour_steps, f"{entry_id} names no tour step"
+    for step in e.tour_steps:
+        tree = ast.parse((REPO / step).read_text(encoding="utf-8"))
+        titles = [n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+                  and any(isinstance(t, ast.Name) and t.id == "TITLE" for t in n.targets)]
+        assert titles and str(titles[0]).startswith(f"Theorem {e.number}:"), (step, titles)

@@ -137,8 +137,8 @@ def _cell(items: list[str]) -> str:
 
 def gen_paper_map(args: list[str], docname: str) -> str:
     kinds = args or ["theorem", "check", "experiment"]
-    rows = ["| claim | the paper says | module | tests | commands | page |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| claim | the paper says | module | checked as | tests | commands | page |",
+            "|---|---|---|---|---|---|---|"]
     for e in pmd.entries():
         if e.kind not in kinds:
             continue
@@ -147,8 +147,9 @@ def gen_paper_map(args: list[str], docname: str) -> str:
         modules = [f"{{code-link}}`{p}`" for p in pmd.module_targets(e)]
         tests = [f"{{code-link}}`{p}`" for p in pmd.discovered_tests(e)]
         commands = [f"{{cli}}`{cmd}`" for cmd in e.commands]
+        checked = [f"`{c}`" for c in e.claims] or ["— (no claim: the process is checked by its tests)"]
         page = f"{{page}}`{e.page}`"
-        rows.append("| " + " | ".join(_escape(c) for c in (label, said, _cell(modules), _cell(tests),
+        rows.append("| " + " | ".join(_escape(c) for c in (label, said, _cell(modules), _cell(checked), _cell(tests),
                                                             _cell(commands), page)) + " |")
     return "\n".join(rows) + "\n"
 
