@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from machines.neural.checkpoint import CheckpointError, load_checkpoint
-from machines.neural.pipeline import train
 from proofs_check.cli import main
+from proofs_check.experiments.train import train
 from reductions.tasks.parity_parallel import ParityParallelTask
 
 

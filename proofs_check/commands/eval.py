@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 from machines.neural.checkpoint import load_checkpoint
-from machines.neural.evaluate import evaluate, transition_fidelity
 from machines.neural.predictor import NeuralPredictor
 from proofs_check.cliutil import (
     EXIT_FAILED,
@@ -26,6 +25,7 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.errors import UsageError
+from proofs_check.experiments.evaluate import evaluate, transition_fidelity
 from proofs_check.growth import classify_growth
 from reductions.tasks import registry
 

@@ -15,7 +15,6 @@ import time
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from machines.neural.config import override
-from machines.neural.pipeline import MAX_PARAMS, TrainLog, train_task
 from proofs_check.cliutil import (
     EXIT_OK,
     add_json_flag,
@@ -25,6 +24,7 @@ from proofs_check.cliutil import (
     stderr_console,
     stdout_console,
 )
+from proofs_check.experiments.train import MAX_PARAMS, TrainLog, train_task
 from reductions.tasks import registry
 
 SCHEMA = "powergen.train/1"
