@@ -48,12 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
     ck = load_checkpoint(directory)
-    trained_on = ck.state.get("task")
+    trained_on = ck.task
     if trained_on != task.name:
         raise UsageError(f"{directory} holds a model trained on {trained_on!r}, not {task.name!r}")
     pred = NeuralPredictor(config=ck.model, params=ck.params)
-    info = {"n_params": int(sum(a.size for a in ck.params.values())), "train_seed": ck.state.get("seed"),
-            "updates": ck.state.get("step"), "window_table": pred.table is not None}
+    info = {"n_params": int(sum(a.size for a in ck.params.values())), "train_seed": ck.state["seed"],
+            "updates": ck.step, "window_table": pred.table is not None}
     return pred, info
 
 
