@@ -140,6 +140,8 @@ CORRUPTIONS: list[tuple[str, Callable[[Path], None], str]] = [
     ("changed d_model", lambda d: edit_manifest(d, _set("model.d_model", 8)), "the model config gives"),
     ("vocab_size vs embedding rows", lambda d: edit_manifest(d, _set("model.vocab_size", 6)),
      "vocab_size is 6 but the embedding tok.w has 5 rows"),
+    ("absurd number of layers", lambda d: edit_manifest(d, _set("model.n_layers", 10**9)),
+     "n_layers is 1000000000 but only"),
     ("invalid model config", lambda d: edit_manifest(d, _set("model.n_heads", 0)), "n_heads must be a positive"),
     ("model config of the wrong type", lambda d: edit_manifest(d, _set("model.rotary", 5)), "model:"),
     ("step beyond the total", lambda d: edit_manifest(d, _set("step", 10**6)), "beyond train.steps"),
@@ -187,6 +189,30 @@ def test_eval_on_a_corrupt_checkpoint_is_one_line_exit_2(ck: Path, capsys: pytes
     assert main(["eval", "parity", "--checkpoint", str(ck), "--lengths", "4", "--count", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and words in err and len(err) < 800, err
+
+
+def test_random_byte_damage_is_always_a_checkpoint_error(trained: Path, tmp_path: Path) -> None:
+    # 300 seeded mutations (a flipped byte, a truncation, a run of zeros) of either file: never another exception
+    rng = random.Random(7)
+    for k in range(300):
+        d = tmp_path / f"m{k}"
+        shutil.copytree(trained, d)
+        target = version(d) / rng.choice([MANIFEST, ARRAYS])
+        raw = bytearray(target.read_bytes())
+        at = rng.randrange(len(raw))
+        kind = rng.choice(["flip", "truncate", "zeros"])
+        if kind == "flip":
+            raw[at] ^= 1 << rng.randrange(8)
+        elif kind == "truncate":
+            del raw[at:]
+        else:
+            raw[at:at + 16] = bytes(len(raw[at:at + 16]))
+        if bytes(raw) == target.read_bytes():
+            continue
+        target.write_bytes(bytes(raw))
+        with pytest.raises(CheckpointError):
+            load_checkpoint(d)
+        shutil.rmtree(d)
 
 
 def test_every_problem_is_reported_at_once(ck: Path) -> None:

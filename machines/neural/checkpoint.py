@@ -5,8 +5,8 @@ Layout of a checkpoint directory ``DIR`` (the project's design [I]; the paper fi
     DIR/current                  one line: the name of the live version, e.g. "v00000600-3f2a9c0d1e4b5a67"
     DIR/v00000600-3f2a.../       one version, never changed once it is named
         manifest.json            schema, task, step, model and training configs, the optimiser's state
-                                 description, the training state (seed, batch-sampler state, loss history) and,
-                                 for every array, its dtype, shape and sha256
+                                 description, the training state (seed, batch-sampler state, loss history), the
+                                 sha256 of arrays.npz and, for every array, its dtype, shape and sha256
         arrays.npz               parameters ``param.NAME`` and Adam moments ``adam.m.NAME`` / ``adam.v.NAME``
 
 A save writes the two files into a fresh ``DIR/.ckpt.tmp-XXXX`` directory, fsyncs them and the directory, renames
@@ -57,7 +57,7 @@ TMP_PREFIX, POINTER_TMP_PREFIX = ".ckpt.tmp-", ".current.tmp-"
 LEGACY_FILES = ("weights.npz", "checkpoint.json")  # the two-file format of schema powergen.checkpoint/1
 VERSION_RE = re.compile(r"v\d{8}-[0-9a-f]{16}")
 MAX_MANIFEST_BYTES = 256 * 2**20
-MAX_ARRAYS_BYTES = 2 * 2**30
+MAX_ARRAYS_BYTES = 8 * 2**30  # far above 3 x 50M float32 (weights, two moments); refuses zip bombs
 MAX_JSON_DEPTH = 32
 MAX_SHOWN = 12  # problems listed in the one-line message (the exception's ``problems`` holds them all)
 OPTIMIZER = {"name": "adamw", "moments": ["adam.m.NAME (first moment)", "adam.v.NAME (second moment)"],
@@ -120,9 +120,10 @@ def array_sha256(a: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
 
 
-def _manifest(ck: Checkpoint, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+def _manifest(ck: Checkpoint, arrays: dict[str, np.ndarray], archive: bytes) -> dict[str, Any]:
     return {"schema": CHECKPOINT_SCHEMA, "task": ck.task, "step": ck.step, "model": ck.model.to_json(),
             "train": ck.train.to_json(), "optimizer": {**OPTIMIZER, "step": ck.step}, "params": list(ck.params),
+            "archive": {"file": ARRAYS, "bytes": len(archive), "sha256": hashlib.sha256(archive).hexdigest()},
             "arrays": {name: {"dtype": a.dtype.str, "shape": list(a.shape), "sha256": array_sha256(a)}
                        for name, a in sorted(arrays.items())},
             "state": {k: ck.state.get(k) for k in STATE_KEYS}}
@@ -190,8 +191,9 @@ def save_checkpoint(directory: str | Path, ckpt: Checkpoint) -> str:
     d = Path(directory)
     arrays = {f"param.{k}": np.ascontiguousarray(v) for k, v in ckpt.params.items()}
     arrays |= {k: np.ascontiguousarray(v) for k, v in ckpt.opt_arrays.items()}
-    meta = _manifest(ckpt, arrays)
-    problems, _ = validate(json.loads(json.dumps(meta)), arrays)
+    blob = npz_bytes(arrays)
+    meta = _manifest(ckpt, arrays, blob)
+    problems, _ = validate(json.loads(json.dumps(meta)), arrays, archive_sha256=hashlib.sha256(blob).hexdigest())
     if problems:
         raise CheckpointError(directory=os.fspath(d), problems=["refusing to save an invalid checkpoint", *problems])
     manifest = (json.dumps(meta, indent=1, allow_nan=False) + "\n").encode("utf-8")
@@ -203,7 +205,7 @@ def save_checkpoint(directory: str | Path, ckpt: Checkpoint) -> str:
             if not (d / version).is_dir():
                 tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=d))
                 os.chmod(tmp, 0o777 & ~_umask())
-                _write_synced(tmp / ARRAYS, npz_bytes(arrays))
+                _write_synced(tmp / ARRAYS, blob)
                 _write_synced(tmp / MANIFEST, manifest)
                 _fsync_dir(tmp)
                 os.rename(tmp, d / version)
@@ -288,6 +290,25 @@ def _file_sha256(path: Path) -> str:
         return ""
 
 
+def _read_npy(data: bytes) -> np.ndarray:
+    """One ``.npy`` member, its header checked before anything is allocated (no object dtype, a shape whose size
+    the bytes actually hold)."""
+    buf = io.BytesIO(data)
+    version = np.lib.format.read_magic(buf)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(buf)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(buf)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise ValueError("object arrays are refused")
+    if math.prod(shape) * dtype.itemsize != len(data) - buf.tell():
+        raise ValueError(f"the header says {shape} {dtype}, the member holds {len(data) - buf.tell()} bytes")
+    buf.seek(0)
+    return np.lib.format.read_array(buf, allow_pickle=False)
+
+
 def _read_arrays(path: Path, problems: list[str]) -> dict[str, np.ndarray] | None:
     try:
         size = path.stat().st_size
@@ -312,9 +333,8 @@ def _read_arrays(path: Path, problems: list[str]) -> dict[str, np.ndarray] | Non
                     problems.append(f"{path.name} holds {info.filename!r}, not an .npy array")
                     continue
                 try:
-                    with zf.open(info) as fh:
-                        out[info.filename[:-4]] = np.lib.format.read_array(fh, allow_pickle=False)
-                except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError) as exc:
+                    out[info.filename[:-4]] = _read_npy(zf.read(info))  # zf.read checks the member's CRC
+                except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, SyntaxError) as exc:
                     problems.append(f"{path.name}: array {info.filename[:-4]!r} is unreadable ({str(exc)[:60]})")
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         problems.append(f"{path.name} is not a readable .npz archive ({str(exc)[:60]})")
@@ -369,18 +389,20 @@ def _configs(meta: dict[str, Any], problems: list[str]) -> tuple[ModelConfig | N
     return out[0], out[1]
 
 
-def validate(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None) -> tuple[list[str], Checkpoint | None]:
+def validate(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None, *,
+             archive_sha256: str | None = None) -> tuple[list[str], Checkpoint | None]:
     """Every problem of a manifest and its arrays (an empty list when they form a valid checkpoint).
 
     ``arrays`` is None when the archive could not be read (its problem is reported by the caller); the manifest is
-    then still checked on its own.  Returns the problems and, when there are none, the checkpoint.
+    then still checked on its own.  ``archive_sha256`` is the hash of the archive file's bytes, compared with the
+    one the manifest records.  Returns the problems and, when there are none, the checkpoint.
 
     Notes
     -----
     ``O(size of the arrays)`` (hashing and finiteness).
     """
     problems: list[str] = []
-    required = ("schema", "task", "step", "model", "train", "optimizer", "params", "arrays", "state")
+    required = ("schema", "task", "step", "model", "train", "optimizer", "params", "archive", "arrays", "state")
     missing = [k for k in required if k not in meta]
     if missing:
         problems.append(f"manifest lacks {missing}")
@@ -403,6 +425,12 @@ def validate(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None) -> tupl
         problems.append(f"step {step} is beyond train.steps {train.steps}")
     if "state" in meta:
         _check_state(meta["state"], problems)
+    archive = meta.get("archive")
+    if "archive" in meta and not (isinstance(archive, dict) and set(archive) == {"file", "bytes", "sha256"}
+                                  and archive["file"] == ARRAYS):
+        problems.append(f"archive must be {{file: {ARRAYS!r}, bytes, sha256}}")
+    elif isinstance(archive, dict) and archive_sha256 is not None and archive.get("sha256") != archive_sha256:
+        problems.append(f"{ARRAYS} does not match the sha256 the manifest records (its bytes changed)")
     table = meta.get("arrays")
     if "arrays" in meta and not (isinstance(table, dict) and all(
             isinstance(v, dict) and set(v) == {"dtype", "shape", "sha256"} for v in table.values())):
@@ -413,6 +441,10 @@ def validate(meta: dict[str, Any], arrays: dict[str, np.ndarray] | None) -> tupl
                                  and len(set(names)) == len(names)):
         problems.append("params must be a list of distinct parameter names")
         names = None
+    if model is not None and names is not None and model.n_layers > len(names):
+        # every layer has a dozen parameters: do not build the structure of an absurd model (n_layers = 10**9)
+        problems.append(f"model.n_layers is {model.n_layers} but only {len(names)} parameters are listed")
+        model = None
     if model is not None and names is not None:
         _check_param_set(model, names, problems)
     if table is not None and names is not None and step is not None:
@@ -565,7 +597,7 @@ def load_checkpoint(directory: str | Path) -> Checkpoint:
         problems.append(f"{version}/{ARRAYS} is missing")
     ck = None
     if meta is not None:
-        more, ck = validate(meta, arrays)
+        more, ck = validate(meta, arrays, archive_sha256=_file_sha256(vdir / ARRAYS))
         problems += more
     if problems or ck is None:
         raise CheckpointError(directory=os.fspath(d), problems=problems or ["unreadable checkpoint"])
