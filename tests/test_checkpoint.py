@@ -28,12 +28,12 @@ from machines.neural.checkpoint import (
     MANIFEST,
     POINTER,
     Checkpoint,
-    array_sha256,
     has_checkpoint,
     load_checkpoint,
     npz_bytes,
     save_checkpoint,
 )
+from machines.neural.checkpoint_format import array_sha256
 from proofs_check.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
