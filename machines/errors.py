@@ -53,3 +53,21 @@ class TraceError(MachineError, ValueError):
 
 class OutputError(MachineError, OSError):
     """An output file cannot be written (a directory, a missing permission, a read-only file system, ...)."""
+
+
+class CheckpointError(MachineError, ValueError):
+    """A checkpoint directory is missing, empty, incomplete, corrupt or inconsistent, or cannot be used as asked.
+
+    Fields: ``directory`` and ``problems`` (every problem found, in order).  The message is one line naming the
+    directory and the first problems (bounded in length; ``problems`` keeps them all).
+    """
+
+    MAX_MESSAGE = 600
+
+    def __init__(self, *, directory: str, problems: list[str]) -> None:
+        self.directory, self.problems = directory, list(problems)
+        shown = "; ".join(" ".join(p.split()) for p in self.problems)
+        head = f"checkpoint {directory[:200]}: "
+        if len(head) + len(shown) > self.MAX_MESSAGE:
+            shown = shown[: self.MAX_MESSAGE - len(head) - 3] + "..."
+        super().__init__(head + shown)

@@ -212,9 +212,9 @@ ENTRIES: tuple[Entry, ...] = (
         statement="AP-MDM trained on n = 2 only (7 distinct transitions, ~200 parameters) reaches 100% at any length.",
         provenance="V:papernotes", page="experiment_parity",
         modules=("reductions/tasks/parity.py", "reductions/tasks/parity_parallel.py", "reductions/tasks/registry.py",
-                 "machines/neural"),  # after the move of issue 14 point 4: the drivers in proofs_check/experiments/
+                 "machines/neural", "proofs_check/experiments"),
         tests=("tests/test_parity_tasks.py", "tests/test_train_cli.py", "tests/test_neural_model.py",
-               "tests/test_neural_layers.py"),
+               "tests/test_neural_layers.py", "tests/test_checkpoint.py"),
         commands=("powergen train parity --seed 0 --out runs/parity",
                   "powergen eval parity --checkpoint runs/parity --json",
                   "powergen seeds parity --seeds 50 --lengths 11 12 100 101 --count 30",

@@ -24,7 +24,7 @@ from machines.neural.config import ModelConfig, TrainConfig, standard_rotary
 from machines.neural.loss import Batch
 from machines.neural.model import Transformer
 from machines.neural.optim import AdamW
-from machines.neural.pipeline import train_step
+from proofs_check.experiments.train import train_step
 from reductions.tasks.parity import ParityTask
 from reductions.tasks.parity_parallel import ParityParallelTask
 

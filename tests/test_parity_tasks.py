@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from machines.neural.evaluate import evaluate, transition_fidelity
-from machines.neural.pipeline import train, verify_transitions
 from machines.neural.predictor import NeuralPredictor
 from machines.paradigms import APMDM
+from proofs_check.experiments.evaluate import evaluate, transition_fidelity
+from proofs_check.experiments.train import train, verify_transitions
 from reductions.errors import InvalidInstance
 from reductions.tasks import registry
 from reductions.tasks.parity import (

@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 from machines.neural.checkpoint import load_checkpoint
-from machines.neural.evaluate import evaluate, transition_fidelity
 from machines.neural.predictor import NeuralPredictor
 from proofs_check.cliutil import (
     EXIT_FAILED,
@@ -26,6 +25,7 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.errors import UsageError
+from proofs_check.experiments.evaluate import evaluate, transition_fidelity
 from proofs_check.growth import classify_growth
 from reductions.tasks import registry
 
@@ -48,12 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
     ck = load_checkpoint(directory)
-    trained_on = ck.state.get("task")
+    trained_on = ck.task
     if trained_on != task.name:
         raise UsageError(f"{directory} holds a model trained on {trained_on!r}, not {task.name!r}")
     pred = NeuralPredictor(config=ck.model, params=ck.params)
-    info = {"n_params": int(sum(a.size for a in ck.params.values())), "train_seed": ck.state.get("seed"),
-            "updates": ck.state.get("step"), "window_table": pred.table is not None}
+    info = {"n_params": int(sum(a.size for a in ck.params.values())), "train_seed": ck.state["seed"],
+            "updates": ck.step, "window_table": pred.table is not None}
     return pred, info
 
 

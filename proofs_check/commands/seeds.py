@@ -13,7 +13,6 @@ import argparse
 from typing import Any
 
 from machines.neural.config import override
-from machines.neural.seeds import SeedResult, seed_study
 from proofs_check.cliutil import (
     EXIT_OK,
     add_json_flag,
@@ -25,6 +24,7 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.commands.train import add_model_flags
+from proofs_check.experiments.seeds import SeedResult, seed_study
 from reductions.tasks import registry
 
 SCHEMA = "powergen.seeds/1"

@@ -2,8 +2,12 @@
 
 Progress (update, loss, accuracy per head) is a rich bar on stderr; the result (parameter count, final loss and
 accuracies, the checkpoint directory) goes to stdout, as JSON with ``--json``.  The checkpoint in ``DIR`` is
-byte-identical for the same task, seed and settings; ``--resume`` continues a checkpoint exactly.  ``--model
-KEY=VALUE ...`` overrides fields of the task's model (the checkpoint records the model used).
+byte-identical for the same task, seed and settings.  ``--steps N`` is the *total* number of updates of the run;
+``--resume`` continues the checkpoint in ``DIR`` up to that total (a larger total extends a finished run), with a
+result byte-identical to an uninterrupted run even after ``kill -9``; it refuses a checkpoint of another task,
+model, seed or settings, a corrupt one, and an empty directory.  A ``DIR`` that is not empty is refused without
+``--resume`` unless ``--force``.  ``--model KEY=VALUE ...`` overrides fields of the task's model (the checkpoint
+records the model used).  See :mod:`machines.neural.checkpoint` for the format.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import time
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from machines.neural.config import override
-from machines.neural.pipeline import MAX_PARAMS, TrainLog, train_task
 from proofs_check.cliutil import (
     EXIT_OK,
     add_json_flag,
@@ -25,6 +28,7 @@ from proofs_check.cliutil import (
     stderr_console,
     stdout_console,
 )
+from proofs_check.experiments.train import MAX_PARAMS, TrainLog, train_task
 from reductions.tasks import registry
 
 SCHEMA = "powergen.train/1"
@@ -33,9 +37,14 @@ SCHEMA = "powergen.train/1"
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the numpy Transformer f_theta on a task (parity, parity-parallel, ...)")
     p.add_argument("task", metavar="TASK", choices=registry.names(), help=f"one of: {', '.join(registry.names())}")
-    p.add_argument("--out", required=True, metavar="DIR", help="checkpoint directory (weights.npz, checkpoint.json)")
-    p.add_argument("--steps", type=pos_int, default=None, help="number of updates (default: the task's)")
-    p.add_argument("--resume", action="store_true", help="continue the checkpoint in DIR (same seed and settings)")
+    p.add_argument("--out", required=True, type=out_dir, metavar="DIR",
+                   help="checkpoint directory (a 'current' pointer and one version directory)")
+    p.add_argument("--steps", type=pos_int, default=None, metavar="N",
+                   help="total number of updates (default: the task's); with --resume, the total to reach")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true",
+                       help="continue the checkpoint in DIR up to --steps (same task, model, seed and settings)")
+    again.add_argument("--force", action="store_true", help="start a new run even if DIR is not empty")
     p.add_argument("--checkpoint-every", type=pos_int, default=None, metavar="N", help="also save every N updates")
     add_model_flags(p)
     add_seed_flag(p)
@@ -60,13 +69,13 @@ def run(args: argparse.Namespace) -> int:
                 prog.update(bar, completed=log.step, stats=f"loss {log.loss:.4f} | acc {acc}")
 
             res = train_task(task, seed=args.seed, model=model, out_dir=args.out, steps=args.steps,
-                             resume=args.resume, checkpoint_every=args.checkpoint_every, on_log=on_log,
-                             max_params=args.max_params)
+                             resume=args.resume, force=args.force, checkpoint_every=args.checkpoint_every,
+                             on_log=on_log, max_params=args.max_params)
     else:
         res = train_task(task, seed=args.seed, model=model, out_dir=args.out, steps=args.steps, resume=args.resume,
-                         checkpoint_every=args.checkpoint_every, max_params=args.max_params)
+                         force=args.force, checkpoint_every=args.checkpoint_every, max_params=args.max_params)
     seconds = time.perf_counter() - t0
-    last = res.history[-1] if res.history else None
+    last = res.last
     summary = {"schema": SCHEMA, "task": task.name, "seed": args.seed, "out": args.out, "steps": res.train.steps,
                "n_params": res.n_params, "loss": last.loss if last else None,
                "accuracy": last.accuracy if last else None, "model": res.model.to_json()}
@@ -81,6 +90,13 @@ def run(args: argparse.Namespace) -> int:
             con.print(f"final batch: loss {last.loss:.5f}; accuracy {acc}")
         con.print(f"checkpoint: {args.out}  (evaluate: powergen eval {task.name} --checkpoint {args.out})")
     return EXIT_OK
+
+
+def out_dir(text: str) -> str:
+    """argparse type: a non-empty directory path (``--out ''`` would write into the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a directory path, got an empty string")
+    return text
 
 
 def key_value(text: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from machines.neural.checkpoint import load_checkpoint
-from machines.neural.evaluate import evaluate, transition_fidelity
-from machines.neural.pipeline import train, verify_transitions
 from machines.neural.predictor import NeuralPredictor
+from proofs_check.experiments.evaluate import evaluate, transition_fidelity
+from proofs_check.experiments.train import train, verify_transitions
 from proofs_check.tour import TourRow
 from reductions.tasks.parity import VOCAB, ParityTask, oracle, pairwise_step_bound, paper_transitions
 from reductions.tasks.parity_parallel import ParityParallelTask, step_bound

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from machines.neural.config import ModelConfig
-from machines.neural.evaluate import LengthReport, evaluate, transition_fidelity
 from machines.neural.model import Transformer
-from machines.neural.pipeline import MAX_PARAMS, train_task
 from machines.neural.predictor import NeuralPredictor
+from proofs_check.experiments.evaluate import LengthReport, evaluate, transition_fidelity
+from proofs_check.experiments.train import MAX_PARAMS, train_task
 
 __all__ = ["SeedResult", "SeedStudy", "seed_study"]
 
@@ -29,7 +29,7 @@ class SeedResult:
 
     Examples
     --------
-    >>> from machines.neural.evaluate import LengthReport
+    >>> from proofs_check.experiments.evaluate import LengthReport
     >>> r = SeedResult(seed=3, fidelity=1.0, reports=(LengthReport(9, 5, 5, 4, 4.0, 4, ()),), seconds=0.1)
     >>> r.generalises, r.to_json()["correct"]
     (True, [5])
