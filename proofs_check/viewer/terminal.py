@@ -27,8 +27,8 @@ __all__ = ["MARKERS", "Cell", "display_cells", "parse_steps", "render_graph", "r
 MARKERS = {"unmask": "+", "remask": "~", "insert": "*", "delete": "-", "append": ">"}
 STYLES = {"": "", "unmask": "bold green", "append": "bold green", "remask": "bold red", "insert": "bold cyan",
           "delete": "magenta strike"}
-HELP_MARKERS = ("operation markers (kept without colour, e.g. in a pipe or with NO_COLOR=1): + unmask, "
-                "~ remask (shows the old token), * insert (a new MASK), - delete, > append (ARM); no marker: kept")
+HELP_MARKERS = ("operations: + unmask, ~ remask (shows the old token), * insert (a new MASK), - delete, "
+                "> append (ARM); a kept token has no marker; the markers stay without colour (pipes, NO_COLOR=1)")
 
 
 @dataclass(frozen=True, slots=True)
