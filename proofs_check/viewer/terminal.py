@@ -114,6 +114,11 @@ def select_steps(records: Iterable[StepRecord], lo: int, hi: int | None) -> Iter
             yield rec
 
 
+def _out(con: Console, what: object) -> None:
+    """Print wrapped to the terminal's width, at most 100 columns (the views are laid out for 100)."""
+    con.print(what, soft_wrap=False, width=min(con.width, 100))
+
+
 def _summary(cells: list[Cell]) -> str:
     counts = {op: sum(c.op == op for c in cells) for op in OPS}
     return ", ".join(f"{MARKERS[op]}{op} {n}" for op, n in counts.items() if n) or "no change"
@@ -126,7 +131,7 @@ def render_tokens(con: Console, vocab: AnyVocabulary, paradigm: str, rec: StepRe
         name = vocab.name_of(c.before if c.op in ("remask", "delete") else c.after)
         line.append(MARKERS.get(c.op, "") + name, style=STYLES[c.op] or ("dim" if c.after == vocab.mask_id else ""))
         line.append(" ")
-    con.print(line)
+    _out(con, line)
 
 
 # -- Sudoku grid -----------------------------------------------------------------------------------------------------
@@ -155,10 +160,10 @@ def render_grid(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: li
     """
     names = [vocab.name_of(int(v)) for v in np.asarray(state).tolist()]
     ops: list[str] = [c.op for c in cells] if cells is not None else [""] * len(names)
-    con.print(Text(f"step {t}: {title}", style="bold"))
+    _out(con, Text(f"step {t}: {title}", style="bold"))
     changed = []
     rule = "+" + "+".join(["-" * 15] * 3) + "+"
-    con.print(rule)
+    _out(con, rule)
     for r in range(9):
         line = Text("|")
         for cc in range(9):
@@ -174,11 +179,11 @@ def render_grid(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: li
                 what = " ".join(MARKERS[o] + w for o, w in zip(slot_ops, ("value", "colour", "marker"), strict=True)
                                 if o)
                 changed.append(f"r{r + 1}c{cc + 1} {what}")
-        con.print(line)
+        _out(con, line)
         if r % 3 == 2:
-            con.print(rule)
+            _out(con, rule)
     if changed:
-        con.print(Text("changed: " + "; ".join(changed)))
+        _out(con, Text("changed: " + "; ".join(changed)))
 
 
 # -- max-flow edge table ---------------------------------------------------------------------------------------------
@@ -206,7 +211,8 @@ def render_graph(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: l
             c, guard = p, guard + 1
     same = len(st.edges) == len(start_edges)
     by_key = {(e.u, e.v): e for e in st.edges if not e.marked}
-    tab = Table(title=f"step {t}: {title}", title_justify="left", box=None, pad_edge=False, show_edge=False)
+    _out(con, Text(f"step {t}: {title}", style="bold"))
+    tab = Table(box=None, pad_edge=False, show_edge=False)
     for col in ("edge", "state", "residual", "path", "change"):
         tab.add_column(col)
     for k, (u, v) in enumerate(start_edges):
@@ -226,7 +232,7 @@ def render_graph(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: l
         on = "yes" if (u, v) in path or (v, u) in path else ""
         style = {"flow": "bold blue", "cut": "bold red", "deleted": "red strike"}.get(state_name, "")
         tab.add_row(f"{u}->{v}", Text(state_name, style=style), res, on, ch)
-    con.print(tab)
+    _out(con, tab)
     parts = []
     for n in st.nodes:
         lv = level[n.ident]
@@ -236,7 +242,7 @@ def render_graph(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: l
         mark = "".join(sorted({MARKERS[c.op] for c in cells or () if c.op and n.start <= c.pos < n.start + 5}))
         who = "s " if n.ident == s else "t " if n.ident == tgt else ""
         parts.append(f"{mark}{who}{n.ident}:L{lv_s}{pa_s}")
-    con.print(Text("nodes (BFS level, <-parent): " + "  ".join(parts)), soft_wrap=False)
+    _out(con, Text("nodes (BFS level, <-parent): " + "  ".join(parts)))
 
 
 def show_trace(con: Console, reader: object, *, steps: str | None, view: str | None) -> int:
@@ -248,8 +254,8 @@ def show_trace(con: Console, reader: object, *, steps: str | None, view: str | N
     lo, hi = parse_steps(steps)
     vocab, paradigm = reader.vocab, reader.paradigm
     chosen = choose_view(paradigm, vocab, reader.start, view)
-    con.print(Text(f"{paradigm} trace, {chosen} view" + (f", steps {lo}..{hi}" if steps else ""), style="bold"))
-    con.print(Text(HELP_MARKERS))
+    _out(con, Text(f"{paradigm} trace, {chosen} view" + (f", steps {lo}..{hi}" if steps else ""), style="bold"))
+    _out(con, Text(HELP_MARKERS))
     flow = graph_layout(reader.start) if chosen == "graph" and reader.start is not None else None
     labels: dict[int, str] = {}
 
@@ -277,5 +283,5 @@ def show_trace(con: Console, reader: object, *, steps: str | None, view: str | N
             labels[rec.t] = decide(np.asarray(rec.x, dtype=np.int64))[0]
             title = f"{labels[rec.t]}: {title}"
         draw(np.asarray(rec.x_next), cells, rec.t, title)
-    con.print(Text(f"{shown} steps shown" + (f"; halt '{reader.halt_reason}'" if reader.halt_reason else "")))
+    _out(con, Text(f"{shown} steps shown" + (f"; halt '{reader.halt_reason}'" if reader.halt_reason else "")))
     return 0
