@@ -134,7 +134,7 @@ def encode_records(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None
     ...                  unmask=np.array([0, 1])), x_next=np.array([0, 2]))
     >>> d = encode_records("mdm", v, None, [rec])
     >>> d.names, d.start, d.steps
-    (['[MASK]', 'b'], [0, 0], [[9, 1]])
+    (['[MASK]', 'b'], [0, 0], [[8, 1]])
 
     Notes
     -----
