@@ -140,14 +140,15 @@ def _sudoku_page(puzzle: str) -> tuple[int, str]:
 
 
 def test_size_budget_hardest_famous_sudoku() -> None:
-    """Stated budget: <= 100 kB + 196 B per step (5.0 MB at 25,000 steps), on the 23,890-step Arto Inkala 2012."""
+    """Stated budget: <= 100 kB + 64 B per step (1.7 MB at 25,000 steps; the issue asks for <= 5 MB), checked on
+    the 23,890-step Arto Inkala 2012 trace."""
     puzzles = dict((label, p) for label, p in famous_puzzles())
     label = next(k for k in puzzles if k.startswith("Arto Inkala 2012"))
     steps, page = _sudoku_page(puzzles[label])
     size = len(page.encode("utf-8"))
     assert steps == 23_890
     assert size <= PAGE_BASE_BYTES + PAGE_BYTES_PER_STEP * steps <= 5_000_000
-    assert PAGE_BASE_BYTES + PAGE_BYTES_PER_STEP * 25_000 <= 5_000_000
+    assert PAGE_BASE_BYTES + PAGE_BYTES_PER_STEP * 25_000 <= 1_700_000
 
 
 def test_page_is_self_contained() -> None:

@@ -21,9 +21,10 @@ from proofs_check.viewer.html import page_data, write_page
 __all__ = ["check_html_path", "demo_page", "flow_page", "reduction_page", "sudoku_page", "trace_file_page"]
 
 
-def _written(out: str | os.PathLike[str], size: int) -> int:
+def _written(out: str | os.PathLike[str], size: int, quiet: bool) -> int:
     """Say on stderr where the page went (stdout stays the command's result, e.g. its ``--json``)."""
-    print(f"page written to {os.fspath(out)} ({size} bytes)", file=sys.stderr)
+    if not quiet:
+        print(f"page written to {os.fspath(out)} ({size} bytes)", file=sys.stderr)
     return size
 
 
@@ -48,7 +49,7 @@ def trace_file_page(trace_path: str | os.PathLike[str], out: str | os.PathLike[s
     return write_page(out, data)
 
 
-def sudoku_page(out: str | os.PathLike[str], traj: Any, *, title: str | None = None) -> int:
+def sudoku_page(out: str | os.PathLike[str], traj: Any, *, title: str | None = None, quiet: bool = False) -> int:
     """The page of a :class:`~reductions.tasks.sudoku.SudokuTrajectory` (halt: the fixed point)."""
     from reductions.tasks.sudoku import iter_transitions
     from reductions.tasks.sudoku_grid import SUDOKU_VOCAB, format_grid
@@ -56,10 +57,10 @@ def sudoku_page(out: str | os.PathLike[str], traj: Any, *, title: str | None = N
     data = page_data(paradigm="ap-mdm", vocab=SUDOKU_VOCAB, start=traj.states[0],
                      records=iter_records_from_transitions(iter_transitions(traj)), halt_reason="fixed-point",
                      title=title or f"Sudoku {format_grid(traj.puzzle)}")
-    return _written(out, write_page(out, data))
+    return _written(out, write_page(out, data), quiet)
 
 
-def flow_page(out: str | os.PathLike[str], run: Any, *, title: str | None = None) -> int:
+def flow_page(out: str | os.PathLike[str], run: Any, *, title: str | None = None, quiet: bool = False) -> int:
     """The page of a :class:`~reductions.tasks.maxflow.FlowRun`."""
     from reductions.tasks.maxflow import FLOW_VOCAB, encode_instance
 
@@ -68,19 +69,19 @@ def flow_page(out: str | os.PathLike[str], run: Any, *, title: str | None = None
                      halt_reason=run.halt_reason,
                      title=title or f"max-flow: {len(inst.nodes)} nodes, {len(inst.edges)} edges, "
                                     f"s={inst.s}, t={inst.t}")
-    return _written(out, write_page(out, data))
+    return _written(out, write_page(out, data), quiet)
 
 
 def demo_page(out: str | os.PathLike[str], paradigm: str, vocab: AnyVocabulary, x0: np.ndarray, res: RunResult,
-              *, title: str | None = None) -> int:
+              *, title: str | None = None, quiet: bool = False) -> int:
     """The page of a machine demo run (its records must have been kept)."""
     data = page_data(paradigm=paradigm, vocab=vocab, start=x0, records=res.records or (),
                      halt_reason=res.halt_reason, title=title or f"{paradigm} demo")
-    return _written(out, write_page(out, data))
+    return _written(out, write_page(out, data), quiet)
 
 
 def reduction_page(out: str | os.PathLike[str], theorem: str, program: Any, inst: Any, res: Any, *,
-                   policy: str | None, max_length: int, word_bits: int) -> int:
+                   policy: str | None, max_length: int, word_bits: int, quiet: bool = False) -> int:
     """The page of a Theorem 1 / Theorem 4 run (``res.records`` kept); the vocabulary is the construction's."""
     from reductions.pram_to_apmdm import build_apmdm
     from reductions.pram_to_mdm import build_mdm
@@ -90,4 +91,4 @@ def reduction_page(out: str | os.PathLike[str], theorem: str, program: Any, inst
     data = page_data(paradigm="mdm" if theorem == "thm1" else "ap-mdm", vocab=con.vocab, start=x0,
                      records=res.records or (), halt_reason=res.halt_reason,
                      title=f"{theorem}: {program.name} ({res.policy})")
-    return _written(out, write_page(out, data))
+    return _written(out, write_page(out, data), quiet)
