@@ -81,8 +81,9 @@ _VIEW_HTML = {
              'depth colour</span><span>? masked slot</span></div></div>'),
     "graph": ('<div class="box"><svg id="graph" viewBox="0 0 1000 620" aria-label="flow graph"></svg>'
               '<div class="legend"><span>\u2192 residual arc (thin: free edge u\u2192v)</span><span>thick blue, '
-              'f: carries flow (residual v\u2192u)</span><span>\u25b6 orange: augmenting path</span><span>\u2702 '
-              'red dashed: the cut (marked, then deleted)</span><span>L k: BFS level, \u2190p: parent</span>'
+              'f: carries flow (residual v\u2192u)</span><span>\u25b6 orange: augmenting path</span>'
+              '<span>cut, \u00d7 cut: the cut, red dashed (marked, then deleted)</span>'
+              '<span>L k: BFS level, \u2190p: parent</span>'
               '</div></div>'),
     "tokens": "",
 }

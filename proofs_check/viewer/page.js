@@ -5,7 +5,7 @@
   const D = JSON.parse(document.getElementById("trace-data").textContent);
   const OPS = ["unmask", "remask", "insert", "delete", "append"];
   const SYM = {unmask: "+", remask: "~", insert: "*", delete: "-", append: ">"};
-  const T = D.steps.length, K = 256, names = D.names, MASK = 0;
+  const T = D.steps.length, K = 256, names = D.names, MASK = 0, STRIP_MAX = 5000;
   const $ = (id) => document.getElementById(id);
   const SVGNS = "http://www.w3.org/2000/svg";
   function el(tag, attrs, text) {
@@ -81,7 +81,7 @@
   function drawStrip(cells) {
     const strip = $("strip");
     strip.textContent = "";
-    for (const c of cells) {
+    for (const c of cells.slice(0, STRIP_MAX)) {
       const s = el("span", {"class": "tok" + (c.op ? " op-" + c.op : "") + (c.tok === MASK ? " mask" : ""),
                             "data-tok": nm(c.tok)});
       if (c.pos >= 0) s.setAttribute("data-pos", c.pos);
@@ -90,6 +90,7 @@
       if (c.op === "remask" && c.old !== undefined) s.title = "was " + nm(c.old);
       strip.appendChild(s);
     }
+    if (cells.length > STRIP_MAX) strip.appendChild(el("span", {"class": "more"}, `... ${cells.length - STRIP_MAX} more`));
   }
   const PALETTE = ["#ffffff", "#f4a6a6", "#f7c68b", "#f2e394", "#b9e3a0", "#9fd8c9", "#a6cbf0", "#b7b0ee", "#e0aee6",
                    "#f0b3cc", "#d2c2a4", "#c8d98e", "#8fd3e8", "#c9c9c9", "#e8a87c", "#a8e6a1"];
@@ -173,6 +174,7 @@
     const pos = {};
     for (const [id, px, py] of G.nodes) pos[id] = [px, py];
     const st = parseFlow(x);
+    const deleting = cells.some((c) => c.op === "delete");
     const touched = new Set();
     for (const c of cells) if (c.pos >= 0 && c.op) touched.add(c.pos);
     const node = {};
@@ -213,14 +215,14 @@
       if (state === "free") attrs["marker-end"] = arrow;
       if (state === "flow") attrs["marker-start"] = arrow;
       gE.appendChild(el("svg:path", attrs));
-      const tag = {free: "", flow: "f", init: "", masked: "?", marked: "\u2702", deleted: "\u2702"}[state] +
+      const tag = {free: "", flow: "f", init: "", masked: "?", marked: "cut", deleted: "\u00d7 cut"}[state] +
                   (onPath ? "\u25b6" : "") + (changed ? "\u2022" : "");
       if (tag) gE.appendChild(el("svg:text", {x: (sx + ex) / 2 - dy / len * bend * 0.55,
                                              y: (sy + ey) / 2 + dx / len * bend * 0.55 + 4,
                                              "class": "etag"}, tag));
       gE.appendChild(el("svg:title", {}, `${u}\u2192${v}: ${state}${onPath ? ", on the augmenting path" : ""}`));
       svg.appendChild(gE);
-      if (changed) lines.push(`edge ${u}\u2192${v}: ${state}`);
+      if (changed || (state === "deleted" && deleting)) lines.push(`edge ${u}\u2192${v}: ${state}`);
     });
     for (const [id, px, py] of G.nodes) {
       const lv = level(id), pa = parent(id);
