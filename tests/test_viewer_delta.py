@@ -160,3 +160,19 @@ def test_page_is_self_contained() -> None:
     blob = page.split('<script type="application/json" id="trace-data">', 1)[1].split("</script>", 1)[0]
     data = json.loads(blob)
     assert len(data["steps"]) == steps and data["view"] == "grid" and len(data["start"]) == 324
+
+
+def test_same_run_same_bytes(tmp_path: Path) -> None:
+    """Determinism: the page of the same run is byte-identical (the trace file's and the run's alike)."""
+    from proofs_check.viewer.hooks import flow_page, trace_file_page
+
+    inst = generate_instance(nodes=6, seed=4)
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    flow_page(a, run_maxflow(inst), title="t", quiet=True)
+    flow_page(b, run_maxflow(inst), title="t", quiet=True)
+    assert a.read_bytes() == b.read_bytes()
+    run = run_maxflow(inst)
+    write_trace(tmp_path / "f.jsonl", paradigm="ap-mdm", vocab=FLOW_VOCAB, records=run.records,
+                halt_reason=run.halt_reason, start=encode_instance(inst))
+    trace_file_page(tmp_path / "f.jsonl", tmp_path / "c.html", title="t")
+    assert (tmp_path / "c.html").read_bytes() == a.read_bytes()

@@ -331,7 +331,7 @@
   $("slider").oninput = (e) => go(+e.target.value);
   $("jumpform").onsubmit = (e) => { e.preventDefault(); go(+$("jump").value); };
   document.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT" && e.target.type !== "range") return;
+    if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;  // the slider moves itself
     if (e.key === "ArrowRight") go(step + 1);
     else if (e.key === "ArrowLeft") go(step - 1);
     else if (e.key === " ") { e.preventDefault(); play(); }
