@@ -36,6 +36,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "powergen_links",
     "powergen_site",
+    "powergen_viewer",
 ]
 
 source_suffix = {".md": "markdown"}

@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=pos_int, default=10_000, help="step cap (default 10000)")
     p.add_argument("--max-length", type=pos_int, default=1_000_000, help="length cap (default 1000000)")
     p.add_argument("--trace", metavar="FILE", help="write the run's JSONL trace to FILE")
+    p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
     p.add_argument("--embed", action="store_true", help="also run the AP-MDM embedding and compare")
     add_seed_flag(p)
     add_json_flag(p)
@@ -44,9 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.trace is not None:
         check_writable(args.trace)  # an unwritable path is refused before the run (one line, exit 2)
+    if args.html is not None:
+        check_writable(args.html)
     machine = demo_machine(args.paradigm, max_steps=args.max_steps, max_length=args.max_length)
     x0 = demo_start(args.paradigm, n=args.n, seed=args.seed)
-    res = machine.run(x0, seed=args.seed, keep_records=args.trace is not None)
+    res = machine.run(x0, seed=args.seed, keep_records=args.trace is not None or args.html is not None)
+    if args.html is not None:
+        from proofs_check.viewer.hooks import demo_page
+        demo_page(args.html, args.paradigm, DEMO_VOCAB, x0, res)
     if args.trace is not None:
         assert res.records is not None
         write_trace(args.trace, paradigm=args.paradigm, vocab=DEMO_VOCAB, records=res.records,

@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--nodes", type=pos_int, default=6, help="number of nodes, 2..15 (default 6)")
     r.add_argument("--edges", type=pos_int, default=None, help="initial random edges (default U[20,30], capped)")
     r.add_argument("--trace", metavar="FILE", help="write the AP-MDM trace (JSONL; replay with powergen trace replay)")
+    r.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
     add_seed_flag(r)
     add_json_flag(r)
     r.set_defaults(func=run_one)
@@ -85,8 +86,13 @@ def _summary(nodes: int, seed: int, edges: int | None = None) -> dict[str, Any]:
 def run_one(args: argparse.Namespace) -> int:
     if args.trace:
         check_writable(args.trace)  # an unwritable path is refused before the run
+    if args.html:
+        check_writable(args.html)
     doc = _summary(args.nodes, args.seed, args.edges)
     run = doc.pop("_run")
+    if args.html:
+        from proofs_check.viewer.hooks import flow_page
+        flow_page(args.html, run)
     if args.trace:
         write_trace(args.trace, paradigm="ap-mdm", vocab=FLOW_VOCAB, records=run.records, halt_reason=run.halt_reason,
                     start=encode_instance(generate_instance(nodes=args.nodes, seed=args.seed, edges=args.edges)))

@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.table import Table
 
+from machines.io import check_writable
 from pram.errors import InvalidInput
 from pram.machine import DEFAULT_MAX_STEPS
 from pram.programs import get_program
@@ -68,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help=f"bits of a machine word (one token), 1..{MAX_WORD_BITS}; default {DEFAULT_WORD_BITS}")
         p.add_argument("--max-size", type=pos_int, default=None,
                        help="refuse instances larger than this (default: per program, see `powergen pram list`)")
+        p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
         p.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
                        help=f"refuse instances needing more PRAM steps T (default {DEFAULT_MAX_STEPS})")
         p.set_defaults(func=lambda args, thm=thm: run(args, thm))
@@ -106,9 +108,15 @@ def run(args: argparse.Namespace, theorem: str) -> int:
     program = get_program(args.program)
     inst = load_instance(program, args)
     check_steps(program, inst, args.max_steps)
+    if args.html:
+        check_writable(args.html)
     runner = run_mdm if theorem == "thm1" else run_apmdm
     res = runner(program, inst, policy=args.policy, seed=args.seed, max_length=args.max_length,
-                 word_bits=args.word_bits)
+                 word_bits=args.word_bits, keep_records=bool(args.html))
+    if args.html:
+        from proofs_check.viewer.hooks import reduction_page
+        reduction_page(args.html, theorem, program, inst, res, policy=args.policy, max_length=args.max_length,
+                       word_bits=args.word_bits)
     oracle = program.oracle(inst)
     ok = res.output == oracle and res.lockstep == "ok"
     if args.json:

@@ -55,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--max-trace-steps", type=pos_int, default=DEFAULT_MAX_TRACE_STEPS,
                    help=f"with --trace: refuse runs longer than this (about {TRACE_BYTES_PER_STEP / 1000:.1f} kB of "
                         f"trace per step; default {DEFAULT_MAX_TRACE_STEPS})")
+    s.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
     add_json_flag(s)
     s.set_defaults(func=run_solve)
 
@@ -100,7 +101,12 @@ def _solve_capped(args: argparse.Namespace) -> Any:
 def run_solve(args: argparse.Namespace) -> int:
     if args.trace:
         check_writable(args.trace)  # before the search, not after it
+    if args.html:
+        check_writable(args.html)
     traj = _solve_capped(args)
+    if args.html:
+        from proofs_check.viewer.hooks import sudoku_page
+        sudoku_page(args.html, traj)
     problems = verify_trajectory(traj)
     if traj.solved and traj.solution is not None:
         problems += solution_problems(traj.puzzle, traj.solution)

@@ -1,4 +1,5 @@
-"""``powergen trace replay FILE`` and ``powergen trace show FILE``: check or display a machine trace (JSONL).
+"""``powergen trace replay FILE``, ``powergen trace show FILE`` and ``powergen trace html FILE -o PAGE``: check,
+display or turn into a self-contained HTML page a machine trace (JSONL).
 
 Exit codes of ``replay``: 0 every step holds, 1 a step (or the halt line) does not -- the first one is named, 2 the
 file is malformed (bad JSON, unknown token, wrong lengths, missing header or halt line).
@@ -8,16 +9,13 @@ from __future__ import annotations
 
 import argparse
 
-from rich.text import Text
-
 from machines.trace import open_trace, replay_file
-from machines.trace_render import OPERATIONS, step_operations
+from machines.trace_render import step_operations
 from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, emit_json, stdout_console
+from proofs_check.viewer.terminal import HELP_MARKERS, parse_steps, select_steps, show_trace
 
 GROUP = "trace"
-
-STYLES = {"keep": "", "unmask": "bold green", "append": "bold green", "remask": "bold red", "keep-mask": "dim",
-          "insert": "bold cyan", "delete": "magenta strike"}
+VIEW_HELP = "grid (Sudoku), graph (max-flow) or tokens; default: the one that fits the trace"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +23,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", metavar="FILE", help="a powergen.trace/1 JSONL file")
     add_json_flag(p)
     p.set_defaults(func=run_replay)
-    s = sub.add_parser("show", help="render the steps of a trace, one colour per operation")
+    s = sub.add_parser("show", help="render the steps of a trace (token lines, Sudoku grid or max-flow table)",
+                       epilog=HELP_MARKERS)
     s.add_argument("file", metavar="FILE", help="a powergen.trace/1 JSONL file")
+    s.add_argument("--steps", metavar="A:B", help="only steps A..B (inclusive; A:, :B or N; step 0 is the start)")
+    s.add_argument("--view", choices=("grid", "graph", "tokens"), default=None, help=VIEW_HELP)
     add_json_flag(s)
     s.set_defaults(func=run_show)
+    h = sub.add_parser("html", help="write a self-contained HTML page (no network) that plays a trace")
+    h.add_argument("file", metavar="FILE", help="a powergen.trace/1 JSONL file")
+    h.add_argument("-o", "--output", metavar="PAGE", required=True, help="the HTML file to write (atomically)")
+    h.add_argument("--view", choices=("grid", "graph", "tokens"), default=None, help=VIEW_HELP)
+    h.add_argument("--title", default=None, help="the page title (default: the trace's file name)")
+    h.set_defaults(func=run_html)
 
 
 def run_replay(args: argparse.Namespace) -> int:
@@ -49,26 +56,21 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     trace = open_trace(args.file)
-    vocab = trace.vocab
-    steps = [(rec.t, step_operations(trace.paradigm, rec.x, rec.prediction, mask_id=vocab.mask_id))
-             for rec in trace.records()]
     if args.json:
+        lo, hi = parse_steps(args.steps)
+        vocab = trace.vocab
+        steps = [(rec.t, step_operations(trace.paradigm, rec.x, rec.prediction, mask_id=vocab.mask_id))
+                 for rec in select_steps(trace.records(), lo, hi)]
         emit_json({"schema": "powergen.trace-show/1", "paradigm": trace.paradigm, "halt": trace.halt_reason,
                    "steps": [{"t": t, "ops": [[op, vocab.name_of(tok)] for op, tok in ops]} for t, ops in steps]})
         return EXIT_OK
-    con = stdout_console()
-    legend = Text("operations: ")
-    for op in OPERATIONS:
-        legend.append(op, style=STYLES[op] or "default")
-        legend.append("  ")
-    con.print(Text(f"{trace.paradigm} trace, {len(steps)} steps, halt '{trace.halt_reason}'", style="bold"))
-    con.print(legend)
-    width = len(str(len(steps)))
-    for t, ops in steps:
-        line = Text(f"{t:>{width}} ")
-        for op, tok in ops:
-            name = vocab.name_of(tok)
-            line.append(("+" if op == "insert" else "") + name, style=STYLES[op])
-            line.append(" ")
-        con.print(line)
+    return show_trace(stdout_console(), trace, steps=args.steps, view=args.view)
+
+
+def run_html(args: argparse.Namespace) -> int:
+    from proofs_check.viewer.hooks import check_html_path, trace_file_page
+
+    check_html_path(args.output)
+    size = trace_file_page(args.file, args.output, view=args.view, title=args.title)
+    stdout_console().print(f"page written to {args.output} ({size} bytes)")
     return EXIT_OK
