@@ -102,7 +102,14 @@ def _placeholder(path: str) -> bool:
 
 def _resolves(page: Path, target: str) -> bool:
     target = target.split("#", 1)[0].split("::", 1)[0]
-    return not target or any((base / target).exists() for base in (page.parent, DOCS, REPO))
+    if target.startswith(("docs/_build/", "_build/")):
+        return True  # the output of the docs build, named for the reader; it exists only after a build
+    if not target:
+        return True
+    root = REPO.resolve()
+    # a target must exist inside the repository: ``../shared/PAPER.md`` may exist beside a checkout, not in it
+    return any((base / target).exists() and (base / target).resolve().is_relative_to(root)
+               for base in (page.parent, DOCS, REPO))
 
 
 @pytest.mark.parametrize("page", [*PAGES, REPO / "README.md"], ids=lambda p: p.relative_to(REPO).as_posix())
