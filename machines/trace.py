@@ -34,7 +34,7 @@ import numpy as np
 
 from machines.discipline import MDM_FAMILY, PARADIGMS, advance
 from machines.errors import MachineError, TraceError
-from machines.io import atomic_write_lines
+from machines.io import JsonInputError, atomic_write_lines, loads_bounded
 from machines.predictor import Prediction, Transition
 from machines.records import StepRecord
 from machines.vocab import AnyVocabulary, Vocabulary, WordVocabulary
@@ -328,9 +328,9 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
 
 def _load(raw: str, k: int) -> dict[str, Any]:
     try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"not valid JSON: {exc.msg}", line=k) from None
+        obj = loads_bounded(raw, what="the line")
+    except JsonInputError as exc:
+        raise TraceError(str(exc), line=k) from None
     if not isinstance(obj, dict):
         raise TraceError("every line must be a JSON object", line=k)
     return obj
