@@ -24,8 +24,8 @@ from typing import Any
 from machines.io import JSON_MAX_BYTES, JSON_MAX_DEPTH, JsonInputError, read_json_bounded
 from proofs_check.errors import InputFileError, UsageError
 
-__all__ = ["MESSAGE_WIDTH", "CapExceeded", "check_cap", "int_type", "load_json_file", "nonneg_int", "one_line",
-           "pos_int", "short", "strict_int"]
+__all__ = ["DEFAULT_MAX_SECONDS", "MESSAGE_WIDTH", "CapExceeded", "add_time_flag", "check_cap", "check_seconds",
+           "int_type", "load_json_file", "nonneg_int", "one_line", "pos_int", "short", "strict_int"]
 
 #: the longest message line the CLI prints (characters)
 MESSAGE_WIDTH = 300
@@ -156,3 +156,26 @@ def load_json_file(path: str, *, max_bytes: int = JSON_MAX_BYTES, max_depth: int
                                  max_depth=max_depth)
     except JsonInputError as exc:
         raise InputFileError(str(exc)) from None
+
+
+#: default ``--max-seconds``: the estimated run time a command accepts without being asked
+DEFAULT_MAX_SECONDS = 60
+
+
+def add_time_flag(p: argparse.ArgumentParser) -> None:
+    """Add ``--max-seconds S``: refuse, before any work, a run whose estimated time is above ``S``."""
+    p.add_argument("--max-seconds", type=int_type(lo=1, hi=10**6), default=DEFAULT_MAX_SECONDS, metavar="S",
+                   help="refuse runs estimated to take longer than S seconds on a typical laptop core "
+                        f"(default {DEFAULT_MAX_SECONDS}; the estimate is conservative)")
+
+
+def check_seconds(args: argparse.Namespace, estimate: float, what: str) -> None:
+    """Refuse ``what`` when its estimated run time is above ``args.max_seconds``; nothing has been run yet.
+
+    Estimates are closed forms in the sizes with rates measured on the project's reference machine
+    (the project's reconstruction [I]); they err on the slow side.
+    """
+    limit = getattr(args, "max_seconds", DEFAULT_MAX_SECONDS)
+    if estimate > limit:
+        raise CapExceeded(quantity=f"the estimated time of {what} (seconds)", needed=round(estimate, 1),
+                          limit=limit, flag="--max-seconds" if hasattr(args, "max_seconds") else None)
