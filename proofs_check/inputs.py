@@ -177,5 +177,5 @@ def check_seconds(args: argparse.Namespace, estimate: float, what: str) -> None:
     """
     limit = getattr(args, "max_seconds", DEFAULT_MAX_SECONDS)
     if estimate > limit:
-        raise CapExceeded(quantity=f"the estimated time of {what} (seconds)", needed=round(estimate, 1),
+        raise CapExceeded(quantity=f"the estimated run time of {what}, in seconds,", needed=round(estimate, 1),
                           limit=limit, flag="--max-seconds" if hasattr(args, "max_seconds") else None)
