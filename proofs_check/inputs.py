@@ -158,6 +158,13 @@ def load_json_file(path: str, *, max_bytes: int = JSON_MAX_BYTES, max_depth: int
         raise InputFileError(str(exc)) from None
 
 
+#: hard ceilings of the neural commands' numeric flags (eval, seeds, train): beyond them memory or time is out of
+#: reach on any machine this project targets
+MAX_EVAL_LENGTH = 100_000
+MAX_EVAL_COUNT = 10_000
+MAX_EVAL_LETTERS = 1_000_000
+MAX_TRAIN_STEPS = 1_000_000
+
 #: default ``--max-seconds``: the estimated run time a command accepts without being asked
 DEFAULT_MAX_SECONDS = 60
 

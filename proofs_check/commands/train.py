@@ -25,6 +25,7 @@ from proofs_check.cliutil import (
     stderr_console,
     stdout_console,
 )
+from proofs_check.inputs import MAX_TRAIN_STEPS, int_type
 from reductions.tasks import registry
 
 SCHEMA = "powergen.train/1"
@@ -34,9 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train the numpy Transformer f_theta on a task (parity, parity-parallel, ...)")
     p.add_argument("task", metavar="TASK", choices=registry.names(), help=f"one of: {', '.join(registry.names())}")
     p.add_argument("--out", required=True, metavar="DIR", help="checkpoint directory (weights.npz, checkpoint.json)")
-    p.add_argument("--steps", type=pos_int, default=None, help="number of updates (default: the task's)")
+    p.add_argument("--steps", type=int_type(lo=1, hi=MAX_TRAIN_STEPS), default=None,
+                   help="number of updates (default: the task's)")
     p.add_argument("--resume", action="store_true", help="continue the checkpoint in DIR (same seed and settings)")
-    p.add_argument("--checkpoint-every", type=pos_int, default=None, metavar="N", help="also save every N updates")
+    p.add_argument("--checkpoint-every", type=int_type(lo=1, hi=MAX_TRAIN_STEPS), default=None, metavar="N",
+                   help="also save every N updates")
     add_model_flags(p)
     add_seed_flag(p)
     add_json_flag(p)
