@@ -20,6 +20,7 @@ import ast
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -140,6 +141,46 @@ def _quiet_stdout() -> None:
         pass
 
 
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+def command_flags(parser: argparse.ArgumentParser, words: Sequence[str]) -> set[str]:
+    """The option strings of the (sub)command that ``words`` names (walking the sub-parsers of ``parser``)."""
+    for w in words:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None or w not in sub.choices:
+            break
+        parser = sub.choices[w]
+    return {s for a in parser._actions for s in a.option_strings}
+
+
+def fit_hint(exc: BaseException, flags: set[str]) -> str:
+    """The message of ``exc``, with a "raise it with ..." hint that names a flag this command lacks (or a Python
+    keyword such as ``max_steps=``) replaced by "a fixed limit of this command".
+
+    Library errors name the flag of the command that usually wraps them; a command without that flag must not
+    send the user to it (the message then says the limit is fixed).
+    """
+    text = str(exc)
+    hint = getattr(exc, "hint", None)
+    if not isinstance(hint, str):
+        return text
+    named = set(_FLAG.findall(hint))
+    if named and named <= flags and "=" not in hint and "keyword" not in hint:
+        return text
+    usable = sorted(named & flags)
+    where = text.rfind(hint)
+    if where < 0:
+        return text
+    head = text[:where].rstrip()
+    for joint in ("; raise the limit with", "; raise it with", "raise the limit with", "raise it with"):
+        if head.endswith(joint):
+            head = head[: -len(joint)].rstrip()
+            break
+    tail = f"raise it with {' or '.join(usable)}" if usable else "this limit is fixed for this command"
+    return f"{head.rstrip(';,')}; {tail}"
+
+
 def error_line(exc: BaseException | str) -> str:
     """The one stderr line of an error: ``powergen: error: ...``, bounded by :func:`~proofs_check.inputs.one_line`."""
     return "powergen: error: " + one_line(str(exc))
@@ -155,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     there: the line says so).
     """
     words = list(argv) if argv is not None else sys.argv[1:]
+    parser: argparse.ArgumentParser | None = None
     try:
         if words[:1] == ["--version"]:
             modules: list[str] | None = []
@@ -166,7 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except USER_ERRORS as exc:
-        print(error_line(exc), file=sys.stderr)
+        text = fit_hint(exc, command_flags(parser, words)) if parser is not None else str(exc)
+        print(error_line(text), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("powergen: interrupted", file=sys.stderr)
