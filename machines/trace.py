@@ -365,6 +365,9 @@ def _vocab_from_header(head: dict[str, Any]) -> AnyVocabulary:
     if not isinstance(mask, str):
         raise TraceError("header: 'mask' must be a token name", line=1)
     bos, eos = head.get("bos"), head.get("eos")
+    for role, name in (("bos", bos), ("eos", eos)):
+        if name is not None and not isinstance(name, str):
+            raise TraceError(f"header: {role!r} must be a token name or null", line=1)
     try:
         if "words" in head:
             words = head["words"]
