@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tempfile
 from contextlib import redirect_stderr, redirect_stdout
@@ -25,7 +26,10 @@ from proofs_check.inputs import MESSAGE_WIDTH
 
 pytestmark = pytest.mark.slow
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
+#: examples per test (about 35 s for the whole file at 100); POWERGEN_FUZZ_EXAMPLES=1000 POWERGEN_FUZZ_RANDOM=1 for a
+#: longer hunt with fresh examples
+FUZZ = settings(max_examples=int(os.environ.get("POWERGEN_FUZZ_EXAMPLES", "100")), deadline=None,
+                derandomize=os.environ.get("POWERGEN_FUZZ_RANDOM") != "1",
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 FAST = ["--max-seconds", "3"]
 
@@ -76,8 +80,12 @@ UNTIMED_FLAGS = [
     (["seeds", "parity"], "--seeds"), (["seeds", "parity"], "--lengths"), (["seeds", "parity"], "--count"),
     (["seeds", "parity"], "--steps"), (["train", "parity", "--out", "/nonexistent/x"], "--steps"),
     (["check", "thm5", "--quick"], "--k2-length"), (["check", "thm5", "--quick"], "--k3-length"),
-    (["check", "thm1", "--quick"], "--max-n"), (["check", "thm2", "--quick"], "--k"),
 ]
+MALFORMED_ONLY = [(["check", "thm1", "--quick"], "--max-n"), (["check", "thm2", "--quick"], "--k"),
+                  (["check", "thm2", "--quick"], "--max-s"), (["tour"], "--seed")]
+malformed_int_text = st.one_of(st.sampled_from([" 5", "\u0663", "5_0", "+7", "0x10", "1e9", "", "-", "nan", "\x00",
+                                                "9" * 5000, "3.0", "\uff12"]),
+                               st.text(alphabet="+_ \u0663x.e", min_size=1, max_size=6))
 
 
 @pytest.mark.timeout(300)
@@ -92,6 +100,15 @@ def test_numeric_flags_with_a_time_cap(case: tuple[list[str], str], value: str) 
 @FUZZ
 @given(case=st.sampled_from(UNTIMED_FLAGS), value=refused_int_text)
 def test_numeric_flags_without_a_time_cap_refuse_bad_values(case: tuple[list[str], str], value: str) -> None:
+    base, flag = case
+    code, _, _ = run([*base, flag, value])
+    assert code == 2
+
+
+@pytest.mark.timeout(120)
+@FUZZ
+@given(case=st.sampled_from(MALFORMED_ONLY), value=malformed_int_text)
+def test_malformed_integers_are_refused_everywhere(case: tuple[list[str], str], value: str) -> None:
     base, flag = case
     code, _, _ = run([*base, flag, value])
     assert code == 2
