@@ -19,6 +19,7 @@ from proofs_check.cliutil import (
     add_json_flag,
     emit_json,
     nonneg_int,
+    pos_int,
     progress,
     require,
     stdout_console,
@@ -34,7 +35,7 @@ MAX_SEEDS = 10_000
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("seeds", help="train a task under many seeds and count the models that generalise")
     p.add_argument("task", metavar="TASK", choices=registry.names(), help=f"one of: {', '.join(registry.names())}")
-    p.add_argument("--seeds", type=int_type(lo=1, hi=MAX_SEEDS), default=20, metavar="N",
+    p.add_argument("--seeds", type=pos_int, default=20, metavar="N",
                    help="number of training seeds (default 20)")
     p.add_argument("--first-seed", type=nonneg_int, default=0, metavar="S", help="first training seed (default 0)")
     p.add_argument("--lengths", type=int_type(lo=1, hi=MAX_EVAL_LENGTH), nargs="+", default=None, metavar="N",
