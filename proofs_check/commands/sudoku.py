@@ -48,8 +48,9 @@ from reductions.tasks.sudoku_grid import (
 
 #: seconds per AP-MDM step of the MRV search, measured on the famous puzzles (7e-5), rounded up
 SECONDS_PER_STEP = 1e-4
-#: default --max-steps of solve and (in all) of table: about 50 s at SECONDS_PER_STEP, so within --max-seconds
-DEFAULT_MAX_STEPS = 500_000
+#: default --max-steps of solve and (in all) of table: about 20 s at SECONDS_PER_STEP and about 0.9 GB of states
+#: (4.4 kB per step, measured), so within --max-seconds
+DEFAULT_MAX_STEPS = 200_000
 #: seconds per generated puzzle: one attempt (about 0.05 s at 26+ givens) or, with few givens or a backtrack
 #: window, up to the generator's 200 attempts
 SECONDS_PER_PUZZLE, SECONDS_PER_HARD_PUZZLE, EASY_GIVENS = 0.1, 20.0, 24
