@@ -34,7 +34,7 @@ import numpy as np
 
 from machines.discipline import MDM_FAMILY, PARADIGMS, advance
 from machines.errors import MachineError, TraceError
-from machines.io import atomic_write_lines
+from machines.io import JsonInputError, atomic_write_lines, loads_bounded
 from machines.predictor import Prediction, Transition
 from machines.records import StepRecord
 from machines.vocab import AnyVocabulary, Vocabulary, WordVocabulary
@@ -49,6 +49,21 @@ CONTROLS: dict[str, tuple[str, ...]] = {"arm": (), "mdm": ("unmask",), "ao-mdm":
 HALTS: dict[str, tuple[str, ...]] = {"arm": ("done",), "mdm": ("no-masks", "eos", "done"),
                                      "ao-mdm": ("no-masks", "eos", "done"), "masked-arm": ("no-masks", "eos", "done"),
                                      "ap-mdm": ("eos", "fixed-point", "done")}
+
+#: the keys each kind of line may have; any other key is refused (a trace is a certificate: every byte matters)
+HEADER_KEYS = frozenset({"schema", "paradigm", "vocab", "mask", "bos", "eos", "words", "start", "halt_on_eos"})
+HALT_KEYS = frozenset({"halt", "steps", "max_length"})
+
+
+def _step_keys(paradigm: str) -> frozenset[str]:
+    return frozenset({"t", "x", "y", "x_next", *CONTROLS[paradigm]})
+
+
+def _unknown_keys(obj: dict[str, Any], allowed: frozenset[str], what: str, line: int) -> None:
+    extra = sorted(k for k in obj if k not in allowed)
+    if extra:
+        shown = ", ".join(repr(k[:40]) for k in extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        raise TraceError(f"{what}: unknown key(s) {shown}", line=line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +284,13 @@ class TraceReader:
         if head.get("schema") != TRACE_SCHEMA:
             raise TraceError(f"missing header: the first line must have \"schema\": \"{TRACE_SCHEMA}\"", line=1)
         paradigm = head.get("paradigm")
-        if paradigm not in PARADIGMS:
-            raise TraceError(f"header: unknown paradigm {paradigm!r}", line=1)
+        if not isinstance(paradigm, str) or paradigm not in PARADIGMS:
+            raise TraceError(f"header: unknown paradigm {str(paradigm)[:40]!r}", line=1)
+        _unknown_keys(head, HEADER_KEYS, "header", 1)
+        missing = [k for k in ("vocab", "mask", "bos", "eos") if k not in head]
+        if missing:
+            raise TraceError(f"header: missing key(s) {', '.join(missing)} (bos and eos may be null, not absent)",
+                             line=1)
         self.paradigm: str = paradigm
         self.vocab = _vocab_from_header(head)
         self.start = _tokens(self.vocab, head, "start", 1) if "start" in head else None
@@ -294,6 +314,7 @@ class TraceReader:
             if halt_at is not None:
                 raise TraceError("a halt line must be the last line", line=halt_at)
             if "halt" in obj:
+                _unknown_keys(obj, HALT_KEYS, "halt line", k)
                 halt, steps, peak = obj.get("halt"), obj.get("steps"), obj.get("max_length")
                 if not isinstance(halt, str) or type(steps) is not int or type(peak) is not int:
                     raise TraceError("halt line: needs \"halt\" (a string), \"steps\" and \"max_length\" (integers)",
@@ -301,6 +322,7 @@ class TraceReader:
                 halt_at = k
                 self.halt_reason, self.steps, self.max_length = halt, steps, peak
                 continue
+            _unknown_keys(obj, _step_keys(self.paradigm), "step line", k)
             yield _step_record(self.paradigm, self.vocab, obj, k)
         if halt_at is None:
             raise TraceError("missing halt line (the last line must have a \"halt\" key)", line=last)
@@ -328,9 +350,9 @@ def read_trace(path: str | os.PathLike[str]) -> Trace:
 
 def _load(raw: str, k: int) -> dict[str, Any]:
     try:
-        obj = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"not valid JSON: {exc.msg}", line=k) from None
+        obj = loads_bounded(raw, what="the line")
+    except JsonInputError as exc:
+        raise TraceError(str(exc), line=k) from None
     if not isinstance(obj, dict):
         raise TraceError("every line must be a JSON object", line=k)
     return obj
@@ -343,6 +365,9 @@ def _vocab_from_header(head: dict[str, Any]) -> AnyVocabulary:
     if not isinstance(mask, str):
         raise TraceError("header: 'mask' must be a token name", line=1)
     bos, eos = head.get("bos"), head.get("eos")
+    for role, name in (("bos", bos), ("eos", eos)):
+        if name is not None and not isinstance(name, str):
+            raise TraceError(f"header: {role!r} must be a token name or null", line=1)
     try:
         if "words" in head:
             words = head["words"]
@@ -467,7 +492,8 @@ def _replay_stream(p: str, vocab: AnyVocabulary, start: np.ndarray | None, halt_
         halt()  # the halt line was parsed (the records iterator raises if it is missing)
         return ReplayReport(ok=False, steps=n_steps, first_bad_step=first_bad[0], reason=first_bad[1])
     reason, steps, max_length = halt()
-    why = _check_halt(p, mask_id, reason, steps, max_length, n_steps, start is not None, prev, peak, eos_steps)
+    why = _check_halt(p, mask_id, reason, steps, max_length, n_steps, start is not None, prev, peak, eos_steps,
+                      halt_on_eos and vocab.eos_id is not None)
     if why is not None:
         return ReplayReport(ok=False, steps=n_steps, first_bad_step=None, reason=f"halt line: {why}")
     return ReplayReport(ok=True, steps=n_steps, first_bad_step=None, reason=None)
@@ -480,8 +506,8 @@ def _check_step(p: str, vocab: AnyVocabulary, k: int, rec: StepRecord, prev: np.
     x, x_next = np.asarray(rec.x, dtype=np.int64), np.asarray(rec.x_next, dtype=np.int64)
     if rec.t != k:
         return f"step number is {rec.t}, expected {k}"
-    if p == "arm" and halt_on_eos and eos_steps:
-        return (f"the ARM wrote EOS at step {eos_steps[0]} and halts there (halt_on_eos is set in the header), "
+    if halt_on_eos and eos_steps:
+        return (f"the {p} wrote EOS at step {eos_steps[0]} and halts there (halt_on_eos is set in the header), "
                 f"but the trace continues")
     if prev is not None and not np.array_equal(prev, x):
         what = "the start sequence" if k == 1 else "the previous step's x_next"
@@ -502,13 +528,22 @@ def _check_step(p: str, vocab: AnyVocabulary, k: int, rec: StepRecord, prev: np.
         return f"x_next is not the result of the step ({_first_diff(x_next, step.x_next)})"
     if np.array_equal(x_next, x):
         return "the step does not change the sequence (a fixed point ends a run and is not recorded)"
+    bos_id = vocab.bos_id
+    if bos_id is not None and bool((step.written == bos_id).any()):
+        return "the step writes BOS (the header's start-of-sequence marker is never generated)"
     if eos_id is not None and bool((step.written == eos_id).any()):
         eos_steps.append(k)
     return None
 
 
 def _check_halt(p: str, mask_id: int, reason: str, steps: int, max_length: int, n: int, has_start: bool,
-                final: np.ndarray | None, peak: int, eos_steps: list[int]) -> str | None:
+                final: np.ndarray | None, peak: int, eos_steps: list[int], eos_halts: bool) -> str | None:
+    """Why the halt line is impossible for the run replayed (``None`` if the machine could have halted so).
+
+    The machine checks, in order: no masks left (MDM family), the predictor's halt, a fixed point, then EOS written
+    by the last step (with ``halt_on_eos``); so a halt reason is possible only if every earlier check did not fire
+    and the last step's EOS (when ``eos_halts``) names the halt (:mod:`machines.paradigms`).
+    """
     if reason not in HALTS[p]:
         return f"halt reason {reason!r} is impossible for {p} (expected one of {', '.join(HALTS[p])})"
     if steps != n:
@@ -517,6 +552,15 @@ def _check_halt(p: str, mask_id: int, reason: str, steps: int, max_length: int, 
         return f"says max_length {max_length} but the longest sequence has length {peak}"
     if reason == "no-masks" and final is not None and bool((final == mask_id).any()):
         return "halt reason 'no-masks' but the final sequence still has masks"
+    if reason == "eos" and not eos_halts:
+        return "halt reason 'eos' but the header's halt_on_eos is false or its vocabulary has no EOS"
     if reason == "eos" and eos_steps != [n]:
-        return f"halt reason 'eos' but EOS was written at steps {eos_steps} (expected only at the last step {n})"
+        return f"halt reason 'eos' but EOS was written at steps {eos_steps[:5]} (expected only at the last step {n})"
+    wrote_eos_last = eos_halts and n > 0 and eos_steps[-1:] == [n]
+    eos_reason = "done" if p == "arm" else "eos"
+    if wrote_eos_last and reason != eos_reason:
+        return f"the last step wrote EOS, so the {p} halts with {eos_reason!r}, not {reason!r}"
+    if (p in MDM_FAMILY and reason in ("done", "fixed-point") and final is not None
+            and not bool((final == mask_id).any())):
+        return f"halt reason {reason!r} but no mask is left: the {p} halts with 'no-masks' first"
     return None

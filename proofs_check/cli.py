@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
+import os
 import pkgutil
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,8 +29,9 @@ from typing import NoReturn
 from machines.errors import MachineError
 from pram.errors import PramError
 from proofs_check import __version__
-from proofs_check.cliutil import EXIT_USAGE
+from proofs_check.cliutil import EXIT_OK, EXIT_USAGE
 from proofs_check.errors import CheckError, UsageError
+from proofs_check.inputs import one_line
 from reductions.errors import ReductionError
 
 GROUP_HELP = {
@@ -128,9 +131,72 @@ def _missing_subcommand(p: argparse.ArgumentParser) -> Callable[[argparse.Namesp
     return handler
 
 
+def _quiet_stdout() -> None:
+    """Point file descriptor 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout replaced by a StringIO (tests): nothing to redirect
+        pass
+
+
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+
+
+def command_flags(parser: argparse.ArgumentParser, words: Sequence[str]) -> set[str]:
+    """The option strings of the (sub)command that ``words`` names (walking the sub-parsers of ``parser``)."""
+    for w in words:
+        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None or w not in sub.choices:
+            break
+        parser = sub.choices[w]
+    return {s for a in parser._actions for s in a.option_strings}
+
+
+def fit_hint(exc: BaseException, flags: set[str]) -> str:
+    """The message of ``exc``, with a "raise it with ..." hint that names a flag this command lacks (or a Python
+    keyword such as ``max_steps=``) replaced by "a fixed limit of this command".
+
+    Library errors name the flag of the command that usually wraps them; a command without that flag must not
+    send the user to it (the message then says the limit is fixed).
+    """
+    text = str(exc)
+    hint = getattr(exc, "hint", None)
+    if not isinstance(hint, str):
+        return text
+    named = set(_FLAG.findall(hint))
+    if named and named <= flags and "=" not in hint and "keyword" not in hint:
+        return text
+    usable = sorted(named & flags)
+    where = text.rfind(hint)
+    if where < 0:
+        return text
+    head = text[:where].rstrip()
+    for joint in ("; raise the limit with", "; raise it with", "raise the limit with", "raise it with"):
+        if head.endswith(joint):
+            head = head[: -len(joint)].rstrip()
+            break
+    tail = f"raise it with {' or '.join(usable)}" if usable else "this limit is fixed for this command"
+    return f"{head.rstrip(';,')}; {tail}"
+
+
+def error_line(exc: BaseException | str) -> str:
+    """The one stderr line of an error: ``powergen: error: ...``, bounded by :func:`~proofs_check.inputs.one_line`."""
+    return "powergen: error: " + one_line(str(exc))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code (never raises for bad input)."""
+    """Run the CLI and return its exit code (never raises for bad input).
+
+    Output errors: a closed pipe (``powergen sudoku table | head``) ends the run quietly with exit 0, as a
+    reader closing early is not an error of ours (the project's choice [I]); any other failure to write stdout
+    (a full disk, ``> /dev/full``) is one line on stderr and exit 2, like every other refusal.  A
+    ``MemoryError`` or ``RecursionError`` that escapes the caps is also one line and exit 2 (a cap is missing
+    there: the line says so).
+    """
     words = list(argv) if argv is not None else sys.argv[1:]
+    parser: argparse.ArgumentParser | None = None
     try:
         if words[:1] == ["--version"]:
             modules: list[str] | None = []
@@ -138,15 +204,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             modules = command_index(words[0]).get(words[0]) if words and not words[0].startswith("-") else None
         parser = build_parser(modules)
         args = parser.parse_args(words)
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
     except USER_ERRORS as exc:
-        print(f"powergen: error: {exc}", file=sys.stderr)
+        text = fit_hint(exc, command_flags(parser, words)) if parser is not None else str(exc)
+        print(error_line(text), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("powergen: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        return 0
+        _quiet_stdout()
+        return EXIT_OK
+    except OSError as exc:  # stdout (or a file outside machines.io) could not be written: a full disk, ...
+        _quiet_stdout()
+        print(error_line(f"cannot write output: {exc.strerror or exc}"), file=sys.stderr)
+        return EXIT_USAGE
+    except (MemoryError, RecursionError) as exc:
+        print(error_line(f"the input is too large ({type(exc).__name__}; a size cap is missing here, please "
+                         "report it)"), file=sys.stderr)
+        return EXIT_USAGE
 
 
 def entry() -> NoReturn:

@@ -11,23 +11,35 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from proofs_check.errors import InputFileError, UsageError
+from proofs_check.errors import UsageError
+from proofs_check.inputs import load_json_file, nonneg_int, pos_int
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "add_json_flag", "add_seed_flag", "dumps", "emit_json",
+           "load_json_file", "nonneg_int", "pos_int", "progress", "require", "stderr_console", "stdout_console"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+class _Console(Console):
+    """A rich Console whose closed pipe raises ``BrokenPipeError`` (rich's default exits with status 1), so
+    :func:`proofs_check.cli.main` ends the run the one way it ends every closed pipe (quietly, exit 0)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
-    return Console(file=sys.stdout, soft_wrap=True)
+    return _Console(file=sys.stdout, soft_wrap=True)
 
 
 def stderr_console() -> Console:
-    return Console(file=sys.stderr, soft_wrap=True)
+    return _Console(file=sys.stderr, soft_wrap=True)
 
 
 def add_json_flag(p: argparse.ArgumentParser) -> None:
@@ -36,25 +48,6 @@ def add_json_flag(p: argparse.ArgumentParser) -> None:
 
 def add_seed_flag(p: argparse.ArgumentParser, default: int = 0) -> None:
     p.add_argument("--seed", type=nonneg_int, default=default, help=f"random seed (default {default})")
-
-
-def nonneg_int(text: str) -> int:
-    """argparse type: an integer >= 0 (one clear error otherwise)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
-
-
-def pos_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    value = nonneg_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def dumps(obj: Any) -> str:
@@ -81,23 +74,6 @@ def _json_default(o: Any) -> Any:
 def emit_json(obj: Any) -> None:
     sys.stdout.write(dumps(obj) + "\n")
     sys.stdout.flush()
-
-
-def load_json_file(path: str) -> Any:
-    """Read a JSON file; every failure becomes one :class:`InputFileError` line."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputFileError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputFileError(f"{path} is a directory, not a file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read {path}: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFileError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
 def require(cond: bool, message: str) -> None:

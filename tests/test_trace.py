@@ -403,3 +403,81 @@ def test_cli_demo_refuses_unwritable_trace_before_running(where: str, tmp_path: 
     assert main(["machines", "demo", "--trace", path]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("powergen: error: cannot write") and "Traceback" not in err
+
+
+# -- halts and headers the machine cannot produce (issue 13 section 5) ---------------------------------------------
+def _edit(lines: list[str], index: int, **changes: object) -> list[str]:
+    index %= len(lines)
+    obj = json.loads(lines[index])
+    for key, value in changes.items():
+        if value is _DROP:
+            del obj[key]
+        else:
+            obj[key] = value
+    return [*lines[:index], json.dumps(obj), *lines[index + 1:]]
+
+
+_DROP = object()
+
+
+def _first_written(lines: list[str]) -> str:
+    """The first token a step writes (y is canonical: MASK wherever the step does not write), before the last step."""
+    for raw in lines[1:-2]:
+        written = [tok for tok in json.loads(raw)["y"] if tok != "[MASK]"]
+        if written:
+            return str(written[0])
+    raise AssertionError("no step before the last writes a token")
+
+
+def test_mdm_trace_relabelled_done_is_rejected() -> None:
+    lines = demo_lines("mdm")
+    assert json.loads(lines[-1])["halt"] == "no-masks" and check(lines)
+    assert not check(_edit(lines, -1, halt="done"))
+
+
+def test_maxflow_eos_halt_relabelled_fixed_point_is_rejected() -> None:
+    from reductions.tasks.maxflow import FLOW_VOCAB, encode_instance, run_maxflow
+    from reductions.tasks.maxflow_graph import generate_instance
+
+    inst = generate_instance(nodes=5, seed=3)
+    run = run_maxflow(inst)
+    lines = trace_lines(paradigm="ap-mdm", vocab=FLOW_VOCAB, records=run.records, halt_reason=run.halt_reason,
+                        start=encode_instance(inst))
+    assert json.loads(lines[-1])["halt"] == "eos" and check(lines)
+    assert not check(_edit(lines, -1, halt="fixed-point"))
+    assert not check(_edit(lines, -1, halt="done"))
+    assert not check(_edit(lines, 0, eos=None))  # no EOS in the vocabulary: an 'eos' halt is impossible
+
+
+@pytest.mark.parametrize("paradigm", ["arm", "ap-mdm"])
+def test_header_eos_naming_a_token_written_mid_run_is_rejected(paradigm: str) -> None:
+    lines = demo_lines(paradigm, n=4)
+    assert check(lines) and len(lines) > 4
+    assert not check(_edit(lines, 0, eos=_first_written(lines)))
+
+
+@pytest.mark.parametrize("paradigm", PARADIGMS)
+def test_header_bos_naming_a_written_token_is_rejected(paradigm: str) -> None:
+    lines = demo_lines(paradigm, n=4)
+    assert not check(_edit(lines, 0, bos=_first_written(lines)))
+
+
+@pytest.mark.parametrize("key", ["bos", "eos"])
+def test_header_without_bos_or_eos_is_malformed(key: str) -> None:
+    with pytest.raises(TraceError, match="missing"):
+        parse_trace("\n".join(_edit(demo_lines("mdm"), 0, **{key: _DROP})))
+
+
+@pytest.mark.parametrize("index", [0, 1, -1])
+def test_unknown_extra_keys_are_malformed(index: int) -> None:
+    with pytest.raises(TraceError, match="unknown key"):
+        parse_trace("\n".join(_edit(demo_lines("ap-mdm"), index, comment="hello")))
+
+
+def test_deeply_nested_trace_line_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = demo_lines("mdm")
+    path = tmp_path / "deep.jsonl"
+    path.write_text(lines[0] + "\n" + "[" * 100_000 + "\n")
+    assert main(["trace", "replay", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nested" in err and len(err) < 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,25 @@ from pram.errors import InvalidInput
 
 INT64_MAX = int(np.iinfo(np.int64).max)
 INT64_MIN = int(np.iinfo(np.int64).min)
+
+
+_SHORT = reprlib.Repr()  # keyword arguments need Python 3.12
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 8, 8, 8
+_SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 60, 40, 60
+
+
+def short(value: Any) -> str:
+    """A bounded ``repr`` of an input value for an error message (a 2M-element list shows 8 items and '...').
+
+    Examples
+    --------
+    >>> short([0] * 2_000_000)
+    '[0, 0, 0, 0, 0, 0, 0, 0, ...] (2000000 items)'
+    """
+    text = _SHORT.repr(value)
+    if isinstance(value, list | tuple | dict | str) and len(value) > 8:
+        text += f" ({len(value)} {'characters' if isinstance(value, str) else 'items'})"
+    return text
 
 
 def ceil_log2(n: int) -> int:
@@ -54,10 +74,10 @@ def require_object(obj: Any, keys: tuple[str, ...], program: str) -> dict[str, A
     probs = Problems(program)
     for k in keys:
         if k not in obj:
-            probs.add(f"missing key {k!r}")
+            probs.add(f"missing key {short(k)}")
     for k in obj:
         if k not in keys:
-            probs.add(f"unknown key {k!r} (expected {list(keys)})")
+            probs.add(f"unknown key {short(k)} (expected {list(keys)})")
     probs.raise_if_any()
     return obj
 
@@ -71,7 +91,7 @@ def int_list(value: Any, key: str, probs: Problems, ok: Callable[[int], bool] | 
     out: list[int] = []
     for i, x in enumerate(value):
         if not is_int(x) or not INT64_MIN <= int(x) <= INT64_MAX or (ok is not None and not ok(int(x))):
-            probs.add(f"{key}[{i}] = {x!r} is not {what}")
+            probs.add(f"{key}[{i}] = {short(x)} is not {what}")
         else:
             out.append(int(x))
     return out
@@ -79,7 +99,7 @@ def int_list(value: Any, key: str, probs: Problems, ok: Callable[[int], bool] | 
 
 def int_value(value: Any, key: str, probs: Problems, lo: int, hi: int) -> int:
     if not is_int(value) or not lo <= int(value) <= hi:
-        probs.add(f"{key!r} must be an integer in [{lo}, {hi}], got {value!r}")
+        probs.add(f"{key!r} must be an integer in [{lo}, {hi}], got {short(value)}")
         return lo
     return int(value)
 
@@ -95,4 +115,4 @@ def i64(a: Any) -> np.ndarray:
 
 def check_n(n: int) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise InvalidInput(f"instance size n must be a non-negative int, got {n!r}")
+        raise InvalidInput(f"instance size n must be a non-negative int, got {short(n)}")

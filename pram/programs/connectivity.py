@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from pram.model import Counters, Policy, Setup
-from pram.programs._common import Problems, is_int, registers, require_object
+from pram.programs._common import Problems, is_int, registers, require_object, short
 from pram.programs._phased import Phased
 
 __all__ = ["Connectivity", "GraphInstance", "iterations"]
@@ -88,7 +88,7 @@ class Connectivity(Phased[GraphInstance]):
         probs = Problems(self.name)
         n = d["n"]
         if not is_int(n) or not 0 <= int(n) <= MAX_N:
-            probs.add(f"'n' must be an integer in [0, {MAX_N}], got {n!r}")
+            probs.add(f"'n' must be an integer in [0, {MAX_N}], got {short(n)}")
             n = 0
         n = int(n)
         edges: list[tuple[int, int]] = []
@@ -97,7 +97,7 @@ class Connectivity(Phased[GraphInstance]):
         else:
             for k, e in enumerate(d["edges"]):
                 if (not isinstance(e, list) or len(e) != 2 or not all(is_int(x) and 0 <= int(x) < n for x in e)):
-                    probs.add(f"edges[{k}] = {e!r} is not a pair of nodes in [0, {n})")
+                    probs.add(f"edges[{k}] = {short(e)} is not a pair of nodes in [0, {n})")
                 else:
                     edges.append((int(e[0]), int(e[1])))
         probs.raise_if_any()

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from pram.model import Counters, Policy, Program, Setup
-from pram.programs._common import Problems, check_n, int_value, is_int, registers, require_object
+from pram.programs._common import Problems, check_n, int_value, is_int, registers, require_object, short
 
 __all__ = ["MAX_VARS", "Sat", "SatInstance"]
 
@@ -66,7 +66,7 @@ class Sat(Program[SatInstance]):
         else:
             for k, cl in enumerate(d["clauses"]):
                 if not isinstance(cl, list) or not all(is_int(x) and x != 0 and abs(int(x)) <= v for x in cl):
-                    probs.add(f"clauses[{k}] = {cl!r} is not a list of literals +-1..+-{v}")
+                    probs.add(f"clauses[{k}] = {short(cl)} is not a list of literals +-1..+-{v}")
                 else:
                     clauses.append(tuple(int(x) for x in cl))
         probs.raise_if_any()

@@ -32,6 +32,7 @@ from proofs_check.checkcli import finish_sections
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.cliutil import add_json_flag, add_seed_flag, progress
 from proofs_check.growth import classify_growth
+from proofs_check.inputs import int_type
 from reductions.dyck import Word, dyck_count, format_letters, inverse, is_dyck, letters
 from reductions.dyck_arm import (
     EOS,
@@ -260,8 +261,10 @@ COLUMNS: dict[str, list[Any]] = {
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("thm5", help="Theorem 5: AP-MDM generates exactly two-sided Dyck-k; bounded ARMs fail")
     p.add_argument("--quick", action="store_true", help="small sizes only (k=2 up to 8, k=3 up to 6, 1000 samples)")
-    p.add_argument("--k2-length", type=int, default=None, help="largest length for k=2, 0..14 (default 12)")
-    p.add_argument("--k3-length", type=int, default=None, help="largest length for k=3, 0..10 (default 10)")
+    p.add_argument("--k2-length", type=int_type(negative=True), default=None,
+                   help="largest length for k=2, 0..14 (default 12)")
+    p.add_argument("--k3-length", type=int_type(negative=True), default=None,
+                   help="largest length for k=3, 0..10 (default 10)")
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)

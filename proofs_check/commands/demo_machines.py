@@ -24,8 +24,19 @@ from proofs_check.cliutil import (
     pos_int,
     stdout_console,
 )
+from proofs_check.inputs import add_time_flag, check_cap, check_seconds
 
 GROUP = "machines"
+#: seconds per (step x token) of a demo run, measured (masked-arm, n = 5000: 1.9 s for 2n steps of length 2n),
+#: rounded up; --embed runs the machine and its AP-MDM embedding (about three times the work)
+SECONDS_PER_STEP_TOKEN = 1e-7
+
+
+def estimate_seconds(n: int, max_steps: int, embed: bool) -> float:
+    """Estimated seconds of a demo on a prompt of ``n`` letters: at most ``min(max_steps, 2n + 2)`` steps over a
+    sequence of at most ``2n + 2`` tokens (copying the prompt doubles it)."""
+    length = 2 * n + 2
+    return SECONDS_PER_STEP_TOKEN * min(max_steps, length) * length * (3 if embed else 1)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,12 +48,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trace", metavar="FILE", help="write the run's JSONL trace to FILE")
     p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
     p.add_argument("--embed", action="store_true", help="also run the AP-MDM embedding and compare")
+    add_time_flag(p)
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    check_cap("the demo's sequence length (2n + 2 for a prompt of n letters)", 2 * args.n + 2, args.max_length,
+              "--max-length")
+    check_seconds(args, estimate_seconds(args.n, args.max_steps, args.embed), f"the {args.paradigm} demo")
     if args.trace is not None:
         check_writable(args.trace)  # an unwritable path is refused before the run (one line, exit 2)
     if args.html is not None:

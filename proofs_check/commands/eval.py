@@ -20,13 +20,13 @@ from proofs_check.cliutil import (
     add_json_flag,
     add_seed_flag,
     emit_json,
-    pos_int,
     progress,
     stdout_console,
 )
 from proofs_check.errors import UsageError
 from proofs_check.experiments.evaluate import evaluate, transition_fidelity
 from proofs_check.growth import classify_growth
+from proofs_check.inputs import MAX_EVAL_COUNT, MAX_EVAL_LENGTH, MAX_EVAL_LETTERS, check_cap, int_type
 from reductions.tasks import registry
 
 SCHEMA = "powergen.eval/1"
@@ -38,9 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", metavar="DIR", help="a directory written by powergen train")
     src.add_argument("--oracle", action="store_true", help="run the task's own (oracle) process instead")
-    p.add_argument("--lengths", type=pos_int, nargs="+", default=None, metavar="N",
+    p.add_argument("--lengths", type=int_type(lo=1, hi=MAX_EVAL_LENGTH), nargs="+", default=None, metavar="N",
                    help="input lengths (default: the task's, 100 1000 for parity)")
-    p.add_argument("--count", type=pos_int, default=None, help="instances per length (default: the task's)")
+    p.add_argument("--count", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None,
+                   help="instances per length (default: the task's)")
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     task = registry.get(args.task)
     lengths = args.lengths or list(task.default_lengths)
     count = args.count or task.default_count
+    check_cap("the letters of all runs (count x sum of lengths)", count * sum(lengths), MAX_EVAL_LETTERS, None)
     if args.oracle:
         pred: Any = task.oracle
         info: dict[str, Any] = {"source": "oracle"}

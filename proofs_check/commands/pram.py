@@ -14,6 +14,7 @@ from pram.machine import DEFAULT_MAX_STEPS, PRAM, Policy, PramRun, PramStep, Pro
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
 from proofs_check.cliutil import EXIT_OK, add_json_flag, emit_json, load_json_file, nonneg_int, pos_int, stdout_console
+from proofs_check.inputs import add_time_flag, check_seconds, int_type
 
 GROUP = "pram"
 RUN_SCHEMA = "powergen.pram-run/1"
@@ -24,6 +25,30 @@ WIDE = 16
 LONG = 60
 #: --trace keeps a copy of memory and registers per step; refuse traces above this many words
 TRACE_CELLS = 20_000_000
+#: no instance larger than this is drawn or read, whatever --max-size says (memory of the instance itself)
+HARD_MAX_SIZE = 2**24
+#: seconds per PRAM step and per processor-step of the simulator, measured on the reference machine (2 shared
+#: cores), rounded up; programs whose processors run longer instruction sequences have their own rate
+SECONDS_PER_STEP = 2.5e-4
+SECONDS_PER_PROC_STEP = 3e-7
+PROGRAM_RATES = {"connectivity": 1.4e-6, "sat": 6e-6}
+
+
+#: programs whose T*P may be as small as n (one processor, or time exponential in n)
+SEQUENTIAL_LIKE = frozenset({"iterate", "sat"})
+
+
+def least_time_processors(name: str, n: int) -> tuple[int, int]:
+    """A lower bound on (T, P) from n alone, checked before an instance is drawn: every program reads its input
+    (T*P >= n); the parallel programs of the library use P >= n/2 processors for T >= log2(n) steps."""
+    if name in SEQUENTIAL_LIKE or n < 2:
+        return 1, max(n, 1)
+    return max(1, n.bit_length() - 1), max(1, n // 2)
+
+
+def estimate_seconds(name: str, time: int, processors: int) -> float:
+    """Estimated seconds of ``pram run`` for a program with T = ``time`` and P = ``processors`` (conservative)."""
+    return SECONDS_PER_STEP * time + PROGRAM_RATES.get(name, SECONDS_PER_PROC_STEP) * time * processors
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,8 +64,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     run_p.add_argument("--trace", action="store_true", help="show the memory after every step")
     run_p.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
                        help=f"refuse instances needing more PRAM steps (default {DEFAULT_MAX_STEPS})")
-    run_p.add_argument("--max-size", type=pos_int, default=None,
-                       help="refuse instances larger than this (default: per program, see `powergen pram list`)")
+    run_p.add_argument("--max-size", type=int_type(lo=1, hi=HARD_MAX_SIZE), default=None,
+                       help="refuse instances larger than this (default: per program, see `powergen pram list`; "
+                            f"at most {HARD_MAX_SIZE})")
+    add_time_flag(run_p)
     add_json_flag(run_p)
     run_p.set_defaults(func=run)
     list_p = sub.add_parser("list", help="list the PRAM programs")
@@ -53,6 +80,8 @@ def _instance(prog: Program[Any], args: argparse.Namespace, limit: int) -> Any:
         if args.n > limit:
             raise InvalidInput(f"--n {args.n} exceeds the size limit {limit} of {prog.name}; raise it with "
                                "--max-size")
+        check_seconds(args, estimate_seconds(prog.name, *least_time_processors(prog.name, args.n)),
+                      f"{prog.name} on n={args.n}")
         return prog.random_instance(args.n, as_generator(args.seed))
     inst = prog.parse_instance(load_json_file(args.input))
     if prog.size(inst) > limit:
@@ -66,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
     policy = prog.min_policy if args.policy is None else Policy.parse(args.policy)
     limit = prog.default_max_size if args.max_size is None else args.max_size
     inst = _instance(prog, args, limit)
-    steps = prog.exact_counters(inst).time
+    counters = prog.exact_counters(inst)
+    steps = counters.time
+    check_seconds(args, estimate_seconds(prog.name, counters.time, counters.processors),
+                  f"{prog.name} (T={counters.time}, P={counters.processors})")
     if steps > args.max_steps:
         raise InvalidInput(f"{prog.name} needs T={steps} PRAM steps on this instance, above the limit "
                            f"{args.max_steps}; raise it with --max-steps")

@@ -31,7 +31,9 @@ from proofs_check.cliutil import (
     pos_int,
     stdout_console,
 )
+from proofs_check.commands.pram import HARD_MAX_SIZE
 from proofs_check.errors import UsageError
+from proofs_check.inputs import add_time_flag, check_seconds, int_type
 from reductions.errors import InstanceTooLarge
 from reductions.lockstep import run_apmdm, run_mdm
 from reductions.pram_common import DEFAULT_MAX_LENGTH, DEFAULT_WORD_BITS, MAX_WORD_BITS
@@ -41,16 +43,19 @@ SCHEMA = "powergen.reduce/1"
 _TITLES = {"thm1": "Theorem 1: PRAM -> MDM", "thm4": "Theorem 4: PRAM -> AP-MDM"}
 
 
-def word_bits_arg(text: str) -> int:
-    """argparse type of ``--word-bits``: an integer in ``1..MAX_WORD_BITS``."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_WORD_BITS}, got {text!r}") from None
-    if not 1 <= value <= MAX_WORD_BITS:
-        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_WORD_BITS} (token ids are int64), "
-                                         f"got {value}")
-    return value
+#: ``--word-bits``: an integer in ``1..MAX_WORD_BITS`` (token ids are int64)
+word_bits_arg = int_type(lo=1, hi=MAX_WORD_BITS)
+
+
+def estimate_seconds(theorem: str, time: int, processors: int, memory: int) -> float:
+    """Estimated seconds of ``reduce thm1|thm4`` from the program's exact T, P, S (conservative).
+
+    Rates measured on the reference machine (2 shared cores) and rounded up: Theorem 1's predictor re-reads the
+    earlier write records (O(T^2 P) work), Theorem 4 does O(P + S) work per step over O(T) steps.
+    """
+    if theorem == "thm1":
+        return 5e-3 * time + 1e-6 * time * time * processors + 4e-6 * time * (processors + memory)
+    return 5e-3 * time + 1e-5 * time * (processors + memory)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help=f"refuse instances whose machine context exceeds this (default {DEFAULT_MAX_LENGTH})")
         p.add_argument("--word-bits", type=word_bits_arg, default=DEFAULT_WORD_BITS,
                        help=f"bits of a machine word (one token), 1..{MAX_WORD_BITS}; default {DEFAULT_WORD_BITS}")
-        p.add_argument("--max-size", type=pos_int, default=None,
+        add_time_flag(p)
+        p.add_argument("--max-size", type=int_type(lo=1, hi=HARD_MAX_SIZE), default=None,
                        help="refuse instances larger than this (default: per program, see `powergen pram list`)")
         p.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
         p.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
@@ -92,6 +98,9 @@ def load_instance(program: Any, args: argparse.Namespace) -> Any:
         raise UsageError("give --input FILE or --n N")
     if args.n > limit:
         raise InvalidInput(f"--n {args.n} exceeds the size limit {limit} of {program.name}; raise it with --max-size")
+    if hasattr(args, "max_seconds"):  # T >= 1 and P + S >= n: a lower bound before the instance is drawn
+        check_seconds(args, estimate_seconds(getattr(args, "theorem", "thm4"), 1, args.n, args.n),
+                      f"the construction on n={args.n}")
     return program.random_instance(args.n, as_generator(args.seed))
 
 
@@ -106,8 +115,12 @@ def check_steps(program: Any, inst: Any, max_steps: int) -> int:
 
 def run(args: argparse.Namespace, theorem: str) -> int:
     program = get_program(args.program)
+    args.theorem = theorem
     inst = load_instance(program, args)
     check_steps(program, inst, args.max_steps)
+    c = program.exact_counters(inst)
+    check_seconds(args, estimate_seconds(theorem, int(c.time), int(c.processors), int(c.memory)),
+                  f"{theorem} on {program.name} (T={c.time}, P={c.processors}, S={c.memory})")
     if args.html:
         check_writable(args.html)
     runner = run_mdm if theorem == "thm1" else run_apmdm

@@ -25,6 +25,14 @@ from proofs_check.cliutil import (
 )
 from proofs_check.commands.train import add_model_flags
 from proofs_check.experiments.seeds import SeedResult, seed_study
+from proofs_check.inputs import (
+    MAX_EVAL_COUNT,
+    MAX_EVAL_LENGTH,
+    MAX_EVAL_LETTERS,
+    MAX_TRAIN_STEPS,
+    check_cap,
+    int_type,
+)
 from reductions.tasks import registry
 
 SCHEMA = "powergen.seeds/1"
@@ -34,15 +42,16 @@ MAX_SEEDS = 10_000
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("seeds", help="train a task under many seeds and count the models that generalise")
     p.add_argument("task", metavar="TASK", choices=registry.names(), help=f"one of: {', '.join(registry.names())}")
-    p.add_argument("--seeds", type=pos_int, default=20, metavar="N", help="number of training seeds (default 20)")
+    p.add_argument("--seeds", type=pos_int, default=20, metavar="N",
+                   help="number of training seeds (default 20)")
     p.add_argument("--first-seed", type=nonneg_int, default=0, metavar="S", help="first training seed (default 0)")
-    p.add_argument("--lengths", type=pos_int, nargs="+", default=None, metavar="N",
+    p.add_argument("--lengths", type=int_type(lo=1, hi=MAX_EVAL_LENGTH), nargs="+", default=None, metavar="N",
                    help="input lengths (default: the task's)")
-    p.add_argument("--count", type=pos_int, default=None, metavar="N",
+    p.add_argument("--count", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None, metavar="N",
                    help="instances per length (default: the task's)")
     p.add_argument("--eval-seed", type=nonneg_int, default=0, metavar="S",
                    help="seed of the evaluation instances, the same for every model (default 0)")
-    p.add_argument("--steps", type=pos_int, default=None, metavar="N",
+    p.add_argument("--steps", type=int_type(lo=1, hi=MAX_TRAIN_STEPS), default=None, metavar="N",
                    help="updates per training run (default: the task's)")
     add_model_flags(p)
     add_json_flag(p)
@@ -55,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     model = override(task.model_config(), args.model)
     lengths = args.lengths or list(task.default_lengths)
     count = args.count or task.default_count
+    check_cap("the letters of all evaluation runs (seeds x count x sum of lengths)", args.seeds * count * sum(lengths),
+              MAX_EVAL_LETTERS * 10, None)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     seconds: list[float] = []
     with progress(not args.json, f"seeds {task.name}", args.seeds) as advance:

@@ -32,12 +32,28 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.errors import UsageError
+from proofs_check.inputs import add_time_flag, check_seconds
 from reductions.errors import InstanceTooLarge
 from reductions.tasks.arm_view import arm_view_states
 from reductions.tasks.sudoku import final_is_fixed_point, iter_transitions, solve, verify_trajectory
 from reductions.tasks.sudoku_generate import generate_puzzles
-from reductions.tasks.sudoku_grid import SUDOKU_VOCAB, famous_puzzles, format_grid, read_puzzle_file, solution_problems
+from reductions.tasks.sudoku_grid import (
+    SUDOKU_VOCAB,
+    famous_puzzles,
+    format_grid,
+    parse_puzzle,
+    read_puzzle_file,
+    solution_problems,
+)
 
+#: seconds per AP-MDM step of the MRV search, measured on the famous puzzles (7e-5), rounded up
+SECONDS_PER_STEP = 1e-4
+#: default --max-steps of solve and (in all) of table: about 20 s at SECONDS_PER_STEP and about 0.9 GB of states
+#: (4.4 kB per step, measured), so within --max-seconds
+DEFAULT_MAX_STEPS = 200_000
+#: seconds per generated puzzle: one attempt (about 0.05 s at 26+ givens) or, with few givens or a backtrack
+#: window, up to the generator's 200 attempts
+SECONDS_PER_PUZZLE, SECONDS_PER_HARD_PUZZLE, EASY_GIVENS = 0.1, 20.0, 24
 TRACE_BYTES_PER_STEP = 10_600  # measured: 10.4-10.6 kB of JSONL per 324-token AP-MDM step (Escargot, Golden Nugget)
 DEFAULT_MAX_TRACE_STEPS = 20_000
 BUCKETS = ((0, 0), (1, 3), (4, 15), (16, 63), (64, 255), (256, 10**12))
@@ -51,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s = ss.add_parser("solve", help="solve one puzzle by the MRV search written as AP-MDM steps")
     s.add_argument("puzzle", metavar="PUZZLE", help="81 characters: digits, 0 or '.' for blanks")
     s.add_argument("--trace", metavar="FILE", help="write the AP-MDM trace (JSONL; replay with powergen trace replay)")
-    s.add_argument("--max-steps", type=pos_int, default=2_000_000, help="cap on AP-MDM steps (default 2000000)")
+    s.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
+                   help=f"cap on AP-MDM steps (default {DEFAULT_MAX_STEPS}; checked during the search)")
+    add_time_flag(s)
     s.add_argument("--max-trace-steps", type=pos_int, default=DEFAULT_MAX_TRACE_STEPS,
                    help=f"with --trace: refuse runs longer than this (about {TRACE_BYTES_PER_STEP / 1000:.1f} kB of "
                         f"trace per step; default {DEFAULT_MAX_TRACE_STEPS})")
@@ -64,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--givens", type=pos_int, default=30, help="givens per puzzle, 17..81 (default 30)")
     g.add_argument("--min-backtracks", type=nonneg_int, default=0, help="least backtracks of the MRV search")
     g.add_argument("--max-backtracks", type=nonneg_int, default=None, help="most backtracks of the MRV search")
+    add_time_flag(g)
     add_seed_flag(g)
     add_json_flag(g)
     g.set_defaults(func=run_generate)
@@ -74,6 +93,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--famous", action="store_true", help="the famous hard puzzles shipped with powergen")
     t.add_argument("--count", type=pos_int, default=20, help="generated puzzles when no file is given (default 20)")
     t.add_argument("--givens", type=pos_int, default=26, help="givens of generated puzzles (default 26)")
+    t.add_argument("--max-steps", type=pos_int, default=DEFAULT_MAX_STEPS,
+                   help=f"cap on the AP-MDM steps of all puzzles together (default {DEFAULT_MAX_STEPS})")
+    add_time_flag(t)
     add_seed_flag(t)
     add_json_flag(t)
     t.set_defaults(func=run_table)
@@ -98,7 +120,15 @@ def _solve_capped(args: argparse.Namespace) -> Any:
                                hint="--max-steps") from None
 
 
+def generate_seconds(count: int, givens: int, window: bool) -> float:
+    """Estimated seconds to generate ``count`` puzzles (worst case: every attempt of the generator fails)."""
+    easy = givens >= EASY_GIVENS and not window
+    return count * (SECONDS_PER_PUZZLE if easy else SECONDS_PER_HARD_PUZZLE)
+
+
 def run_solve(args: argparse.Namespace) -> int:
+    parse_puzzle(args.puzzle)  # a malformed puzzle is refused before any file system side effect
+    check_seconds(args, args.max_steps * SECONDS_PER_STEP, f"a search of up to --max-steps {args.max_steps} steps")
     if args.trace:
         check_writable(args.trace)  # before the search, not after it
     if args.html:
@@ -145,6 +175,8 @@ def run_solve(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
+    window = args.min_backtracks > 0 or args.max_backtracks is not None
+    check_seconds(args, generate_seconds(args.count, args.givens, window), f"generating {args.count} puzzles")
     with progress(not args.json, "generating", args.count) as advance:
         puzzles = []
         for p in generate_puzzles(args.count, givens=args.givens, seed=args.seed,
@@ -159,12 +191,23 @@ def run_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def table_rows(items: list[tuple[str, Any]], *, show_progress: bool = False) -> list[dict[str, Any]]:
-    """One row per puzzle: label, givens, backtracks, steps, context, ARM edit tokens, valid."""
+def table_rows(items: list[tuple[str, Any]], *, show_progress: bool = False,
+               max_steps: int = DEFAULT_MAX_STEPS) -> list[dict[str, Any]]:
+    """One row per puzzle: label, givens, backtracks, steps, context, ARM edit tokens, valid.
+
+    ``max_steps`` caps the AP-MDM steps of all puzzles together (:class:`InstanceTooLarge` naming ``--max-steps``).
+    """
     rows = []
+    left = max_steps
     with progress(show_progress, "solving", len(items)) as advance:
         for label, grid in items:
-            traj = solve(grid)
+            try:
+                traj = solve(grid, max_steps=left)
+            except InstanceTooLarge as exc:
+                raise InstanceTooLarge(quantity=f"the AP-MDM steps of the table (puzzle {label!s:.40})",
+                                       needed=max_steps - left + exc.needed, limit=max_steps,
+                                       hint="--max-steps") from None
+            left -= traj.steps
             problems = verify_trajectory(traj)
             if traj.solution is not None:
                 problems += solution_problems(traj.puzzle, traj.solution)
@@ -191,6 +234,10 @@ def buckets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_table(args: argparse.Namespace) -> int:
+    solve_seconds = args.max_steps * SECONDS_PER_STEP
+    if not (args.file or args.famous):
+        solve_seconds += generate_seconds(args.count, args.givens, False)
+    check_seconds(args, solve_seconds, "the table (generation, then up to --max-steps search steps)")
     if args.file:
         items: list[tuple[str, Any]] = list(read_puzzle_file(args.file))
         source = args.file
@@ -204,7 +251,7 @@ def run_table(args: argparse.Namespace) -> int:
                 items.append((f"seed {args.seed} #{k}", p))
                 advance()
         source = f"generated: count {args.count}, givens {args.givens}, seed {args.seed}"
-    rows = table_rows(items, show_progress=not args.json)
+    rows = table_rows(items, show_progress=not args.json, max_steps=args.max_steps)
     ok = all(r["valid"] for r in rows)
     groups = buckets(rows)
     if args.json:

@@ -29,6 +29,7 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.experiments.train import MAX_PARAMS, TrainLog, train_task
+from proofs_check.inputs import MAX_TRAIN_STEPS, int_type
 from reductions.tasks import registry
 
 SCHEMA = "powergen.train/1"
@@ -39,13 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("task", metavar="TASK", choices=registry.names(), help=f"one of: {', '.join(registry.names())}")
     p.add_argument("--out", required=True, type=out_dir, metavar="DIR",
                    help="checkpoint directory (a 'current' pointer and one version directory)")
-    p.add_argument("--steps", type=pos_int, default=None, metavar="N",
+    p.add_argument("--steps", type=int_type(lo=1, hi=MAX_TRAIN_STEPS), default=None, metavar="N",
                    help="total number of updates (default: the task's); with --resume, the total to reach")
     again = p.add_mutually_exclusive_group()
     again.add_argument("--resume", action="store_true",
                        help="continue the checkpoint in DIR up to --steps (same task, model, seed and settings)")
     again.add_argument("--force", action="store_true", help="start a new run even if DIR is not empty")
-    p.add_argument("--checkpoint-every", type=pos_int, default=None, metavar="N", help="also save every N updates")
+    p.add_argument("--checkpoint-every", type=int_type(lo=1, hi=MAX_TRAIN_STEPS), default=None, metavar="N",
+                   help="also save every N updates")
     add_model_flags(p)
     add_seed_flag(p)
     add_json_flag(p)

@@ -187,8 +187,12 @@ def generate_puzzle(*, givens: int, seed: SeedLike = 0, min_backtracks: int = 0,
             if b < min_backtracks or (max_backtracks is not None and b > max_backtracks):
                 continue
         return format_grid(g)
-    raise InvalidInstance(f"no puzzle with {givens} givens and backtracks in [{min_backtracks}, {max_backtracks}] "
-                          f"found in {max_attempts} attempts; use more givens or a wider window")
+    window = ("" if min_backtracks == 0 and max_backtracks is None else
+              f" and at least {min_backtracks} backtracks" if max_backtracks is None else
+              f" and {min_backtracks}..{max_backtracks} backtracks")
+    raise InvalidInstance(f"no unique-solution puzzle with {givens} givens{window} found in {max_attempts} attempts "
+                          "(random carving rarely reaches fewer than about 22 givens); use more givens"
+                          + (" or a wider backtrack window" if window else ""))
 
 
 def generate_puzzles(count: int, *, givens: int, seed: SeedLike = 0, min_backtracks: int = 0,
