@@ -9,6 +9,7 @@ the position it names, are worked out here from PAPER.md §1.3-1.6 (the table :d
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import numpy as np
@@ -149,3 +150,24 @@ def test_arm_never_writes_after_its_eos() -> None:
                         start=np.array([BOS]))
     rep = replay(parse_trace("\n".join(lines)))
     assert not rep.ok and rep.first_bad_step == 3 and "EOS" in (rep.reason or "")
+
+
+@given(x=sequences, ins=st.integers(0, 3))
+def test_length_cap_is_exact_for_the_paradigms_that_grow(x: np.ndarray, ins: int) -> None:
+    """A step whose output has length ``L`` passes ``max_length=L`` and raises at ``max_length=L-1``."""
+    from machines.errors import LimitExceeded
+
+    arm_x = np.where(x == MK, B, x)
+    n = x.shape[0]
+    k = min(ins, n)
+    insert = _bits(n, *range(k))
+    cases = [("arm", arm_x, Prediction(y=np.full(n, A)), n + 1),
+             ("ap-mdm", x, Prediction(y=np.full(n, A), insert=insert), n + k)]
+    for (paradigm, xs, pred, out_len), cap_shift in itertools.product(cases, range(-2, 3)):
+        cap = out_len + cap_shift
+        if cap >= out_len:
+            r = advance(paradigm, xs, pred, step=1, mask_id=MK, vocab_size=V.size, max_length=cap)
+            assert r.x_next.shape[0] == out_len
+        else:
+            with pytest.raises(LimitExceeded):
+                advance(paradigm, xs, pred, step=1, mask_id=MK, vocab_size=V.size, max_length=cap)
