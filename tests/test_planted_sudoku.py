@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -125,3 +126,30 @@ def test_a_non_digit_is_reported_as_such(g: Grid, cell: int, v: int) -> None:
     r, c = divmod(cell, 9)
     assert f"cell r{r + 1}c{c + 1} holds {v}, not a digit 1-9" in problems
     assert reported_units(problems) == bad_units(h)
+
+
+@given(st.integers(0, 80), st.integers(0, 80), st.integers(1, 9))
+def test_a_clash_of_givens_names_its_unit(i: int, j: int, d: int) -> None:
+    """``conflicts`` (the puzzle check) names the row, column or box two equal givens share, numbered from 1."""
+    from reductions.tasks.sudoku_grid import conflicts
+
+    assume(i < j)
+    order = {"row": 0, "column": 1, "box": 2}
+    shared = sorted((u for u, cells in UNITS.items() if i in cells and j in cells), key=lambda u: order[u[0]])
+    g = [0] * 81
+    g[i] = g[j] = d
+    got = conflicts(g)
+    if not shared:
+        assert got == []
+        return
+    kind, k = shared[0]  # row before column before box, as a reader would name it
+    assert got == [f"{d} at r{i // 9 + 1}c{i % 9 + 1} and r{j // 9 + 1}c{j % 9 + 1} ({kind} {k})"]
+
+
+@pytest.mark.parametrize("bad", [None, 5, ["1"] * 81, b"1" * 81])
+def test_a_puzzle_that_is_not_a_string_is_refused_as_such(bad: object) -> None:
+    from reductions.errors import InvalidInstance
+    from reductions.tasks.sudoku_grid import parse_puzzle
+
+    with pytest.raises(InvalidInstance, match="must be a string"):
+        parse_puzzle(bad)  # type: ignore[arg-type]
