@@ -25,10 +25,15 @@ def test_bad_usage_is_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFix
 
 
 def test_tour_json_is_an_object_with_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """The tour is green: exit 0, ``ok`` true, and every row (not only the summary) has status ok."""
     rc = main(["tour", "--json"])
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema"] == "powergen.tour/1"
-    assert rc == (0 if doc["ok"] else 1)
+    rows = doc["rows"]
+    assert rows and all(isinstance(r, dict) for r in rows)
+    red = [f"{r.get('section')}: {r.get('claim')} -> {r.get('status')}" for r in rows if r.get("status") != "ok"]
+    assert red == [], red
+    assert doc["ok"] is True and rc == 0
 
 
 def test_command_index_agrees_with_the_full_parser() -> None:

@@ -372,3 +372,34 @@ def test_docs_command_is_pinned(doc: str, command: str) -> None:
         pytest.xfail(f"{command!r} (shown in {doc}) is not a registered powergen command yet")
     pytest.fail(f"{command!r} is shown in {doc} but no tests/golden/*.cmd runs it: add NAME.cmd with this command "
                 f"(all-caps placeholders may be any word) and create NAME.out with POWERGEN_GOLDEN_UPDATE=1")
+
+
+def test_pram_run_golden_matches_a_plain_reference() -> None:
+    """tests/golden/pram_run.out holds the values a plain reading of the program's description gives.
+
+    The instance is the documented draw (``n`` integers uniform in ``[-1000, 1000]`` from ``default_rng(seed)``);
+    the output is its running sum; the counters follow Hillis-Steele as the program's docstring describes it: step
+    1 loads every x[i]; in the round with offset d the processors with i >= d read x[i - d] and write x[i]; a
+    processor stops once i < 2d.  None of it calls the pram package.
+    """
+    import itertools
+
+    import numpy as np
+
+    g = parse_cmd("pram_run", (GOLDEN / "pram_run.cmd").read_text(encoding="utf-8"))
+    words = shlex.split(g.command)
+    n, seed = int(words[words.index("--n") + 1]), int(words[words.index("--seed") + 1])
+    values = np.random.default_rng(seed).integers(-1000, 1001, size=n).tolist()
+    time, work, reads, writes, peak = 1, n, n, 0, n  # the load step
+    live, d = [i for i in range(n) if i >= 1], 1
+    while live:
+        time, work, reads, writes, peak = time + 1, work + len(live), reads + len(live), writes + len(live), \
+            max(peak, len(live))
+        d *= 2
+        live = [i for i in live if i >= d]
+    want = {"schema": "powergen.pram-run/1", "program": "prefix-sums", "policy": "erew", "n": n,
+            "output": list(itertools.accumulate(values)),
+            "counters": {"time": time, "processors": peak, "work": work, "reads": reads, "writes": writes,
+                         "memory": n}}
+    assert g.mode == "json" and not g.ignore
+    assert json.loads((GOLDEN / "pram_run.out").read_text(encoding="utf-8")) == want

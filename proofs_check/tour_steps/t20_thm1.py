@@ -14,9 +14,9 @@ def _status(ok: bool) -> str:
 
 
 def run(seed: int) -> list[TourRow]:
-    """Connectivity (n = 16) and prefix sums (n = 8) through the Theorem 1 MDM."""
+    """Connectivity (n = 13) and prefix sums (n = 11) through the Theorem 1 MDM."""
     rows: list[TourRow] = []
-    for name, n in (("connectivity", 16), ("prefix-sums", 8)):
+    for name, n in (("connectivity", 13), ("prefix-sums", 11)):
         pt, run_ = measure("thm1", name, n, seed)
         m, b = pt.measured, pt.bounds
         if not m or run_ is None:

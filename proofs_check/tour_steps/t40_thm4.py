@@ -14,9 +14,10 @@ def _status(ok: bool) -> str:
 
 
 def run(seed: int) -> list[TourRow]:
-    """Brute-force SAT (v = 4) and iterate (N = 16, 64) through the Theorem 4 AP-MDM, MDM context alongside."""
+    """Brute-force SAT (v = 5), connectivity (n = 13) and iterate (N = 64) through the Theorem 4 AP-MDM, MDM
+    context alongside."""
     rows: list[TourRow] = []
-    for name, n in (("sat", 4), ("iterate", 16), ("iterate", 64)):
+    for name, n in (("sat", 5), ("connectivity", 13), ("iterate", 64)):
         pt, run_ = measure("thm4", name, n, seed)
         m, b = pt.measured, pt.bounds
         if not m or run_ is None:
