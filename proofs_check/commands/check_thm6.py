@@ -28,7 +28,7 @@ from proofs_check.bounds import Bound
 from proofs_check.checkcli import finish_sections
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.cliutil import add_json_flag, add_seed_flag, progress
-from proofs_check.growth import classify_growth
+from proofs_check.growth import GrowthFit, classify_growth, resolution_text
 from reductions.preserve import PreserveInstance, generate_instance, random_instance, solve_apmdm, solve_bruteforce
 from reductions.preserve_arm import solve_arm_style, solve_parallel
 
@@ -43,12 +43,13 @@ CLAIM = register_claim(Claim(
                       "the sequence) takes T steps with at most 2 operations at any position in any step (a "
                       "maximum); the sequential left-to-right solver's largest per-token dependency depth == T, "
                       "which holds by construction (the generator never remasks an original token); the "
-                      "pointer-doubling solver needs ceil(log2 T) + 1 dependent steps; all answers agree.  Not "
+                      "pointer-doubling solver needs ceil(log2 T) + 1 dependent steps; the sequential solver makes "
+                      "at most |x_T| * T lookups; all answers agree.  Not "
                       "checked: hardness for constant-depth ARMs (log T is not constant; the paper's conditional "
                       "claim).",
-    quantities=("steps", "ops_per_position", "arm_depth", "parallel_depth", "mismatch"),
+    quantities=("steps", "ops_per_position", "arm_depth", "arm_lookups", "parallel_depth", "mismatch"),
     bounds=(Bound("steps", "T", ("T",), kind="eq"), Bound("ops_per_position", "2", ()),
-            Bound("arm_depth", "T", ("T",), kind="eq"),
+            Bound("arm_depth", "T", ("T",), kind="eq"), Bound("arm_lookups", "final_length*T", ("final_length", "T")),
             Bound("parallel_depth", "ceiling(log(Max(T, 1), 2)) + 1", ("T",), kind="eq"),
             Bound("mismatch", "0", (), kind="eq")),
     reconstruction="The PRESERVE definition (normalised edit logs, origin question), the log-in-the-sequence AP-MDM, "
@@ -103,13 +104,27 @@ def agreement(count: int, seed: int, tick: Tick) -> list[CheckPoint]:
                        bounds={"final_mismatch": "0", "origin_mismatch": "0"}, ok=bad == bad_origin == 0)]
 
 
-def _fits(points: list[CheckPoint], var: str) -> dict[str, Any]:
+def _fits(points: list[CheckPoint], var: str) -> dict[str, GrowthFit]:
     ns = [int(p.params[var]) for p in points]
-    out: dict[str, Any] = {}
-    for q in ("steps", "arm_depth", "parallel_depth", "arm_lookups", "ops_per_position"):
-        vals = [max(int(p.measured[q]), 1) for p in points]
-        out[q] = classify_growth(ns, vals).best
-    return out
+    return {q: classify_growth(ns, [max(int(p.measured[q]), 1) for p in points])
+            for q in ("steps", "arm_depth", "parallel_depth", "arm_lookups", "ops_per_position")}
+
+
+#: Growth expected over each sweep.  Every quantity here also has an exact formula or an explicit bound checked at
+#: every point (steps = T, sequential depth = T, parallel depth = ceil(log2 T) + 1, lookups <= |x_T| T, at most 2
+#: operations per position); a growth verdict adds evidence and fails the check only when the sweep resolves it
+#: (proofs_check.growth) and it contradicts the expectation.  Operations per position have no class expectation:
+#: their constant bound (2) is the claim, and a counter taking the values 1 and 2 is no growth class.
+EXPECTED_IN_T = {"steps": "n", "arm_depth": "n", "parallel_depth": "log n"}
+EXPECTED_IN_N = {"steps": "1", "arm_depth": "1", "parallel_depth": "1", "arm_lookups": "n"}
+
+
+def _growth(fits: dict[str, GrowthFit], want: dict[str, str], sweep: str) -> tuple[dict[str, str], list[str]]:
+    """The verdict per quantity and the expectations a decided verdict contradicts."""
+    verdicts = {q: fit.verdict for q, fit in fits.items()}
+    failed = [f"growth in {sweep} of {q}: expected {c}, got {fits[q].verdict}" for q, c in want.items()
+              if fits[q].is_class(c) is False]
+    return verdicts, failed
 
 
 def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = False) -> list[tuple[str, CheckReport]]:
@@ -119,18 +134,16 @@ def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = Fa
         tsweep = sweep([(32, T) for T in Ts], seed, advance)
         nsweep = sweep([(n, 16) for n in ns], seed, advance)
         agree = agreement(60 if quick else 300, seed, advance)
-    gt, gn = _fits(tsweep, "T"), _fits(nsweep, "n")
-    want_t = {"steps": "n", "arm_depth": "n", "parallel_depth": "log n", "ops_per_position": "1"}
-    want_n = {"steps": "1", "arm_depth": "1", "parallel_depth": "1", "arm_lookups": "n", "ops_per_position": "1"}
-    ok_t = all(gt[q] == c for q, c in want_t.items())
-    ok_n = all(gn[q] == c for q, c in want_n.items())
+    gt, failed_t = _growth(_fits(tsweep, "T"), EXPECTED_IN_T, "T")
+    gn, failed_n = _growth(_fits(nsweep, "n"), EXPECTED_IN_N, "n")
     return [
         ("Theorem 6: T sweep (n = 32): AP-MDM steps = T; sequential depth = T; pointer doubling ceil(log2 T)+1",
-         CheckReport("thm6", tuple(tsweep), all(p.ok for p in tsweep) and ok_t,
-                     {"seed": seed, "growth_in_T": gt, "expected_in_T": want_t, "claim_def": CLAIM.to_json()})),
+         CheckReport("thm6", tuple(tsweep), all(p.ok for p in tsweep) and not failed_t,
+                     {"seed": seed, "growth_in_T": gt, "expected_in_T": EXPECTED_IN_T, "claim_def": CLAIM.to_json()},
+                     failed=tuple(failed_t))),
         ("Theorem 6: length sweep (T = 16): nothing per position grows with n",
-         CheckReport("thm6-length", tuple(nsweep), all(p.ok for p in nsweep) and ok_n,
-                     {"growth_in_n": gn, "expected_in_n": want_n})),
+         CheckReport("thm6-length", tuple(nsweep), all(p.ok for p in nsweep) and not failed_n,
+                     {"growth_in_n": gn, "expected_in_n": EXPECTED_IN_N}, failed=tuple(failed_n))),
         ("Theorem 6: free random instances, four solvers",
          CheckReport("thm6-agreement", tuple(agree), all(p.ok for p in agree))),
     ]
@@ -160,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
     gt, gn = sections[0][1].extra["growth_in_T"], sections[1][1].extra["growth_in_n"]
     notes = [f"growth in T: steps {gt['steps']}, sequential depth {gt['arm_depth']}, parallel depth "
              f"{gt['parallel_depth']}, max ops/position {gt['ops_per_position']};  growth in n: steps "
-             f"{gn['steps']}, sequential depth {gn['arm_depth']}, ARM lookups {gn['arm_lookups']}",
+             f"{gn['steps']}, sequential depth {gn['arm_depth']}, ARM lookups {gn['arm_lookups']} (a growth verdict "
+             f"{resolution_text()}; the exact formulas and bounds per point carry the claim)",
              "sequential depth = T holds by construction (originals are never remasked); pointer doubling needs "
              "only ceil(log2 T)+1, which is still not constant.  Hardness for constant-depth ARMs is the "
              "paper's conditional claim: stated, not demonstrated (docs/theorem6.md)"]
