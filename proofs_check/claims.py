@@ -70,6 +70,24 @@ class Claim:
         if problems:
             raise ClaimError(f"invalid claim {self.id!r}: " + "; ".join(problems))
 
+    def bound(self, quantity: str, kind: str | None = None) -> Bound:
+        """The bound on ``quantity`` (of ``kind`` ``"eq"`` or ``"le"`` when the quantity has both); bounds are read
+        by name, never by position.
+
+        Examples
+        --------
+        >>> c = Claim(id="demo", theorem=0, statement_paper="x", statement_checked="y", quantities=("steps",),
+        ...           bounds=(Bound("steps", "n + 1", ("n",), kind="eq"), Bound("steps", "2*n", ("n",))),
+        ...           reconstruction="all")
+        >>> c.bound("steps", "le").expr, c.bound("steps", "eq").expr
+        ('2*n', 'n + 1')
+        """
+        found = [b for b in self.bounds if b.name == quantity and (kind is None or b.kind == kind)]
+        if len(found) != 1:
+            raise ClaimError(f"claim {self.id!r} has {len(found)} bounds on {quantity!r}"
+                             + (f" of kind {kind!r}" if kind else "") + f"; bounds: {[b.name for b in self.bounds]}")
+        return found[0]
+
     def check_bounds(self, measured: Mapping[str, int], params: Mapping[str, int | str]) -> tuple[dict[str, str], bool]:
         """Hold every bound against ``measured``; returns (rendered bound per quantity, all hold).
 

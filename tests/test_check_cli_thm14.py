@@ -114,14 +114,16 @@ def test_one_bad_point_fails_that_point_not_the_check(monkeypatch):
 
     pt, run = thm14.measure("thm1", "sum", 8, 0, max_length=10)  # InstanceTooLarge, a ReductionError
     assert not pt.ok and run is None and "InstanceTooLarge" in pt.note
-    real = thm14.run_apmdm
+    real = thm14.THEOREM4.runner
 
     def flaky(program, inst, **kw):
         if program.size(inst) == 8:
             raise StepLimitExceeded(limit=3)  # a PramError
         return real(program, inst, **kw)
 
-    monkeypatch.setattr(thm14, "run_apmdm", flaky)
+    import dataclasses
+
+    monkeypatch.setattr(thm14, "THEOREM4", dataclasses.replace(thm14.THEOREM4, runner=flaky))  # the theorem's runner
     report = run_sweep("thm4", (("sum", 4), ("sum", 8), ("sum", 16)), 0)
     assert [p.ok for p in report.points] == [True, False, True] and not report.ok
     assert "StepLimitExceeded" in report.points[1].note
