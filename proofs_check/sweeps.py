@@ -27,7 +27,7 @@ from proofs_check.thm14 import (
     simulation_theorem,
 )
 
-__all__ = ["default_plan", "plan_for", "plan_size", "quick_plan", "run_sweep", "theorem_report"]
+__all__ = ["default_plan", "plan_for", "quick_plan", "run_sweep", "theorem_report"]
 
 Plan = tuple[tuple[str, int], ...]
 
@@ -208,7 +208,11 @@ def run_sweep(theorem: SimulationTheorem | str, plan: Plan, seed: int, *,
     >>> r.ok, [p.measured["steps"] - p.measured["T"] for p in r.points]
     (True, [1, 1])
     """
-    thm = simulation_theorem(theorem)
+    return _run_sweep(simulation_theorem(theorem), plan, seed, advance=advance, policy=policy, expected=expected)
+
+
+def _run_sweep(thm: SimulationTheorem, plan: Plan, seed: int, *, advance: Callable[[int], None] | None,
+               policy: str | None, expected: dict[str, dict[str, tuple[Expectation, ...]]] | None) -> CheckReport:
     claim = thm.claim
     context_eq, steps_eq = claim.bound("context", "eq").expr, claim.bound("steps", "eq").expr
     points: list[CheckPoint] = []
@@ -255,7 +259,7 @@ def _refuse_weak_policy(names: Sequence[str], policy: str | None) -> None:
         raise UsageError(f"--policy {pol.value} is too weak for {need} (choose --programs or a stronger policy)")
 
 
-def theorem_report(theorem: SimulationTheorem | str, seed: int, *, quick: bool = False,
+def theorem_report(thm: SimulationTheorem, seed: int, *, quick: bool = False,
                    programs: Sequence[str] | None = None, max_n: int | None = None, policy: str | None = None,
                    advance: Callable[[int], None] | None = None) -> CheckReport:
     """The whole check of a simulation theorem: the sweep (quick: n <= 16), and for Theorem 1 the ARM comparison.
@@ -263,24 +267,16 @@ def theorem_report(theorem: SimulationTheorem | str, seed: int, *, quick: bool =
     Unknown programs or a policy too weak for one of them raise :class:`~proofs_check.errors.UsageError` (or the
     PRAM's :class:`~pram.errors.InvalidInput` for an unknown policy name) before anything runs.
     """
-    thm = simulation_theorem(theorem)
     names = sorted(PROGRAMS) if programs is None else list(programs)
     unknown = [s for s in names if s not in PROGRAMS]
     if unknown or not names:
         raise UsageError(f"unknown programs {unknown}; known: {', '.join(sorted(PROGRAMS))}")
     _refuse_weak_policy(names, policy)
     plan = plan_for(dict(thm.max_n), names, cap=16 if quick else max_n)
-    report = run_sweep(thm, plan, seed, advance=advance, policy=policy)
+    report = _run_sweep(thm, plan, seed, advance=advance, policy=policy, expected=None)
     if thm.arm_comparison and "connectivity" in names:
         demo = arm_vs_mdm(report.points, seed)
         report = CheckReport(claim=report.claim, points=report.points, ok=report.ok and demo["ok"],
                              extra={**report.extra, "arm_vs_mdm": demo},
                              failed=report.failed + tuple(f"ARM vs MDM: {f}" for f in demo.get("failed", ())))
     return report
-
-
-def plan_size(theorem: SimulationTheorem | str, *, quick: bool = False, programs: Sequence[str] | None = None,
-              max_n: int | None = None) -> int:
-    """How many points :func:`theorem_report` will measure (for a progress bar)."""
-    names = sorted(PROGRAMS) if programs is None else [s for s in programs if s in PROGRAMS]
-    return len(plan_for(dict(simulation_theorem(theorem).max_n), names, cap=16 if quick else max_n))
