@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from machines.errors import MachineConfigError
 from machines.paradigms import Machine, machine_class
 from machines.predictor import Prediction, Predictor
 from machines.vocab import Vocabulary, simple_vocabulary
@@ -115,7 +116,7 @@ def demo_start(paradigm: str, *, n: int = 5, seed: SeedLike = 0) -> np.ndarray:
     """
     machine_class(paradigm)
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise MachineConfigError(f"n must be >= 1, got {n}")
     prompt = _LET[as_generator(seed).integers(len(_LET), size=n)]
     if paradigm == "arm":
         return np.concatenate([[DEMO_VOCAB.bos_id], prompt, [_SEP]]).astype(np.int64)

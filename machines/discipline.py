@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from machines.errors import DisciplineViolation, LimitExceeded, TransitionError
+from machines.errors import DisciplineViolation, LimitExceeded, MachineConfigError, TransitionError
 from machines.predictor import Prediction
 from machines.records import StepCounts
 from machines.transition import apply_g, g_length
@@ -129,7 +129,7 @@ def advance(paradigm: str, x: np.ndarray, pred: object, *, step: int, mask_id: i
     """
     rules = _Rules(paradigm, step)
     if paradigm not in PARADIGMS:
-        raise ValueError(f"unknown paradigm {paradigm!r}; expected one of {', '.join(PARADIGMS)}")
+        raise MachineConfigError(f"unknown paradigm {paradigm!r}; expected one of {', '.join(PARADIGMS)}")
     if not isinstance(pred, Prediction):
         raise rules.fail(f"the predictor must return a Prediction, got {type(pred).__name__}")
     n = int(x.shape[0])

@@ -18,7 +18,7 @@ from rich.table import Table
 from proofs_check.claims import CheckPoint, CheckReport
 from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, emit_json, stdout_console
 
-__all__ = ["Column", "cell", "finish", "render_report"]
+__all__ = ["Column", "cell", "finish", "finish_sections", "print_failing", "render_report"]
 
 Column = str | tuple[str, str]
 _SECTIONS = ("params", "measured", "bounds")
@@ -77,8 +77,9 @@ def finish(report: CheckReport, args: argparse.Namespace, columns: Sequence[Colu
 
     With no ``columns``, every params key, then every measured key, then every bound is shown.
     """
+    doc = report.to_json()  # names the failed claims too ("failed"), for both faces
     if getattr(args, "json", False):
-        emit_json(report.to_json())
+        emit_json(doc)
     else:
         cols: Sequence[Column] = columns if columns is not None else _default_columns(report)
         console = stdout_console()
@@ -90,7 +91,14 @@ def finish(report: CheckReport, args: argparse.Namespace, columns: Sequence[Colu
         verdict = "[green]all points ok[/green]" if report.ok else "[bold red]some points FAILED[/bold red]"
         failed = sum(1 for p in report.points if not p.ok)
         console.print(f"{verdict} ({len(report.points) - failed}/{len(report.points)} points)")
+        print_failing(console, doc.get("failed", ()))
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def print_failing(console: Console, failing: Sequence[str]) -> None:
+    """Name every failed claim under a red verdict (nothing when there is none)."""
+    if failing:
+        console.print("[bold red]failed:[/bold red] " + "; ".join(failing), markup=True, highlight=False)
 
 
 def finish_sections(sections: Sequence[tuple[str, CheckReport]], args: argparse.Namespace,
@@ -101,10 +109,13 @@ def finish_sections(sections: Sequence[tuple[str, CheckReport]], args: argparse.
     ``"ok"`` is the conjunction of all of them.
     """
     ok = all(r.ok for _, r in sections)
+    failing = [f for _, r in sections for f in r.failing_claims()]
     if getattr(args, "json", False):
         doc: dict[str, Any] = sections[0][1].to_json()
         doc["ok"] = ok
         doc["sections"] = {r.claim: r.to_json() for _, r in sections[1:]}
+        if failing:
+            doc["failed"] = failing
         emit_json(doc)
         return EXIT_OK if ok else EXIT_FAILED
     console = stdout_console()
@@ -118,6 +129,7 @@ def finish_sections(sections: Sequence[tuple[str, CheckReport]], args: argparse.
     failed = sum(1 for _, r in sections for p in r.points if not p.ok)
     verdict = "[green]all points ok[/green]" if ok else "[bold red]some points FAILED[/bold red]"
     console.print(f"{verdict} ({total - failed}/{total} points in {len(sections)} sections)")
+    print_failing(console, failing)
     return EXIT_OK if ok else EXIT_FAILED
 
 

@@ -10,6 +10,23 @@ model-free witness (``log n`` gives ratios tending to 1, ``n`` to 2, ``n^2`` to 
 
 A log-log slope is never used: it cannot tell ``log n`` from ``n^0.2`` on any finite range (STYLE.md point 14).
 
+**Resolution.**  The least-squares winner (:attr:`GrowthFit.best`) is the nearest candidate on the measured range,
+not a verdict.  The verdict (:attr:`GrowthFit.verdict`) is a class only when the sweep can resolve it, and
+``"undecided"`` otherwise:
+
+* at least :data:`MIN_POINTS` distinct sizes (an affine fit ``a + c f`` has two parameters; with three points one
+  degree of freedom is left, and three small saturating counters such as ``1, 2, 2`` look like ``log n``);
+* a span ``max(ns) / min(ns) >= MIN_SPAN`` (two doublings: ``log n`` moves by 2 units, ``n`` by a factor 4);
+* the best candidate explains the data: its residual is at most :data:`MAX_MISFIT` times the constant fit's (data
+  from no listed class, such as a counter that saturates at 2, is not forced into the nearest class);
+* exactly one candidate fits within the tolerance (a candidate whose fitted slope is 0 says "constant" and counts
+  as class ``"1"``).  When two candidates fit equally well the data cannot tell them apart on this range.
+
+On noise-free data ``a + c f(n)`` of a listed class the true class always fits exactly, so the verdict is that class
+or ``"undecided"``, never another class (tested with hypothesis).  The resolution constants are the project's
+choice [I]; checks hold quantities with an exact formula or an explicit bound against that bound and use growth
+verdicts only as extra evidence that fails a check when it is decided and contradicts the expectation.
+
 Limit: a growth outside the candidate list is reported as its nearest candidate on the measured range -- ``n^0.2``
 on ``n = 8..2048`` comes out as ``"log^2 n"`` (tested).  Its doubling ratios (constant, ``2^0.2``) are what tell
 it from a true polylog (ratios tending to 1); expectations in the checks are stated as classes of the list.
@@ -25,7 +42,8 @@ import numpy as np
 
 from proofs_check.errors import ClaimError
 
-__all__ = ["CLASSES", "CLASS_NAMES", "GrowthFit", "classify_growth", "doubling_ratios", "class_function"]
+__all__ = ["CLASSES", "CLASS_NAMES", "MAX_MISFIT", "MIN_POINTS", "MIN_SPAN", "UNDECIDED", "GrowthFit",
+           "classify_growth", "doubling_ratios", "class_function", "resolution_text"]
 
 _Fn = Callable[[np.ndarray], np.ndarray]
 
@@ -54,6 +72,27 @@ _INDEX = {name: i for i, name in enumerate(CLASS_NAMES)}
 #: relative spread (the residual of the constant fit).
 TOLERANCE = 0.02
 
+#: The classifier's stated resolution: fewer distinct sizes, or a smaller span ``max(ns) / min(ns)``, and the verdict
+#: is :data:`UNDECIDED` whatever the residuals.
+MIN_POINTS = 5
+MIN_SPAN = 4
+#: The best candidate's residual must be at most this fraction of the constant fit's residual (the data's relative
+#: spread) for a verdict.
+MAX_MISFIT = 0.25
+#: The verdict when the sweep cannot separate the candidate classes.
+UNDECIDED = "undecided"
+
+
+def resolution_text() -> str:
+    """The classifier's resolution in words (shown beside an undecided verdict).
+
+    Examples
+    --------
+    >>> resolution_text()
+    'needs >= 5 sizes spanning >= 4x and one class fitting well and clearly best'
+    """
+    return f"needs >= {MIN_POINTS} sizes spanning >= {MIN_SPAN}x and one class fitting well and clearly best"
+
 
 def class_function(name: str) -> _Fn:
     """The numpy function of the class called ``name`` (raises :class:`ClaimError` naming the known classes)."""
@@ -69,7 +108,8 @@ class GrowthFit:
     Attributes
     ----------
     best
-        Name of the best-fitting class (slowest among the equally good ones).
+        Name of the best-fitting class (slowest among the equally good ones): the nearest candidate on the measured
+        range, descriptive only.  Use :attr:`verdict` to decide anything.
     scale
         The least-squares constant ``c`` of the best class in ``v ~ a + c*f(n)``.
     residuals
@@ -78,6 +118,16 @@ class GrowthFit:
         Doubling ratios ``v(2n)/v(n)`` for consecutive ``ns`` that double (empty otherwise).
     tolerance
         The absolute residual slack used (``TOLERANCE`` times the data's relative spread).
+    verdict
+        The class, when the sweep resolves it (:data:`MIN_POINTS` sizes, span :data:`MIN_SPAN`, one candidate
+        fitting within the tolerance); :data:`UNDECIDED` otherwise.
+    consistent
+        The candidates fitting within the tolerance (a zero-slope fit counted as ``"1"``), slowest first.
+    reason
+        Why the verdict is undecided (empty when decided).
+    resolved
+        True when the sweep meets the resolution (sizes, span, a well-fitting candidate), even if two candidates
+        then fit equally well.
     """
 
     best: str
@@ -87,6 +137,38 @@ class GrowthFit:
     intercept: float = 0.0
     tolerance: float = 0.0
     ns: tuple[int, ...] = field(default=(), repr=False)
+    verdict: str = UNDECIDED
+    consistent: tuple[str, ...] = ()
+    reason: str = ""
+    resolved: bool = False
+
+    @property
+    def decided(self) -> bool:
+        """True when :attr:`verdict` is a class."""
+        return self.verdict != UNDECIDED
+
+    def is_class(self, name: str) -> bool | None:
+        """Is the growth of class ``name``?  ``None`` when the sweep cannot tell.
+
+        Examples
+        --------
+        >>> ns = [2 ** k for k in range(2, 9)]
+        >>> classify_growth(ns, [3 * n + 4 for n in ns]).is_class("n"), classify_growth(ns[:3], [1, 2, 2]).is_class("1")
+        (True, None)
+        """
+        _check_name(name)
+        return None if not self.decided else self.verdict == name
+
+    def grows_at_most(self, name: str) -> bool | None:
+        """Does the growth stay within class ``name`` (an O-style upper statement)?  ``None`` when the sweep cannot
+        tell: decided when the verdict is, or when every consistent class falls on the same side of ``name``."""
+        _check_name(name)
+        if self.decided:
+            return _INDEX[self.verdict] <= _INDEX[name]
+        if not self.consistent or not self.resolved:
+            return None
+        sides = {_INDEX[c] <= _INDEX[name] for c in self.consistent}
+        return sides.pop() if len(sides) == 1 else None
 
     def consistent_with(self, name: str) -> bool:
         """True when class ``name`` fits (almost) as well as the best one.
@@ -102,15 +184,23 @@ class GrowthFit:
         return self.residuals[name] <= self.residuals[self.best] + self.tolerance
 
     def at_most(self, name: str) -> bool:
-        """True when the best class grows no faster than ``name`` (an O-style upper statement)."""
-        if name not in _INDEX:
-            raise ClaimError(f"unknown growth class {name!r}; known: {', '.join(CLASS_NAMES)}")
+        """True when the best class grows no faster than ``name`` (descriptive; :meth:`grows_at_most` decides)."""
+        _check_name(name)
         return _INDEX[self.best] <= _INDEX[name]
 
     def to_json(self) -> dict[str, object]:
-        return {"best": self.best, "scale": round(self.scale, 6), "intercept": round(self.intercept, 6),
-                "residuals": {k: round(v, 6) for k, v in self.residuals.items()},
-                "ratios": [round(r, 6) for r in self.ratios]}
+        out: dict[str, object] = {"best": self.best, "verdict": self.verdict, "scale": round(self.scale, 6),
+                                  "intercept": round(self.intercept, 6),
+                                  "residuals": {k: round(v, 6) for k, v in self.residuals.items()},
+                                  "ratios": [round(r, 6) for r in self.ratios]}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def _check_name(name: str) -> None:
+    if name not in _INDEX:
+        raise ClaimError(f"unknown growth class {name!r}; known: {', '.join(CLASS_NAMES)}")
 
 
 def doubling_ratios(ns: Sequence[int], values: Sequence[float]) -> list[float]:
@@ -162,6 +252,8 @@ def classify_growth(ns: Sequence[int], values: Sequence[float], *, candidates: S
     Returns
     -------
     GrowthFit
+        ``best`` is the nearest candidate; ``verdict`` is a class only within the stated resolution
+        (:data:`MIN_POINTS`, :data:`MIN_SPAN`, one consistent candidate), else ``"undecided"``.
 
     Examples
     --------
@@ -170,6 +262,8 @@ def classify_growth(ns: Sequence[int], values: Sequence[float], *, candidates: S
     'n'
     >>> classify_growth(ns, [n * n for n in ns]).ratios[-1]
     4.0
+    >>> classify_growth([4, 8, 16], [1, 2, 2]).verdict
+    'undecided'
 
     Notes
     -----
@@ -201,5 +295,43 @@ def classify_growth(ns: Sequence[int], values: Sequence[float], *, candidates: S
     slack = max(tolerance * spread, 1e-9)
     best = next(name for name in names if fits[name][2] <= best_rms + slack)
     a, c, _ = fits[best]
+    consistent = _consistent(names, fits, n, v, best_rms + slack)
+    verdict, reason = _verdict(n, consistent, best_rms <= MAX_MISFIT * spread + 1e-9)
     return GrowthFit(best=best, scale=c, residuals={k: fits[k][2] for k in names}, ratios=doubling_ratios(ns, values),
-                     intercept=a, tolerance=slack, ns=tuple(int(x) for x in ns))
+                     intercept=a, tolerance=slack, ns=tuple(int(x) for x in ns), verdict=verdict,
+                     consistent=consistent, reason=reason,
+                     resolved=verdict != UNDECIDED or reason.startswith("classes"))
+
+
+def _consistent(names: Sequence[str], fits: dict[str, tuple[float, float, float]], n: np.ndarray, v: np.ndarray,
+                limit: float) -> tuple[str, ...]:
+    """Candidates within ``limit`` of the best residual; a zero-slope fit is the constant, so it counts as ``"1"``."""
+    out: list[str] = []
+    scale = float(np.max(np.abs(v)))
+    for name in names:
+        a, c, rms = fits[name]
+        if rms > limit:
+            continue
+        with np.errstate(over="ignore"):
+            f = class_function(name)(n)
+        flat = name == "1" or c * float(np.ptp(f)) <= 1e-9 * scale
+        label = "1" if flat else name
+        if label not in out:
+            out.append(label)
+    return tuple(sorted(out, key=_INDEX.__getitem__))
+
+
+def _verdict(n: np.ndarray, consistent: tuple[str, ...], explained: bool) -> tuple[str, str]:
+    """(verdict, reason): a class only within the resolution (:data:`MIN_POINTS`, :data:`MIN_SPAN`, a fit within
+    :data:`MAX_MISFIT`, one consistent candidate)."""
+    sizes = len(set(n.tolist()))
+    span = float(n.max() / n.min())
+    if sizes < MIN_POINTS:
+        return UNDECIDED, f"too few sizes ({sizes}; {resolution_text()})"
+    if span < MIN_SPAN:
+        return UNDECIDED, f"too short a span ({span:g}x; {resolution_text()})"
+    if not explained:
+        return UNDECIDED, f"no candidate fits well (best: {consistent[0] if consistent else '?'})"
+    if len(consistent) != 1:
+        return UNDECIDED, f"classes {', '.join(consistent)} fit equally well on this range"
+    return consistent[0], ""

@@ -8,6 +8,8 @@ counters against the claim's exact formulas and bounds (:mod:`proofs_check.bound
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -19,10 +21,12 @@ from pram.programs import get_program
 from pram.rng import as_generator
 from proofs_check.bounds import Bound, in_class, parse_expr
 from proofs_check.claims import CheckPoint, Claim, register_claim
+from proofs_check.errors import ClaimError
 from reductions.errors import ReductionError
 from reductions.lockstep import ReductionRun, run_apmdm, run_mdm
 
-__all__ = ["POINT_ERRORS", "THM1", "THM4", "context_in_O1_of_T", "in_class_of_T", "judge", "measure"]
+__all__ = ["POINT_ERRORS", "SIZE_CAPS", "THEOREM1", "THEOREM4", "THM1", "THM4", "SimulationTheorem",
+           "context_in_O1_of_T", "in_class_of_T", "judge", "measure", "simulation_theorem"]
 
 #: MDM steps: T + 1 when the start sequence has a mask (S > 0 or P T > 0), else 0 (the empty instance, S = 0).
 THM1_STEPS = "Min(S + P*T, 1)*(T + 1)"
@@ -74,6 +78,73 @@ THM4 = register_claim(Claim(
     reconstruction="The schedule (open scratch by insert; compute = unmask scratch + remask written cells; commit = "
                    "unmask cells + remask scratch; delete halted processors) is the project's reconstruction [I] "
                    "of the sketch in PAPER.md §2.  Context counts S cells plus O(1) tokens per live processor."))
+
+
+#: Largest n per program in the sweeps of both theorems (powers of two from 4); one table for Theorems 1 and 4.
+SIZE_CAPS: dict[str, int] = {"connectivity": 1024, "prefix-sums": 512, "parity": 512, "sum": 512,
+                             "list-ranking": 256, "dyck": 256, "sort": 64, "sat": 8, "iterate": 256}
+#: Programs of the library in NC (polylog T): their MDM / AP-MDM steps must grow at most like log^2 n.
+NC_PROGRAMS = ("connectivity", "dyck", "list-ranking", "parity", "prefix-sums", "sort", "sum")
+
+#: An expectation on a growth verdict: ``(quantity, kind, argument)`` (see :mod:`proofs_check.sweeps`).
+Expectation = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class SimulationTheorem:
+    """A PRAM-simulation theorem (1 or 4) as data: everything in which the two differ lives here, nowhere else.
+
+    Attributes
+    ----------
+    claim
+        The claim; its bounds are read by name (:meth:`~proofs_check.claims.Claim.bound`).
+    runner
+        Runs one instance in lock step (:func:`reductions.lockstep.run_mdm` or :func:`~reductions.lockstep.run_apmdm`).
+    max_n
+        Largest n per program in the default sweep.
+    growth
+        Growth expectations per program (``"*"``: every program without its own entry).
+    context_O1_in_T
+        The expected answer of "is the context O(1) as T -> oo with S, P fixed" (sympy, one variable).
+    arm_comparison
+        Whether the check also compares the machine with an ARM writing the same records (Theorem 1).
+    """
+
+    claim: Claim
+    runner: Callable[..., ReductionRun]
+    max_n: Mapping[str, int]
+    growth: Mapping[str, tuple[Expectation, ...]]
+    context_O1_in_T: bool
+    arm_comparison: bool
+
+    @property
+    def number(self) -> int:
+        return self.claim.theorem
+
+
+THEOREM1 = SimulationTheorem(
+    claim=THM1, runner=run_mdm, max_n=SIZE_CAPS, context_O1_in_T=False, arm_comparison=True,
+    growth={"*": (("steps", "same_as", "T"), ("context", "same_as", "PT")),
+            **{name: (("steps", "at_most", "log^2 n"), ("steps", "same_as", "T"), ("context", "same_as", "PT"))
+               for name in NC_PROGRAMS},
+            "iterate": (("steps", "class", "n"), ("context", "class", "n"))})
+THEOREM4 = SimulationTheorem(
+    claim=THM4, runner=run_apmdm, max_n=SIZE_CAPS, context_O1_in_T=True, arm_comparison=False,
+    growth={"*": (("steps", "same_as", "T"), ("context", "same_as", "S")),
+            **{name: (("steps", "at_most", "log^2 n"), ("steps", "same_as", "T"), ("context", "same_as", "S"))
+               for name in NC_PROGRAMS},
+            "iterate": (("steps", "class", "n"), ("context", "class", "1"), ("context", "same_as", "S"))})
+
+
+def simulation_theorem(theorem: SimulationTheorem | str) -> SimulationTheorem:
+    """The theorem object itself, or the one whose claim id is ``theorem`` (``"thm1"``, ``"thm4"``): the one place
+    where a theorem's name is turned into its object."""
+    if isinstance(theorem, SimulationTheorem):
+        return theorem
+    found = {t.claim.id: t for t in (THEOREM1, THEOREM4)}
+    if theorem not in found:
+        raise ClaimError(f"unknown simulation theorem {theorem!r}; known: {', '.join(found)}")
+    return found[theorem]
 
 
 def in_class_of_T(expr: str, values: dict[str, int], big_o: str) -> bool:
@@ -130,9 +201,9 @@ def _layout_agrees(run: ReductionRun, measured: dict[str, int]) -> list[str]:
 POINT_ERRORS = (ReductionError, MachineError, PramError)
 
 
-def measure(theorem: str, program_name: str, n: int, seed: int, *, policy: str | None = None,
+def measure(theorem: SimulationTheorem | str, program_name: str, n: int, seed: int, *, policy: str | None = None,
             max_length: int | None = None) -> tuple[CheckPoint, ReductionRun | None]:
-    """Run one point of ``theorem`` (``"thm1"`` or ``"thm4"``) and check it against its claim.
+    """Run one point of ``theorem`` (:data:`THEOREM1`, :data:`THEOREM4` or their ids) against its claim.
 
     Any :class:`~reductions.errors.ReductionError`, :class:`~machines.errors.MachineError` or
     :class:`~pram.errors.PramError` fails this point only (``ok`` False, the error in ``note``).
@@ -143,19 +214,18 @@ def measure(theorem: str, program_name: str, n: int, seed: int, *, policy: str |
     >>> pt.ok, pt.measured["steps"] == int(pt.bounds["steps"])
     (True, True)
     """
+    thm = simulation_theorem(theorem)
     program = get_program(program_name)
-    claim = THM1 if theorem == "thm1" else THM4
     inst = instance(program, n, seed)
-    runner = run_mdm if theorem == "thm1" else run_apmdm
     kwargs: dict[str, Any] = {"policy": policy, "seed": seed}
     if max_length is not None:
         kwargs["max_length"] = max_length
     params: dict[str, int | str] = {"program": program_name, "n": n}
     try:
-        run = runner(program, inst, **kwargs)
+        run = thm.runner(program, inst, **kwargs)
     except POINT_ERRORS as exc:
         return CheckPoint(params=params, measured={}, bounds={}, ok=False, note=f"{type(exc).__name__}: {exc}"), None
-    return judge(claim, program, inst, run, params), run
+    return judge(thm.claim, program, inst, run, params), run
 
 
 def judge(claim: Claim, program: Program, inst: Any, run: ReductionRun, params: dict[str, int | str]) -> CheckPoint:

@@ -23,5 +23,23 @@ class LockstepMismatch(ReductionError, RuntimeError):
     """A simulation diverged from the simulated machine (decoded state differs at some step)."""
 
 
+class ConstructionFault(ReductionError, RuntimeError):
+    """A construction's own sequence is not in the form the construction builds (a bug in it, or a corrupted
+    sequence): e.g. the separator of Theorem 4's layout is missing, or a masked cell has no write record."""
+
+    def __init__(self, message: str, *, theorem: str, position: int | None = None) -> None:
+        self.theorem, self.position = theorem, position
+        super().__init__(message)
+
+
+class ProgramFault(ReductionError, IndexError):
+    """The simulated PRAM program did something the construction cannot encode: it reads or writes an address
+    outside the memory ``0..S-1``.  The fields name the theorem, the access kind and the memory size."""
+
+    def __init__(self, message: str, *, theorem: str, access: str, memory_size: int) -> None:
+        self.theorem, self.access, self.memory_size = theorem, access, memory_size
+        super().__init__(message)
+
+
 class InvalidInstance(ReductionError, ValueError):
     """A task instance is malformed (bad puzzle, bad word, bad graph request, ...)."""

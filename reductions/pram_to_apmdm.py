@@ -53,7 +53,7 @@ import numpy as np
 from machines.predictor import Prediction
 from machines.vocab import WordVocabulary
 from pram.machine import Policy, Program
-from reductions.errors import LockstepMismatch
+from reductions.errors import ConstructionFault, ProgramFault
 from reductions.pram_common import (
     DEFAULT_MAX_LENGTH,
     DEFAULT_WORD_BITS,
@@ -154,7 +154,8 @@ class ApmdmConstruction:
         mask, pmark = v.mask_id, v.id_of("[P]")
         n = att.length
         if n < lay.S + 2 or int(att.window(None, np.array(lay.S), 1)[0]) != v.id_of("[SEP]"):  # 1
-            raise LockstepMismatch(f"theorem 4: position {lay.S} should hold [SEP] (sequence length {n})")
+            raise ConstructionFault(f"theorem 4: position {lay.S} should hold [SEP] (sequence length {n})",
+                                    theorem="thm4", position=lay.S)
         opened = n > lay.S + 2 and int(att.window(None, np.array(lay.S + 2), 1)[0]) != pmark  # 2
         proc_lo = lay.S + 3 if opened else lay.S + 2
         markers = att.all_equal(None, pmark, proc_lo)  # 3: each position's record marker
@@ -241,7 +242,8 @@ class ApmdmConstruction:
         step = counter + FIRST_STEP
         raddr = np.asarray(prog.read_addresses(step, p.pids, regs), dtype=np.int64).reshape(p.pids.size, -1)
         if bool(((raddr >= lay.S) | (raddr < -1)).any()):
-            raise LockstepMismatch(f"theorem 4: a processor reads an address outside 0..{lay.S - 1}")
+            raise ProgramFault(f"theorem 4: a processor reads an address outside 0..{lay.S - 1}", theorem="thm4",
+                               access="read", memory_size=lay.S)
         cells = np.arange(lay.S, dtype=np.int64)
         ids = att.latest(z_pos, raddr, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), cells,
                          lambda t: t)  # one copy per cell: reading a is a lookup of cell a
@@ -260,7 +262,8 @@ class ApmdmConstruction:
         y[z_pos] = z
         remask[reg_pos] = True  # positional: a register slot of a record in the compute phase
         if used.any() and (waddr[used].min() < 0 or waddr[used].max() >= lay.S):
-            raise LockstepMismatch(f"theorem 4: a processor writes an address outside 0..{lay.S - 1}")
+            raise ProgramFault(f"theorem 4: a processor writes an address outside 0..{lay.S - 1}", theorem="thm4",
+                               access="write", memory_size=lay.S)
         # a written cell recomputes its writer's step (the writer's lookups, in parallel) and finds it (1 more)
         rank = np.where(used, p.pids[:, None] * lay.W + np.arange(lay.W), np.iinfo(np.int64).max)
         targets, writer = resolve_writes(np.where(used, waddr, -1).ravel(),
@@ -300,7 +303,8 @@ class ApmdmConstruction:
         got = att.latest(masked_cells[:, None], masked_cells[:, None], slot, -rank, np.arange(lay.S), key_of)[:, 0]
         if (got == mask).any():  # no record writes this masked cell (the default, the cell itself, is a mask)
             bad = masked_cells[got == mask]
-            raise LockstepMismatch(f"theorem 4 commit: masked cells {bad[:8].tolist()} have no write record")
+            raise ConstructionFault(f"theorem 4 commit: masked cells {bad[:8].tolist()} have no write record",
+                                    theorem="thm4", position=int(bad[0]))
         y[masked_cells] = got
         halts = nregs[:, 0] < 0
         y[reg_pos] = nreg_ids

@@ -114,14 +114,16 @@ def test_one_bad_point_fails_that_point_not_the_check(monkeypatch):
 
     pt, run = thm14.measure("thm1", "sum", 8, 0, max_length=10)  # InstanceTooLarge, a ReductionError
     assert not pt.ok and run is None and "InstanceTooLarge" in pt.note
-    real = thm14.run_apmdm
+    real = thm14.THEOREM4.runner
 
     def flaky(program, inst, **kw):
         if program.size(inst) == 8:
             raise StepLimitExceeded(limit=3)  # a PramError
         return real(program, inst, **kw)
 
-    monkeypatch.setattr(thm14, "run_apmdm", flaky)
+    import dataclasses
+
+    monkeypatch.setattr(thm14, "THEOREM4", dataclasses.replace(thm14.THEOREM4, runner=flaky))  # the theorem's runner
     report = run_sweep("thm4", (("sum", 4), ("sum", 8), ("sum", 16)), 0)
     assert [p.ok for p in report.points] == [True, False, True] and not report.ok
     assert "StepLimitExceeded" in report.points[1].note
@@ -156,7 +158,8 @@ def test_thm1_context_check_binds_the_pram_counters():
 def test_growth_expectations_are_part_of_the_verdict():
     from proofs_check.sweeps import run_sweep
 
-    plan = (("iterate", 4), ("iterate", 8), ("iterate", 16), ("iterate", 32))
+    # five sizes spanning 16x: within the classifier's resolution (proofs_check.growth), so verdicts are decided
+    plan = (("iterate", 4), ("iterate", 8), ("iterate", 16), ("iterate", 32), ("iterate", 64))
     good = run_sweep("thm4", plan, 0)
     assert good.ok and good.extra["growth_ok"] and good.extra["growth"]["iterate"]["ok"]
     wrong = {"thm4": {"iterate": (("context", "class", "n"),)}}  # deliberately wrong: AP-MDM context is O(1) here
@@ -164,8 +167,13 @@ def test_growth_expectations_are_part_of_the_verdict():
     assert all(p.ok for p in bad.points) and not bad.extra["growth_ok"] and not bad.ok
     assert bad.extra["growth"]["iterate"]["expected"] == [
         {"quantity": "context", "expect": "class n", "got": "1", "ok": False}]
+    assert "growth in n of iterate: context expected class n, got 1" in bad.failing_claims()[0]
     too_slow = {"thm1": {"sum": (("steps", "at_most", "1"),)}}
-    assert not run_sweep("thm1", (("sum", 4), ("sum", 8), ("sum", 16)), 0, expected=too_slow).ok
+    assert not run_sweep("thm1", tuple(("sum", n) for n in (4, 8, 16, 32, 64)), 0, expected=too_slow).ok
+    # three sizes are below the resolution: the same wrong expectation is left open, not failed (and not passed
+    # as a class: the verdict says "undecided")
+    short = run_sweep("thm4", plan[:3], 0, expected=wrong)
+    assert short.ok and short.extra["growth"]["iterate"]["expected"][0]["got"] == "undecided"
 
 
 def test_space_growth_verdict_is_per_program(monkeypatch):

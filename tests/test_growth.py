@@ -76,3 +76,58 @@ def test_bad_inputs_raise_claim_error():
     fit = classify_growth([2, 4, 8], [1, 2, 4], candidates=["n", "n^2"])
     assert fit.best == "n" and set(fit.residuals) == {"n", "n^2"}
     assert fit.to_json()["best"] == "n"
+
+
+# -- resolution: a verdict only where the sweep can resolve it (STYLE.md point 19) ----------------------------------
+
+from proofs_check.growth import MIN_POINTS, MIN_SPAN, UNDECIDED  # noqa: E402
+
+
+@pytest.mark.parametrize(("name", "f"), CLASSES)
+def test_exact_classes_with_enough_points_get_their_verdict(name, f):
+    ns = list(range(3, 20)) if name == "2^n" else NS
+    fit = classify_growth(ns, 2.5 * f(np.asarray(ns, dtype=float)) + 7)
+    assert fit.verdict == name and fit.decided and fit.is_class(name) and not fit.reason
+
+
+@pytest.mark.parametrize("values", [[1, 2, 2], [3, 5, 7], [4, 16, 64], [5, 5, 5], [1, 2, 4]])
+def test_three_points_are_undecided(values):
+    fit = classify_growth([4, 8, 16], values)
+    assert fit.verdict == UNDECIDED and fit.is_class("1") is None and fit.grows_at_most("n^3") is None
+    assert "too few sizes" in fit.reason
+
+
+def test_the_reported_counter_of_issue_13_is_not_log_n():
+    # max ops/position over T = 4..64 measured 1, 2, 2, 2, 2: a saturating counter, no candidate fits it well
+    fit = classify_growth([4, 8, 16, 32, 64], [1, 2, 2, 2, 2])
+    assert fit.best == "log n" and fit.verdict == UNDECIDED and "no candidate fits well" in fit.reason
+
+
+def test_a_short_span_is_undecided_however_many_points():
+    ns = list(range(16, 16 + MIN_POINTS + 3))  # max/min < MIN_SPAN
+    assert max(ns) / min(ns) < MIN_SPAN
+    assert classify_growth(ns, [3 * n + 1 for n in ns]).verdict == UNDECIDED
+
+
+def test_two_classes_fitting_alike_leave_the_verdict_open_but_bound_it():
+    ns = [2**k for k in range(3, 9)]
+    fit = classify_growth(ns, [n * 1.0 for n in ns], tolerance=50.0)  # a huge slack: many classes "consistent"
+    assert fit.verdict == UNDECIDED and len(fit.consistent) > 1 and fit.resolved
+    assert fit.grows_at_most("2^n") is True and fit.grows_at_most("1") is None
+
+
+def _draw_points(data_name: str, k: int, lo: int) -> list[int]:
+    return list(range(1 + lo, 1 + lo + 2 * k)) if data_name == "2^n" else [2 ** (j + lo) for j in range(k)]
+
+
+@given(st.sampled_from(CLASS_NAMES), st.integers(3, 9), st.integers(0, 4), st.floats(0.01, 1000),
+       st.floats(0, 1e4))
+def test_noise_free_data_never_get_a_wrong_verdict(name, k, lo, scale, offset):
+    """On ``offset + scale * f(n)`` of any listed class (constant included), at any number of sizes, the verdict is
+    that class or "undecided" -- never another class."""
+    ns = _draw_points(name, k, lo)
+    values = scale * dict(CLASSES)[name](np.asarray(ns, dtype=float)) + offset
+    fit = classify_growth(ns, values)
+    assert fit.verdict in (name, UNDECIDED)
+    if fit.decided:
+        assert len(ns) >= MIN_POINTS and max(ns) / min(ns) >= MIN_SPAN

@@ -23,6 +23,7 @@ import numpy as np
 
 from machines.predictor import Transition
 from machines.vocab import AnyVocabulary
+from reductions.errors import InvalidInstance
 
 __all__ = ["ArmView", "apply_edit_log", "arm_view", "arm_view_states", "edit_log", "step_edit_tokens"]
 
@@ -135,7 +136,7 @@ def apply_edit_log(x0: Sequence[int] | np.ndarray, log: Sequence[str], vocab: An
             dele.add(pos)
             k += 2
         else:
-            raise ValueError(f"unknown edit-log token {op!r} at {k}")
+            raise InvalidInstance(f"unknown edit-log token {op!r} at {k}")
     return states
 
 

@@ -70,6 +70,24 @@ class Claim:
         if problems:
             raise ClaimError(f"invalid claim {self.id!r}: " + "; ".join(problems))
 
+    def bound(self, quantity: str, kind: str | None = None) -> Bound:
+        """The bound on ``quantity`` (of ``kind`` ``"eq"`` or ``"le"`` when the quantity has both); bounds are read
+        by name, never by position.
+
+        Examples
+        --------
+        >>> c = Claim(id="demo", theorem=0, statement_paper="x", statement_checked="y", quantities=("steps",),
+        ...           bounds=(Bound("steps", "n + 1", ("n",), kind="eq"), Bound("steps", "2*n", ("n",))),
+        ...           reconstruction="all")
+        >>> c.bound("steps", "le").expr, c.bound("steps", "eq").expr
+        ('2*n', 'n + 1')
+        """
+        found = [b for b in self.bounds if b.name == quantity and (kind is None or b.kind == kind)]
+        if len(found) != 1:
+            raise ClaimError(f"claim {self.id!r} has {len(found)} bounds on {quantity!r}"
+                             + (f" of kind {kind!r}" if kind else "") + f"; bounds: {[b.name for b in self.bounds]}")
+        return found[0]
+
     def check_bounds(self, measured: Mapping[str, int], params: Mapping[str, int | str]) -> tuple[dict[str, str], bool]:
         """Hold every bound against ``measured``; returns (rendered bound per quantity, all hold).
 
@@ -125,6 +143,16 @@ class CheckPoint:
     ok: bool
     note: str = ""
 
+    def label(self) -> str:
+        """The point's parameters as ``k=v`` words (values longer than 40 characters left out).
+
+        Examples
+        --------
+        >>> CheckPoint({"program": "sum", "n": 8}, {}, {}, False).label()
+        'program=sum n=8'
+        """
+        return " ".join(f"{k}={v}" for k, v in self.params.items() if len(str(v)) <= 40)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"params": dict(self.params), "measured": dict(self.measured),
                                "bounds": dict(self.bounds), "ok": bool(self.ok)}
@@ -137,6 +165,9 @@ class CheckPoint:
 class CheckReport:
     """All the points of one check; ``ok`` is true iff every point (and every extra test) passed.
 
+    ``failed`` names the report-level sub-claims that failed (a growth expectation, an O-class test, a comparison);
+    :meth:`failing_claims` adds every failed point, so a red verdict always names what failed.
+
     Examples
     --------
     >>> r = CheckReport(claim="demo", points=(CheckPoint({"n": 2}, {"steps": 3}, {"steps": "3"}, True),), ok=True)
@@ -148,10 +179,33 @@ class CheckReport:
     points: tuple[CheckPoint, ...]
     ok: bool
     extra: dict[str, Any] = field(default_factory=dict)
+    failed: tuple[str, ...] = ()
+
+    def failing_claims(self) -> list[str]:
+        """Every failed sub-claim, each prefixed with this report's claim id (empty when the report is ok).
+
+        Examples
+        --------
+        >>> r = CheckReport("demo", (CheckPoint({"n": 2}, {"steps": 9}, {"steps": "3"}, False),), False)
+        >>> r.failing_claims()
+        ['demo: point n=2 (steps 9, bound 3)']
+        """
+        out = []
+        for p in self.points:
+            if not p.ok:
+                detail = p.note or ", ".join(f"{k} {p.measured[k]}, bound {v}" for k, v in p.bounds.items()
+                                             if k in p.measured) or "failed"
+                out.append(f"{self.claim}: point {p.label()} ({detail})")
+        out.extend(f"{self.claim}: {f}" for f in self.failed)
+        if not self.ok and not out:
+            out.append(f"{self.claim}: failed")
+        return out
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"schema": CHECK_SCHEMA, "claim": self.claim,
                                "points": [p.to_json() for p in self.points], "ok": bool(self.ok)}
+        if not self.ok:
+            out["failed"] = self.failing_claims()
         for k, v in self.extra.items():
             if k not in out:
                 out[k] = v
