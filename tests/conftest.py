@@ -1,7 +1,7 @@
 """Shared pytest set-up.
 
 * hypothesis profiles: ``ci`` (automatic under CI=true; derandomized and without an example database, so a failing
-  example is reported, not replayed on every later run), ``dev`` (the default), ``repeat`` (``dev`` without the
+  example is reported, not replayed on every later run), ``dev`` (the default), ``repeat`` (10 examples, no
   database, for runs repeated under many ``--hypothesis-seed`` values: scripts/gradient_seeds.sh), ``thorough``;
   choose one with ``HYPOTHESIS_PROFILE``.
 * ``POWERGEN_REQUIRE_EXTRAS=1`` (set by ``.ci/run`` in its ``[dev,docs,plot]`` environment) turns a skip caused by a
@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("repeat", max_examples=25, deadline=None, database=None,
+settings.register_profile("repeat", max_examples=10, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") == "true" else "dev"))
