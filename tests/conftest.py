@@ -2,7 +2,7 @@
 
 * hypothesis profiles: ``ci`` (automatic under CI=true; derandomized and without an example database, so a failing
   example is reported, not replayed on every later run), ``dev`` (the default), ``repeat`` (10 examples, no
-  database, for runs repeated under many ``--hypothesis-seed`` values: scripts/gradient_seeds.sh), ``thorough``;
+  database, for runs repeated under many ``--hypothesis-seed`` values: scripts/gradient_seeds.py), ``thorough``;
   choose one with ``HYPOTHESIS_PROFILE``.
 * ``POWERGEN_REQUIRE_EXTRAS=1`` (set by ``.ci/run`` in its ``[dev,docs,plot]`` environment) turns a skip caused by a
   missing optional module (``pytest.importorskip``) into a failure, so the tests that need an extra are known to run
