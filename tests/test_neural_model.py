@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from machines.neural.attention import Attention
 from machines.neural.config import ModelConfig, NeuralConfigError, TrainConfig, parity_rotary, standard_rotary
+from machines.neural.layers import LayerNorm
 from machines.neural.loss import Batch, apmdm_loss
 from machines.neural.model import Transformer
 from machines.neural.optim import AdamW, clip_by_global_norm
@@ -36,7 +37,7 @@ def layer_norm_variances(cache: object) -> np.ndarray:
     """The input variance of every layer norm of a forward pass, read from its cache (``rstd = 1/sqrt(var + eps)``)."""
     _, blocks, cf, _, _ = cache  # type: ignore[misc]
     rstds = [c[1] for c1, _, c3, _ in blocks for c in (c1, c3)] + [cf[1]]
-    return np.concatenate([(1.0 / r.ravel() ** 2) - 1e-5 for r in rstds])
+    return np.concatenate([(1.0 / r.ravel() ** 2) - LayerNorm.eps for r in rstds])
 
 
 @settings(max_examples=GRAD_EXAMPLES)
