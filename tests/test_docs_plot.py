@@ -51,14 +51,19 @@ def test_writes_a_deterministic_png(tmp_path: Path, ok: bool) -> None:
     assert outs[0].startswith(b"\x89PNG") and outs[0] == outs[1]
 
 
+NO_X = '{"schema": "powergen.check/1", "points": [{"params": {"m": 1}, "measured": {}, "bounds": {}}]}'
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("not json", "is not JSON"),
     ('{"schema": "powergen.tour/1", "points": [1]}', "expected 'powergen.check/1'"),
     ('{"schema": "powergen.check/1", "points": []}', "no points"),
-    ('{"schema": "powergen.check/1", "points": [{"params": {"m": 1}, "measured": {}, "bounds": {}}]}', "no numeric"),
+    (NO_X, "no numeric"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, text: str, message: str,
                                           capsys: pytest.CaptureFixture[str]) -> None:
+    if text == NO_X:  # found while drawing, after matplotlib is imported (without it: the next test)
+        pytest.importorskip("matplotlib")
     src = tmp_path / "r.json"
     src.write_text(text, encoding="utf-8")
     assert pc.main([str(src), "-o", str(tmp_path / "x.png")]) == 2
@@ -69,3 +74,20 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, text: str, message: st
 def test_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert pc.main([str(tmp_path / "nope.json"), "-o", str(tmp_path / "x.png")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_no_numeric_x_is_found_without_matplotlib() -> None:
+    with pytest.raises(pc.PlotInputError, match="no numeric 'n'"):
+        pc.series(json.loads(NO_X), x="n", ys=None, group="program")
+
+
+def test_missing_matplotlib_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """With only ``[dev]`` installed the script names the extra to install (simulated here: matplotlib hidden)."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes ``import matplotlib`` raise ImportError
+    src = tmp_path / "r.json"
+    src.write_text(json.dumps(report()), encoding="utf-8")
+    assert pc.main([str(src), "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "matplotlib is needed" in err and ".[plot]" in err
+    assert not (tmp_path / "x.png").exists()

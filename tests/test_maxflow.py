@@ -166,9 +166,6 @@ def test_certificates_on_many_instances_per_size() -> None:
 @pytest.mark.slow
 def test_certificates_on_200_instances_per_size_4_to_10() -> None:
     """1,400 certified runs (about 15 s on one core); the docs' 1,000 per size come from ``maxflow table``."""
-    import time
-
-    t0 = time.perf_counter()
     for n in range(4, 11):
         flows = set()
         for seed in range(200):
@@ -177,7 +174,6 @@ def test_certificates_on_200_instances_per_size_4_to_10() -> None:
             assert verify_run(r) == [], (n, seed)
             flows.add(len(r.deleted))
         assert len(flows) > 1, n  # the instances are not all alike
-    assert time.perf_counter() - t0 < 60  # budget 30 s on an idle core; slack for a shared CI machine
 
 
 def test_cli_run_trace_replays(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
