@@ -29,7 +29,8 @@ def test_registry_and_lookup():
 
 
 def test_theorem_claims_registered_with_both_statements():
-    import proofs_check.thm14  # noqa: F401  (registers thm1, thm4)
+    import proofs_check.claims.thm1  # noqa: F401  (registers thm1)
+    import proofs_check.claims.thm4  # noqa: F401  (registers thm4)
 
     for cid in ("thm1", "thm4"):
         c = get_claim(cid)
