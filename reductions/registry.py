@@ -176,7 +176,7 @@ ENTRIES: tuple[Entry, ...] = (
                   "fails to cover it beyond some length.",
         provenance="V:papernotes", page="theorem5",
         modules=("reductions/dyck_generator.py", "reductions/dyck.py", "reductions/dyck_arm.py",
-                 "reductions/dyck_arm_run.py", "reductions/dyck_matrix.py"),
+                 "reductions/dyck_arm_run.py", "reductions/dyck_matrix.py", "reductions/dyck_evidence.py"),
         entry="generate",
         summary="a stochastic AP-MDM whose support is exactly two-sided Dyck-k",
         claims=("thm5",),

@@ -57,7 +57,7 @@ def test_search_with_merged_states_equals_plain_enumeration(arm: SupportARM) -> 
 
 
 def test_odd_windows_match_the_derivation() -> None:
-    from proofs_check.commands.check_thm5 import _predicted
+    from proofs_check.claims.thm5 import _predicted
 
     for w in (1, 3, 5):
         for arm in (GreedyWindowARM(k=2, w=w), BlockWindowARM(k=2, w=w)):
