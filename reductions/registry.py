@@ -256,6 +256,17 @@ EXPERIMENTS: tuple[Entry, ...] = tuple(e for e in ENTRIES if e.kind == "experime
 TOUR_INTRO: tuple[str, ...] = ("proofs_check/tour_steps/t00_pram.py", "proofs_check/tour_steps/t10_machines.py")
 
 
+def tour_step_paths() -> tuple[str, ...]:
+    """Every tour step the registry names: the introduction, then each entry's steps (registry order).
+
+    Examples
+    --------
+    >>> tour_step_paths()[1:3]
+    ('proofs_check/tour_steps/t10_machines.py', 'proofs_check/tour_steps/t20_thm1.py')
+    """
+    return TOUR_INTRO + tuple(step for e in ENTRIES for step in e.tour_steps)
+
+
 def get_entry(entry_id: str) -> Entry:
     """The entry ``entry_id``; :class:`ReductionError` naming the known ids otherwise."""
     for e in ENTRIES:
