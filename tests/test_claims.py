@@ -1,4 +1,4 @@
-"""Claims registry, check points/reports and their CLI rendering (proofs_check.claims, checkcli)."""
+"""Claims registry, check points/reports and their CLI rendering (proofs_check.claims, proofs_check.report_render)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import pytest
 
 from proofs_check.bounds import Bound
-from proofs_check.checkcli import cell, finish, render_report
 from proofs_check.claims import CLAIMS, CheckPoint, CheckReport, Claim, get_claim, register_claim
 from proofs_check.errors import ClaimError
+from proofs_check.report_render import cell, finish, render_report
 
 
 def _claim(cid="test-claim", expr="n + 1"):

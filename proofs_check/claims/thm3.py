@@ -26,7 +26,7 @@ from pram.machine import PRAM
 from pram.programs import get_program
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import progress
+from proofs_check.cli_common import progress
 from reductions.aomdm_examples import (
     BIT_VOCAB,
     ORDERS,

@@ -31,7 +31,7 @@ from typing import Any
 
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import progress
+from proofs_check.cli_common import progress
 from proofs_check.growth import UNDECIDED, classify_growth
 from reductions.dyck import Word, letters
 from reductions.dyck_arm import (

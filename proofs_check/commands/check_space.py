@@ -6,12 +6,12 @@ import argparse
 import io
 from typing import Any
 
-from proofs_check.checkcli import Column, finish
 from proofs_check.claims import CheckReport
 from proofs_check.claims.space import DEFAULT_SPACE_PLAN, quick_plan
 from proofs_check.claims.space import report as space_report
-from proofs_check.cliutil import add_json_flag, add_seed_flag, progress
+from proofs_check.cli_common import add_json_flag, add_seed_flag, progress
 from proofs_check.errors import UsageError
+from proofs_check.report_render import Column, finish
 
 GROUP = "check"
 COLUMNS: list[Column] = ["program", "n", "T", "S", "P", ("MDM context", "measured.mdm_context"),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.checkcli import Column, finish
 from proofs_check.claims import CheckReport
 from proofs_check.claims.thm1 import THEOREM1, report
-from proofs_check.cliutil import add_json_flag, add_seed_flag, pos_int, progress
+from proofs_check.cli_common import add_json_flag, add_seed_flag, pos_int, progress
 from proofs_check.growth import UNDECIDED, resolution_text
+from proofs_check.report_render import Column, finish
 from proofs_check.simulation import SimulationTheorem
 
 GROUP = "check"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from proofs_check.claims.thm4 import THEOREM4, report
-from proofs_check.cliutil import progress
+from proofs_check.cli_common import progress
 from proofs_check.commands.check_thm1 import add_sweep_flags, program_names, render_sweep
 
 GROUP = "check"

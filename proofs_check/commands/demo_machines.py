@@ -15,7 +15,7 @@ from machines.discipline import PARADIGMS
 from machines.embeddings import check_embedding
 from machines.io import check_writable
 from machines.trace import write_trace
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,
