@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
 
-from reductions.dyck import Word, check_k, inverse, is_dyck, letters, reduce_word
+from reductions.dyck_two_sided import Word, check_k, inverse, is_dyck, letters, reduce_word
 from reductions.errors import InvalidInstance
 
 __all__ = ["EOS", "AbelianARM", "BlockWindowARM", "DistributionARM", "FailureReport", "GreedyWindowARM",

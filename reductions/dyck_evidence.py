@@ -3,7 +3,7 @@
 :func:`theorem5_evidence` runs, for a :class:`Theorem5Plan`, the generator side first (reachable outputs, run
 lengths, seeded samples and their machine replays, :mod:`reductions.dyck_generator`), then the independent oracles
 (brute-force matrix products, the recurrence, free reduction; :mod:`reductions.dyck_matrix`,
-:mod:`reductions.dyck`), then the ARM side (failure searches, the EOS reduction, state counts;
+:mod:`reductions.dyck_two_sided`), then the ARM side (failure searches, the EOS reduction, state counts;
 :mod:`reductions.dyck_arm`, :mod:`reductions.dyck_arm_run`).  It returns raw measurements only; which of them make
 the claim hold is decided by ``proofs_check.claims.thm5``.
 """
@@ -14,11 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
 
-from reductions.dyck import dyck_count, format_letters, inverse, is_dyck, letters, reduce_word
 from reductions.dyck_arm import FailureReport, SupportARM, first_failures, state_growth
 from reductions.dyck_arm_run import ReductionCheck, reduction_check
 from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
+from reductions.dyck_two_sided import dyck_count, format_letters, inverse, is_dyck, letters, reduce_word
 
 __all__ = ["SampleStats", "StateRow", "SupportRow", "Theorem5Evidence", "Theorem5Plan", "WindowRow",
            "sample_spec", "theorem5_evidence"]

@@ -175,7 +175,7 @@ ENTRIES: tuple[Entry, ...] = (
         statement="For k ≥ 2 a stochastic AP-MDM has support exactly the two-sided Dyck-k language; any fixed ARM "
                   "fails to cover it beyond some length.",
         provenance="V:papernotes", page="theorem5",
-        modules=("reductions/dyck_generator.py", "reductions/dyck.py", "reductions/dyck_arm.py",
+        modules=("reductions/dyck_generator.py", "reductions/dyck_two_sided.py", "reductions/dyck_arm.py",
                  "reductions/dyck_arm_run.py", "reductions/dyck_matrix.py", "reductions/dyck_evidence.py"),
         entry="generate",
         summary="a stochastic AP-MDM whose support is exactly two-sided Dyck-k",

@@ -8,7 +8,7 @@ import pytest
 
 from proofs_check.cli import main
 from proofs_check.tour_steps import t80_thm5, t90_thm6
-from reductions.dyck import is_dyck
+from reductions.dyck_two_sided import is_dyck
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

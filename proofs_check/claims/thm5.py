@@ -33,7 +33,6 @@ from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.cli_common import progress
 from proofs_check.growth import UNDECIDED, classify_growth
-from reductions.dyck import Word, letters
 from reductions.dyck_arm import (
     EOS,
     AbelianARM,
@@ -54,6 +53,7 @@ from reductions.dyck_evidence import (
     WindowRow,
     theorem5_evidence,
 )
+from reductions.dyck_two_sided import Word, letters
 
 __all__ = ["CLAIM", "arm_points", "plan", "reduction_points", "report", "sample_points", "state_points",
            "support_points", "thm5_reports"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from proofs_check.tour import TourRow
-from reductions.dyck import dyck_count, is_dyck
 from reductions.dyck_arm import BlockWindowARM, GreedyWindowARM, StackARM, SupportARM, first_failures
 from reductions.dyck_arm_run import reduction_check
 from reductions.dyck_generator import DyckGenerator, reachable_outputs, sample_word
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
+from reductions.dyck_two_sided import dyck_count, is_dyck
 
 ORDER = 80
 TITLE = "Theorem 5: two-sided Dyck-k (AP-MDM vs ARM)"
