@@ -195,7 +195,7 @@ ENTRIES: tuple[Entry, ...] = (
         statement="Position shifts from insert/delete force an ARM to reconstruct the whole edit trajectory "
                   "(the PRESERVE problem), hard for constant-depth Transformers.",
         provenance="S:papernotes", page="theorem6",
-        modules=("reductions/preserve.py", "reductions/preserve_arm.py"),
+        modules=("reductions/thm6_preserve.py", "reductions/preserve_arm.py"),
         entry="solve_apmdm",
         summary="PRESERVE: AP-MDM edit rounds replayed by g vs an ARM-style left-to-right solver",
         claims=("thm6",),
