@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from machines.predictor import Predictor
-from machines.vocab import AnyVocabulary, simple_vocabulary
+from machines.vocab import BaseVocabulary, simple_vocabulary
 from pram.machine import PRAM
 from pram.programs import get_program
 from proofs_check.bounds import Bound
@@ -67,9 +67,9 @@ COMPANION = register_claim(Claim(
     bounds=(Bound("steps", "ceiling(masks/k) + depth", ("masks", "k", "depth")),),
     reconstruction="The greedy k-per-step schedule (lowest positions first) is the project's choice."))
 
-Case = tuple[str, Predictor, AnyVocabulary, np.ndarray]
+Case = tuple[str, Predictor, BaseVocabulary, np.ndarray]
 #: (name, proposer, vocabulary, start, ks, depth); depth is computed independently of the k-per-step runs.
-CompanionCase = tuple[str, Predictor, AnyVocabulary, np.ndarray, tuple[int, ...], int]
+CompanionCase = tuple[str, Predictor, BaseVocabulary, np.ndarray, tuple[int, ...], int]
 
 
 def _bits(n: int, rng: np.random.Generator) -> list[int]:
