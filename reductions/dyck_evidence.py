@@ -30,8 +30,9 @@ SEPARATION_MAX_N = 4
 
 @dataclass(frozen=True)
 class Theorem5Plan:
-    """What to measure: the support up to ``support[k]`` per k, ``samples`` seeded samples (one in
-    ``machine_every`` also run on the machine), the window ARMs up to ``window_length``, the EOS reduction on
+    """What to measure: the support up to ``support[k]`` per k, ``samples`` seeded samples (:func:`sample_spec`:
+    alphabets ``sample_ks`` in turn, even lengths up to ``sample_max_length``; one in ``machine_every`` also run on
+    the machine, none when it is 0), the window ARMs up to ``window_length``, the EOS reduction on
     ``reduction_arms`` up to ``reduction_length``, and state counts of ``StackARM(k=state_k)`` up to ``state_top``."""
 
     support: dict[int, int]
@@ -43,6 +44,9 @@ class Theorem5Plan:
     reduction_length: int
     state_k: int
     state_top: int
+    sample_ks: tuple[int, ...] = (2, 3)
+    sample_max_length: int = 200
+    sample_seed_stride: int = 1_000_003
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,19 @@ class Theorem5Evidence:
     states: tuple[StateRow, ...]
 
 
-def sample_spec(i: int, seed: int) -> tuple[int, int, int]:
-    """``(k, n, seed)`` of sample ``i``: k alternates 2, 3; n runs over 0, 2, ..., 200 in pairs."""
-    return 2 + i % 2, 2 * ((i // 2) % 101), seed * 1_000_003 + i
+def sample_spec(plan: Theorem5Plan, i: int, seed: int) -> tuple[int, int, int]:
+    """``(k, n, seed)`` of sample ``i``: k runs over ``plan.sample_ks`` in turn; n over 0, 2, ...,
+    ``plan.sample_max_length``, one step per round of alphabets.
+
+    Examples
+    --------
+    >>> p = Theorem5Plan(support={}, samples=0, machine_every=0, window_arms=(), window_length=0, reduction_arms=(),
+    ...                  reduction_length=0, state_k=2, state_top=0)
+    >>> [sample_spec(p, i, 1)[:2] for i in range(5)], sample_spec(p, 4, 1)[2]
+    ([(2, 0), (3, 0), (2, 2), (3, 2), (2, 4)], 1000007)
+    """
+    ks = plan.sample_ks
+    return ks[i % len(ks)], 2 * ((i // len(ks)) % (plan.sample_max_length // 2 + 1)), seed * plan.sample_seed_stride + i
 
 
 def _separated(k: int, n: int) -> bool:
@@ -146,9 +160,10 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
             tick()
     words, replays = [], {}
     for i in range(plan.samples):
-        k, n, s = sample_spec(i, seed)
+        k, n, s = sample_spec(plan, i, seed)
         words.append(sample_word(k, n, seed=s))
-        if (i // 2) % plan.machine_every == 0:  # pairs (k=2, k=3) -> one in machine_every of the samples
+        # one round of alphabets in machine_every -> one in machine_every of the samples
+        if plan.machine_every and (i // len(plan.sample_ks)) % plan.machine_every == 0:
             replays[i] = generate(k, n, seed=s)[0]
         if i % 1000 == 0:
             tick()
@@ -158,9 +173,9 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         brute = dyck_codes_bruteforce(k, n).tolist()
         support.append(SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brute), recurrence=dyck_count(k, n),
                                   same_set=gen == brute, steps=steps.get((k, n))))
-    stats = {k: [0, 0, 0, 0, 0] for k in (2, 3)}
+    stats = {k: [0, 0, 0, 0, 0] for k in plan.sample_ks}
     for i, w in enumerate(words):
-        k, n, _ = sample_spec(i, seed)
+        k, n, _ = sample_spec(plan, i, seed)
         st = stats[k]
         st[0] += 1
         st[1] += not is_dyck(w)
