@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import product
 
-from reductions.dyck_arm import FailureReport, SupportARM, first_failures, state_growth
+from reductions.dyck_arm import FailureReport, SupportARM, first_failures, state_growth, states_separated
 from reductions.dyck_arm_run import ReductionCheck, reduction_check
 from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
-from reductions.dyck_two_sided import dyck_count, format_letters, inverse, is_dyck, letters, reduce_word
+from reductions.dyck_two_sided import dyck_count, format_letters, is_dyck
 
 __all__ = ["SampleStats", "StateRow", "SupportRow", "Theorem5Evidence", "Theorem5Plan", "WindowRow",
            "sample_spec", "theorem5_evidence"]
@@ -122,14 +121,6 @@ def sample_spec(plan: Theorem5Plan, i: int, seed: int) -> tuple[int, int, int]:
     return ks[i % len(ks)], 2 * ((i // len(ks)) % (plan.sample_max_length // 2 + 1)), seed * plan.sample_seed_stride + i
 
 
-def _separated(k: int, n: int) -> bool:
-    """Every two reduced forms reachable at length n are told apart by a suffix (checked by the recogniser)."""
-    forms = sorted({reduce_word(p) for p in product(letters(k), repeat=n)})
-    pad = lambda r: r + (1, -1) * ((n - len(r)) // 2)  # noqa: E731 - a prefix of length n reducing to r
-    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r))
-               for r in forms for q in forms if q != r)
-
-
 def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) -> Theorem5Evidence:
     """Measure everything the check of Theorem 5 needs (deterministic for a given seed).
 
@@ -148,7 +139,10 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
     -----
     The support section enumerates ``(2k)^n`` words per length; Theorem 5.
     """
-    # the generator side: reachable outputs, run lengths, samples and their machine replays
+    specs = [sample_spec(plan, i, seed) for i in range(plan.samples)]
+    replayed = [i for i in range(plan.samples)  # one round of alphabets in machine_every -> one in machine_every
+                if plan.machine_every and (i // len(plan.sample_ks)) % plan.machine_every == 0]
+    # the generator side: reachable outputs, run lengths, machine replays, then the samples
     outputs: dict[tuple[int, int], list[int]] = {}
     steps: dict[tuple[int, int], int] = {}
     for k, top in plan.support.items():
@@ -158,24 +152,19 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
             if n % 2 == 0:
                 steps[k, n] = generate(k, n, seed=seed)[1]
             tick()
-    words, replays = [], {}
-    for i in range(plan.samples):
-        k, n, s = sample_spec(plan, i, seed)
+    replays = {i: generate(specs[i][0], specs[i][1], seed=specs[i][2])[0] for i in replayed}
+    words = []
+    for i, (k, n, s) in enumerate(specs):
         words.append(sample_word(k, n, seed=s))
-        # one round of alphabets in machine_every -> one in machine_every of the samples
-        if plan.machine_every and (i // len(plan.sample_ks)) % plan.machine_every == 0:
-            replays[i] = generate(k, n, seed=s)[0]
         if i % 1000 == 0:
             tick()
     # the independent oracles: brute force, recurrence, free reduction
-    support = []
-    for (k, n), gen in outputs.items():
-        brute = dyck_codes_bruteforce(k, n).tolist()
-        support.append(SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brute), recurrence=dyck_count(k, n),
-                                  same_set=gen == brute, steps=steps.get((k, n))))
+    brutes = {key: dyck_codes_bruteforce(*key).tolist() for key in outputs}
+    support = [SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brutes[k, n]), recurrence=dyck_count(k, n),
+                          same_set=gen == brutes[k, n], steps=steps.get((k, n))) for (k, n), gen in outputs.items()]
     stats = {k: [0, 0, 0, 0, 0] for k in plan.sample_ks}
     for i, w in enumerate(words):
-        k, n, _ = sample_spec(plan, i, seed)
+        k, n, _ = specs[i]
         st = stats[k]
         st[0] += 1
         st[1] += not is_dyck(w)
@@ -198,8 +187,9 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         tick()
     states = []
     for n in range(1, plan.state_top + 1):
-        sep = _separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
-        states.append(StateRow(k=plan.state_k, n=n, states=state_growth(plan.state_k, n), separated=sep))
+        count = state_growth(plan.state_k, n)
+        sep = states_separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
+        states.append(StateRow(k=plan.state_k, n=n, states=count, separated=sep))
         tick()
     return Theorem5Evidence(support=tuple(support), samples=samples, windows=tuple(windows),
                             reductions=tuple(reductions), states=tuple(states))
