@@ -44,7 +44,7 @@ from machines.records import (
     StepRecord,
     Tally,
 )
-from machines.vocab import AnyVocabulary, Vocabulary, WordVocabulary
+from machines.vocab import BaseVocabulary
 from pram.rng import SeedLike, as_generator
 
 __all__ = ["AOMDM", "APMDM", "ARM", "MDM", "MachineCounters", "MaskedARM", "Machine", "RunResult", "StepCounts",
@@ -67,12 +67,12 @@ class Machine:
     default_halt_on_eos: ClassVar[bool] = True
     __slots__ = ("vocab", "predictor", "max_steps", "max_length", "halt_on_eos")
 
-    def __init__(self, *, vocab: AnyVocabulary, predictor: Predictor, max_steps: int = 10_000,
+    def __init__(self, *, vocab: BaseVocabulary, predictor: Predictor, max_steps: int = 10_000,
                  max_length: int = 1_000_000, halt_on_eos: bool | None = None) -> None:
         problems = []
         if type(self) is Machine:
             problems.append("Machine is abstract; use ARM, MDM, AOMDM, MaskedARM or APMDM")
-        if not isinstance(vocab, Vocabulary | WordVocabulary):
+        if not isinstance(vocab, BaseVocabulary):
             problems.append(f"vocab must be a Vocabulary or WordVocabulary, got {type(vocab).__name__}")
         if not callable(predictor):
             problems.append(f"predictor must be callable, got {type(predictor).__name__}")

@@ -37,7 +37,7 @@ from machines.errors import MachineError, TraceError
 from machines.io import JsonInputError, atomic_write_lines, loads_bounded
 from machines.predictor import Prediction, Transition
 from machines.records import StepRecord
-from machines.vocab import AnyVocabulary, Vocabulary, WordVocabulary
+from machines.vocab import BaseVocabulary, Vocabulary, WordVocabulary
 
 __all__ = ["TRACE_SCHEMA", "ReplayReport", "Trace", "TraceReader", "canonical_prediction",
            "iter_records_from_transitions", "iter_trace_lines", "open_trace", "parse_trace", "read_trace",
@@ -72,7 +72,7 @@ class Trace:
     header's ``halt_on_eos`` (``True`` when the header omits it)."""
 
     paradigm: str
-    vocab: AnyVocabulary
+    vocab: BaseVocabulary
     records: tuple[StepRecord, ...]
     halt_reason: str
     steps: int
@@ -134,7 +134,7 @@ def _dump(obj: dict[str, Any]) -> str:
     return json.dumps(obj, separators=(",", ":"), allow_nan=False)
 
 
-def _header(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None, halt_on_eos: bool) -> dict[str, Any]:
+def _header(paradigm: str, vocab: BaseVocabulary, start: np.ndarray | None, halt_on_eos: bool) -> dict[str, Any]:
     head: dict[str, Any] = {"schema": TRACE_SCHEMA, "paradigm": paradigm, "vocab": list(vocab.names),
                             "mask": vocab.mask, "bos": vocab.bos, "eos": vocab.eos}
     if isinstance(vocab, WordVocabulary):
@@ -145,7 +145,7 @@ def _header(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None, halt_
     return head
 
 
-def iter_trace_lines(*, paradigm: str, vocab: AnyVocabulary, records: Iterable[StepRecord], halt_reason: str,
+def iter_trace_lines(*, paradigm: str, vocab: BaseVocabulary, records: Iterable[StepRecord], halt_reason: str,
                      start: np.ndarray | None = None, halt_on_eos: bool = True) -> Iterator[str]:
     """The lines (without newlines) of the trace of ``records``, produced lazily one record at a time.
 
@@ -181,14 +181,14 @@ def iter_trace_lines(*, paradigm: str, vocab: AnyVocabulary, records: Iterable[S
     yield _dump({"halt": halt_reason, "steps": steps, "max_length": peak})
 
 
-def trace_lines(*, paradigm: str, vocab: AnyVocabulary, records: Iterable[StepRecord], halt_reason: str,
+def trace_lines(*, paradigm: str, vocab: BaseVocabulary, records: Iterable[StepRecord], halt_reason: str,
                 start: np.ndarray | None = None, halt_on_eos: bool = True) -> list[str]:
     """The lines (without newlines) of the trace of ``records``, as a list; see :func:`iter_trace_lines`."""
     return list(iter_trace_lines(paradigm=paradigm, vocab=vocab, records=records, halt_reason=halt_reason,
                                  start=start, halt_on_eos=halt_on_eos))
 
 
-def write_trace(path: str | os.PathLike[str], *, paradigm: str, vocab: AnyVocabulary, records: Iterable[StepRecord],
+def write_trace(path: str | os.PathLike[str], *, paradigm: str, vocab: BaseVocabulary, records: Iterable[StepRecord],
                 halt_reason: str, start: np.ndarray | None = None, halt_on_eos: bool = True) -> None:
     """Write the JSONL trace of ``records`` to ``path`` atomically, streaming one line at a time.
 
@@ -358,7 +358,7 @@ def _load(raw: str, k: int) -> dict[str, Any]:
     return obj
 
 
-def _vocab_from_header(head: dict[str, Any]) -> AnyVocabulary:
+def _vocab_from_header(head: dict[str, Any]) -> BaseVocabulary:
     names, mask = head.get("vocab"), head.get("mask")
     if not isinstance(names, list) or not all(isinstance(s, str) for s in names):
         raise TraceError("header: 'vocab' must be a list of token names", line=1)
@@ -381,7 +381,7 @@ def _vocab_from_header(head: dict[str, Any]) -> AnyVocabulary:
         raise TraceError(f"header: {exc}", line=1) from None
 
 
-def _tokens(vocab: AnyVocabulary, obj: dict[str, Any], key: str, lineno: int) -> np.ndarray:
+def _tokens(vocab: BaseVocabulary, obj: dict[str, Any], key: str, lineno: int) -> np.ndarray:
     seq = obj.get(key)
     if not isinstance(seq, list) or not all(isinstance(s, str) for s in seq):
         raise TraceError(f"'{key}' must be a list of token names", line=lineno)
@@ -400,7 +400,7 @@ def _bitlist(obj: dict[str, Any], key: str, n: int, lineno: int) -> np.ndarray:
     return np.array(seq, dtype=np.bool_).reshape(n)
 
 
-def _step_record(paradigm: str, vocab: AnyVocabulary, obj: dict[str, Any], k: int) -> StepRecord:
+def _step_record(paradigm: str, vocab: BaseVocabulary, obj: dict[str, Any], k: int) -> StepRecord:
     t = obj.get("t")
     if type(t) is not int:
         raise TraceError("'t' must be an integer", line=k)
@@ -468,7 +468,7 @@ def replay_file(path: str | os.PathLike[str]) -> tuple[TraceReader, ReplayReport
     return reader, rep
 
 
-def _replay_stream(p: str, vocab: AnyVocabulary, start: np.ndarray | None, halt_on_eos: bool,
+def _replay_stream(p: str, vocab: BaseVocabulary, start: np.ndarray | None, halt_on_eos: bool,
                    records: Iterable[StepRecord], halt: Callable[[], tuple[str, int, int]]) -> ReplayReport:
     """The replay loop over any iterable of records (consumed to the end even after a failure)."""
     mask_id = vocab.mask_id
@@ -499,7 +499,7 @@ def _replay_stream(p: str, vocab: AnyVocabulary, start: np.ndarray | None, halt_
     return ReplayReport(ok=True, steps=n_steps, first_bad_step=None, reason=None)
 
 
-def _check_step(p: str, vocab: AnyVocabulary, k: int, rec: StepRecord, prev: np.ndarray | None, halt_on_eos: bool,
+def _check_step(p: str, vocab: BaseVocabulary, k: int, rec: StepRecord, prev: np.ndarray | None, halt_on_eos: bool,
                 eos_steps: list[int]) -> str | None:
     """Why step ``k`` fails (``None`` if it holds); appends ``k`` to ``eos_steps`` when the step writes EOS."""
     mask_id, eos_id = vocab.mask_id, vocab.eos_id

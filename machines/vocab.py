@@ -1,6 +1,7 @@
 """Vocabularies: named tokens with integer ids and a distinguished MASK.
 
-Two kinds share one interface:
+Two kinds share one base class, :class:`BaseVocabulary` (the special ids, encode / decode and the id range are
+written once there; a kind says only how names and ids map):
 
 * :class:`Vocabulary` -- an explicit, finite list of names (tasks: parity, Sudoku, max-flow, Dyck).
 * :class:`WordVocabulary` -- a few named specials followed by every integer word in ``[lo, hi]``; the name of a
@@ -12,6 +13,7 @@ Token ids are ``int`` (arrays use ``numpy.int64``); names are ``str``.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -22,8 +24,72 @@ from machines.errors import VocabularyError
 MASK_NAME = "[MASK]"
 
 
+class BaseVocabulary(ABC):
+    """What every vocabulary offers: ids ``0..size-1``, a MASK (and optional BOS / EOS) among them, and the
+    conversions between names and ids.  A kind defines :attr:`size`, :meth:`id_of`, :meth:`name_of`, :attr:`names`
+    and :meth:`to_json`; the rest is shared.
+
+    Examples
+    --------
+    >>> v = Vocabulary(tokens=("[MASK]", "a", "b"), eos="b")
+    >>> isinstance(v, BaseVocabulary), v.mask_id, v.eos_id, v.contains_id(np.array([-1, 2, 3])).tolist()
+    (True, 0, 2, [False, True, False])
+    """
+
+    mask: str
+    bos: str | None
+    eos: str | None
+
+    @property
+    @abstractmethod
+    def size(self) -> int:
+        """Number of ids."""
+
+    @property
+    @abstractmethod
+    def names(self) -> tuple[str, ...]:
+        """The names a trace header lists."""
+
+    @abstractmethod
+    def id_of(self, name: str) -> int:
+        """The id of ``name``; :class:`~machines.errors.VocabularyError` if there is none."""
+
+    @abstractmethod
+    def name_of(self, token_id: int) -> str:
+        """The name of ``token_id``; :class:`~machines.errors.VocabularyError` if it is out of range."""
+
+    @abstractmethod
+    def to_json(self) -> dict[str, object]:
+        """The JSON form read back by :func:`vocabulary_from_json`."""
+
+    def __len__(self) -> int:
+        return self.size
+
+    @property
+    def mask_id(self) -> int:
+        return self.id_of(self.mask)
+
+    @property
+    def bos_id(self) -> int | None:
+        return None if self.bos is None else self.id_of(self.bos)
+
+    @property
+    def eos_id(self) -> int | None:
+        return None if self.eos is None else self.id_of(self.eos)
+
+    def encode(self, names: Iterable[str]) -> np.ndarray:
+        return np.array([self.id_of(n) for n in names], dtype=np.int64)
+
+    def decode(self, ids: Iterable[int] | np.ndarray) -> list[str]:
+        return [self.name_of(i) for i in np.asarray(ids, dtype=np.int64).ravel().tolist()]
+
+    def contains_id(self, ids: np.ndarray) -> np.ndarray:
+        a = np.asarray(ids, dtype=np.int64)
+        return (a >= 0) & (a < self.size)
+
+
 @dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(BaseVocabulary):
     """A finite vocabulary.
 
     Parameters
@@ -65,25 +131,9 @@ class Vocabulary:
             raise VocabularyError("invalid vocabulary: " + "; ".join(problems))
         object.__setattr__(self, "_index", seen)
 
-    # -- sizes and specials -------------------------------------------------------------------------------
     @property
     def size(self) -> int:
         return len(self.tokens)
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    @property
-    def mask_id(self) -> int:
-        return self._index[self.mask]
-
-    @property
-    def bos_id(self) -> int | None:
-        return None if self.bos is None else self._index[self.bos]
-
-    @property
-    def eos_id(self) -> int | None:
-        return None if self.eos is None else self._index[self.eos]
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -103,22 +153,12 @@ class Vocabulary:
             raise VocabularyError(f"unknown token id {i} (vocabulary has ids 0..{len(self.tokens) - 1})")
         return self.tokens[i]
 
-    def encode(self, names: Iterable[str]) -> np.ndarray:
-        return np.array([self.id_of(n) for n in names], dtype=np.int64)
-
-    def decode(self, ids: Iterable[int] | np.ndarray) -> list[str]:
-        return [self.name_of(i) for i in np.asarray(ids, dtype=np.int64).ravel().tolist()]
-
-    def contains_id(self, ids: np.ndarray) -> np.ndarray:
-        a = np.asarray(ids, dtype=np.int64)
-        return (a >= 0) & (a < len(self.tokens))
-
     def to_json(self) -> dict[str, object]:
         return {"kind": "names", "tokens": list(self.tokens), "mask": self.mask, "bos": self.bos, "eos": self.eos}
 
 
 @dataclass(frozen=True)
-class WordVocabulary:
+class WordVocabulary(BaseVocabulary):
     """Named specials (ids ``0..k-1``) followed by the integer words ``lo..hi`` (ids ``k..k+hi-lo``).
 
     Examples
@@ -156,25 +196,10 @@ class WordVocabulary:
     def size(self) -> int:
         return len(self.specials) + (self.hi - self.lo + 1)
 
-    def __len__(self) -> int:
-        return self.size
-
     @property
     def offset(self) -> int:
         """Id of the word ``lo``."""
         return len(self.specials)
-
-    @property
-    def mask_id(self) -> int:
-        return self.specials.index(self.mask)
-
-    @property
-    def bos_id(self) -> int | None:
-        return None if self.bos is None else self.specials.index(self.bos)
-
-    @property
-    def eos_id(self) -> int | None:
-        return None if self.eos is None else self.specials.index(self.eos)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -215,25 +240,12 @@ class WordVocabulary:
             return str(i - self.offset + self.lo)
         raise VocabularyError(f"unknown token id {i} (vocabulary has ids 0..{self.size - 1})")
 
-    def encode(self, names: Iterable[str]) -> np.ndarray:
-        return np.array([self.id_of(n) for n in names], dtype=np.int64)
-
-    def decode(self, ids: Iterable[int] | np.ndarray) -> list[str]:
-        return [self.name_of(i) for i in np.asarray(ids, dtype=np.int64).ravel().tolist()]
-
-    def contains_id(self, ids: np.ndarray) -> np.ndarray:
-        a = np.asarray(ids, dtype=np.int64)
-        return (a >= 0) & (a < self.size)
-
     def to_json(self) -> dict[str, object]:
         return {"kind": "words", "specials": list(self.specials), "lo": self.lo, "hi": self.hi,
                 "mask": self.mask, "bos": self.bos, "eos": self.eos}
 
 
-AnyVocabulary = Vocabulary | WordVocabulary
-
-
-def vocabulary_from_json(obj: object) -> AnyVocabulary:
+def vocabulary_from_json(obj: object) -> BaseVocabulary:
     """Inverse of ``to_json`` for both vocabulary kinds; raises :class:`VocabularyError` on malformed input."""
     if not isinstance(obj, dict):
         raise VocabularyError("a vocabulary must be a JSON object")

@@ -126,6 +126,19 @@ class Bound:
             return str(int(b))
         return str(sp.floor(b)) if self.kind == "le" else str(b)
 
+    def in_class_of(self, values: dict[str, int], var: str, big_o: str) -> bool:
+        """Is the expression, every variable but ``var`` fixed to ``values``, in O(``big_o``) as ``var`` -> oo?
+        (sympy, one variable; see :func:`in_class`.)
+
+        Examples
+        --------
+        >>> b = Bound("context", "S + 2 + P*(2 + 2*K)", ("S", "P", "K"), kind="eq")
+        >>> b.in_class_of({"S": 8, "P": 4, "K": 2}, "T", "1"), b.in_class_of({"S": 8, "P": 4, "K": 2}, "S", "1")
+        (True, False)
+        """
+        subs = {_sym(k): sp.Integer(v) for k, v in values.items() if k != var}
+        return in_class(str(self._parsed.subs(subs)), var, big_o)
+
     def to_json(self) -> dict[str, object]:
         return {"name": self.name, "expr": self.expr, "variables": list(self.variables), "kind": self.kind}
 

@@ -1,14 +1,14 @@
 """The tour: one small demonstration per machine and theorem, ending in a claim | measured | bound | status table.
 
-Each module in :mod:`proofs_check.tour_steps` defines ``ORDER: int``, ``TITLE: str`` and
-``run(seed: int) -> list[TourRow]``; they are discovered and run in ``ORDER``.  Rows must be deterministic for a
+The sections are the tour steps named by the registry (:func:`reductions.registry.tour_step_paths`: the
+introduction, then every entry's ``tour_steps``).  Each step module defines ``ORDER: int``, ``TITLE: str`` and
+``run(seed: int) -> list[TourRow]``; they run in ``ORDER``.  Rows must be deterministic for a
 given seed (no timings), so that golden tests can pin them.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from types import ModuleType
@@ -28,9 +28,10 @@ class TourRow:
 
 
 def tour_modules() -> list[ModuleType]:
-    import proofs_check.tour_steps as pkg
+    """The registry's tour steps, imported, in ``ORDER``."""
+    from reductions.registry import module_name, tour_step_paths
 
-    mods = [importlib.import_module(f"{pkg.__name__}.{m.name}") for m in pkgutil.iter_modules(pkg.__path__)]
+    mods = [importlib.import_module(module_name(path)) for path in dict.fromkeys(tour_step_paths())]
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 1000), m.__name__))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from machines.paradigms import AOMDM, MDM
 from machines.predictor import Prediction, Predictor
-from machines.vocab import AnyVocabulary, Vocabulary, simple_vocabulary
+from machines.vocab import BaseVocabulary, Vocabulary, simple_vocabulary
 from pram.rng import as_generator
 from reductions.errors import InvalidInstance
 
@@ -316,7 +316,7 @@ class CompanionRow:
         return self.steps_one / self.steps if self.steps else 1.0
 
 
-def k_per_step_table(*, proposer: Predictor, vocab: AnyVocabulary, x0: np.ndarray, ks: tuple[int, ...],
+def k_per_step_table(*, proposer: Predictor, vocab: BaseVocabulary, x0: np.ndarray, ks: tuple[int, ...],
                      seed: int = 0) -> list[CompanionRow]:
     """Run ``KPerStep(proposer, k)`` as an MDM for every ``k`` in ``ks`` beside the AO-MDM (``k = 1``).
 

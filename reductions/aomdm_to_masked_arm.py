@@ -46,7 +46,7 @@ import numpy as np
 
 from machines.paradigms import AOMDM, MaskedARM
 from machines.predictor import Prediction, Predictor
-from machines.vocab import AnyVocabulary, WordVocabulary
+from machines.vocab import BaseVocabulary, WordVocabulary
 from reductions.errors import InstanceTooLarge, InvalidInstance, LockstepMismatch, UnsupportedProgram
 
 __all__ = ["LOOKUP_PASSES", "REFERENCE_EVERY_STEP_UP_TO", "REFERENCE_SAMPLE", "MaskedARMPredictor", "PassLog",
@@ -60,7 +60,7 @@ _MASK = 0  # the Masked-ARM's MASK id (its only special); word w has id w + 1
 _MAX_WORDS = 2**62  # record words must fit int64 ids
 
 
-def masked_arm_vocabulary(base: AnyVocabulary, canvas_length: int) -> WordVocabulary:
+def masked_arm_vocabulary(base: BaseVocabulary, canvas_length: int) -> WordVocabulary:
     """The Masked-ARM vocabulary for canvas length ``S``: ``[MASK]`` then the words ``0 .. (S+1)*B - 1``.
 
     Examples
@@ -78,7 +78,7 @@ def masked_arm_vocabulary(base: AnyVocabulary, canvas_length: int) -> WordVocabu
     return WordVocabulary(specials=("[MASK]",), lo=0, hi=(canvas_length + 1) * base.size - 1)
 
 
-def encode_start(x0: np.ndarray, base: AnyVocabulary) -> np.ndarray:
+def encode_start(x0: np.ndarray, base: BaseVocabulary) -> np.ndarray:
     """The Masked-ARM start sequence ``[prompt cells of x0 | one MASK slot per mask of x0]``.
 
     Examples
@@ -387,7 +387,7 @@ def _reference_steps(total_hint: int, length: int, seed: int) -> frozenset[int] 
     return frozenset(int(t) + 1 for t in rng.choice(total_hint, size=REFERENCE_SAMPLE, replace=False))
 
 
-def simulate(*, predictor: Predictor, vocab: AnyVocabulary, x0: np.ndarray, seed: int = 0,
+def simulate(*, predictor: Predictor, vocab: BaseVocabulary, x0: np.ndarray, seed: int = 0,
              max_steps: int = 100_000, wrapper: type[MaskedARMPredictor] = MaskedARMPredictor) -> Theorem3Run:
     """Run the AO-MDM and its Masked-ARM simulation side by side, checking the canvas in lock step.
 

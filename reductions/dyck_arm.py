@@ -32,9 +32,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import product
 from typing import Protocol
 
-from reductions.dyck import Word, check_k, inverse, is_dyck, letters, reduce_word
+from reductions.dyck_two_sided import Word, check_k, inverse, is_dyck, letters, reduce_word
 from reductions.errors import InvalidInstance
 
 __all__ = ["EOS", "AbelianARM", "BlockWindowARM", "DistributionARM", "FailureReport", "GreedyWindowARM",
@@ -421,3 +422,23 @@ def state_growth(k: int, n: int) -> int:
                 nxt[red[:-1] if red and red[-1] == -s else red + (s,)] = None
         level = nxt
     return len(level)
+
+
+def states_separated(k: int, n: int) -> bool:
+    """Every two reduced forms reachable at length ``n`` are told apart by a suffix, checked on words: with ``p``
+    a prefix of length ``n`` reducing to ``r``, ``p r^-1`` is a Dyck word and ``p' r^-1`` is not for every other
+    reduced form ``r'`` of a prefix ``p'`` (the Myhill-Nerode argument of :func:`state_growth`, run).
+
+    Examples
+    --------
+    >>> states_separated(2, 2)
+    True
+
+    Notes
+    -----
+    Enumerates ``(2k)^n`` prefixes and checks every ordered pair of reduced forms: small ``n`` only.  Theorem 5 (c).
+    """
+    forms = sorted({reduce_word(p) for p in product(letters(k), repeat=n)})
+    pad = lambda r: r + (1, -1) * ((n - len(r)) // 2)  # noqa: E731 - a prefix of length n reducing to r
+    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r))
+               for r in forms for q in forms if q != r)

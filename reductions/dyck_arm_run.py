@@ -15,9 +15,9 @@ import numpy as np
 from machines.paradigms import ARM
 from machines.predictor import Prediction
 from pram.rng import SeedLike
-from reductions.dyck import Word, is_dyck, letters
 from reductions.dyck_arm import EOS, SupportARM, eos_recogniser, first_failures, reduction_witness, verify_witness
 from reductions.dyck_generator import dyck_vocabulary, tokens_to_word, word_to_tokens
+from reductions.dyck_two_sided import Word, is_dyck, letters
 from reductions.errors import InvalidInstance
 
 __all__ = ["ARMSampler", "ReductionCheck", "reduction_check", "sample_arm"]
@@ -54,7 +54,7 @@ def sample_arm(arm: SupportARM, seed: SeedLike = 0, max_len: int = 64) -> tuple[
     Examples
     --------
     >>> from reductions.dyck_arm import StackARM
-    >>> from reductions.dyck import is_dyck
+    >>> from reductions.dyck_two_sided import is_dyck
     >>> w, emitted = sample_arm(StackARM(k=2), seed=3)
     >>> (not emitted) or is_dyck(w)
     True

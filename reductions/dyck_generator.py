@@ -37,7 +37,7 @@ from machines.predictor import Prediction
 from machines.transition import apply_g_reference
 from machines.vocab import Vocabulary, simple_vocabulary
 from pram.rng import SeedLike, as_generator
-from reductions.dyck import Word, check_k, letters
+from reductions.dyck_two_sided import Word, check_k, letters
 from reductions.errors import InvalidInstance
 
 __all__ = ["DyckGenerator", "SupportSummary", "dyck_vocabulary", "generate", "make_machine", "reachable_outputs",
@@ -206,7 +206,7 @@ def generate(k: int, length: int | None, seed: SeedLike = 0) -> tuple[Word, int]
 
     Examples
     --------
-    >>> from reductions.dyck import is_dyck
+    >>> from reductions.dyck_two_sided import is_dyck
     >>> w, steps = generate(2, 8, seed=1)
     >>> len(w), is_dyck(w), steps
     (8, True, 12)

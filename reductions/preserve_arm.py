@@ -1,14 +1,14 @@
 """Theorem 6, the ARM side: emit the PRESERVE answer from the prompt, counting work and dependency depth.
 
 An ARM sees the prompt -- ``x_0`` and the whole edit log -- and must write ``x_T``.  Nothing in the prompt sits at
-final position ``j``: to know what does, a solver traces ``j`` back through the rounds.  With a normalised log (see
-:mod:`reductions.preserve`) round t's widths ``(1 - delete) * (1 + insert)`` are known from the log, so each round's
-backward position map is a function of the log alone, and it is **monotone**.  Two solvers:
+final position ``j``: to know what does, a solver traces ``j`` back through the rounds.  With a normalised log
+(see :mod:`reductions.thm6_preserve`) round t's widths ``(1 - delete) * (1 + insert)`` are known from the log, so each
+round's backward position map is a function of the log alone, and it is **monotone**.  Two solvers:
 
 * :func:`solve_arm_style` walks ``j`` back one round at a time: the position looked up in round ``t - 1`` is the
   answer of the lookup in round ``t``.  Its per-token chain of dependent lookups -- its **dependency depth** -- ends
   at ``x_0`` (depth T: the token is an original) or at the round that last made it a mask (an insert or a remask).
-  On instances from :func:`reductions.preserve.generate_instance`, which never remasks an original token, the
+  On instances from :func:`reductions.thm6_preserve.generate_instance`, which never remasks an original token, the
   largest depth is exactly T *by construction* (every original is resolved through all T rounds).
 * :func:`solve_parallel` shows that this walk **can** be parallelised: maps compose associatively, so pointer
   doubling (a balanced tree of compositions, all pairs of one level at once) composes the T round maps in
@@ -28,7 +28,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from reductions.preserve import MASK, PreserveAnswer, PreserveInstance
+from reductions.thm6_preserve import MASK, PreserveAnswer, PreserveInstance
 
 __all__ = ["ArmStyleSolution", "ParallelSolution", "solve_arm_style", "solve_parallel"]
 
@@ -56,7 +56,7 @@ def solve_arm_style(inst: PreserveInstance) -> ArmStyleSolution:
 
     Examples
     --------
-    >>> from reductions.preserve import generate_instance, solve_bruteforce
+    >>> from reductions.thm6_preserve import generate_instance, solve_bruteforce
     >>> inst = generate_instance(5, 7, seed=1)
     >>> sol = solve_arm_style(inst)
     >>> sol.answer == solve_bruteforce(inst), sol.max_depth
@@ -174,7 +174,7 @@ def solve_parallel(inst: PreserveInstance) -> ParallelSolution:
 
     Examples
     --------
-    >>> from reductions.preserve import generate_instance, solve_bruteforce
+    >>> from reductions.thm6_preserve import generate_instance, solve_bruteforce
     >>> inst = generate_instance(5, 7, seed=1)
     >>> sol = solve_parallel(inst)
     >>> sol.answer == solve_bruteforce(inst), sol.levels, sol.depth

@@ -101,7 +101,7 @@ ENTRIES: tuple[Entry, ...] = (
         entry="build_mdm",
         summary="PRAM -> MDM: O(T) decoding steps, context O(P*T) (write-once blocks)",
         claims=("thm1",),
-        claim_modules=("proofs_check/thm14.py",),  # after the claims move: proofs_check/claims/thm1.py
+        claim_modules=("proofs_check/claims/thm1.py",),
         check_module="proofs_check/commands/check_thm1.py",
         tests=("tests/test_pram_to_mdm.py", "tests/test_check_cli_thm14.py", "tests/case_catalogue.py"),
         commands=("powergen check thm1", "powergen reduce thm1 --program connectivity --n 64 --json"),
@@ -116,7 +116,7 @@ ENTRIES: tuple[Entry, ...] = (
         entry="serial_decode",
         summary="MDM -> serial RAM: a counting interpreter of every forward pass; O~(S^3) operations",
         claims=("thm2",),
-        claim_modules=("proofs_check/commands/check_thm2.py",),  # after the claims move: proofs_check/claims/thm2.py
+        claim_modules=("proofs_check/claims/thm2.py",),
         check_module="proofs_check/commands/check_thm2.py",
         tests=("tests/test_mdm_to_serial.py", "tests/test_mdm_to_serial_steps.py", "tests/test_check_thm23.py"),
         commands=("powergen check thm2",
@@ -132,7 +132,7 @@ ENTRIES: tuple[Entry, ...] = (
         entry="simulate",
         summary="AO-MDM -> Masked-ARM: records (position, token) written left to right, canvas rebuilt by lookups",
         claims=("thm3", "thm3-companion"),
-        claim_modules=("proofs_check/commands/check_thm3.py",),  # after the claims move: proofs_check/claims/thm3.py
+        claim_modules=("proofs_check/claims/thm3.py",),
         check_module="proofs_check/commands/check_thm3.py",
         tests=("tests/test_aomdm_to_masked_arm.py", "tests/test_aomdm_to_masked_arm_catalogue.py",
                "tests/test_check_thm23.py"),
@@ -149,7 +149,7 @@ ENTRIES: tuple[Entry, ...] = (
         entry="build_apmdm",
         summary="PRAM -> AP-MDM: O(T) steps, context O(S + P) (remask = overwrite)",
         claims=("thm4",),
-        claim_modules=("proofs_check/thm14.py",),  # after the claims move: proofs_check/claims/thm4.py
+        claim_modules=("proofs_check/claims/thm4.py",),
         check_module="proofs_check/commands/check_thm4.py",
         tests=("tests/test_pram_to_apmdm.py", "tests/test_check_cli_thm14.py", "tests/case_catalogue.py"),
         commands=("powergen check thm4", "powergen reduce thm4 --program sat --n 4 --json"),
@@ -164,7 +164,7 @@ ENTRIES: tuple[Entry, ...] = (
         provenance="S:mtp", page="theorem4",
         modules=("reductions/pram_to_apmdm.py", "reductions/pram_to_mdm.py"),
         claims=("space",),
-        claim_modules=("proofs_check/space.py",),  # after the claims move: proofs_check/claims/space.py
+        claim_modules=("proofs_check/claims/space.py",),
         check_module="proofs_check/commands/check_space.py",
         tests=("tests/test_check_cli_thm14.py",),
         commands=("powergen check space", "powergen check space --plot space.png"),
@@ -175,12 +175,12 @@ ENTRIES: tuple[Entry, ...] = (
         statement="For k ≥ 2 a stochastic AP-MDM has support exactly the two-sided Dyck-k language; any fixed ARM "
                   "fails to cover it beyond some length.",
         provenance="V:papernotes", page="theorem5",
-        modules=("reductions/dyck_generator.py", "reductions/dyck.py", "reductions/dyck_arm.py",
-                 "reductions/dyck_arm_run.py", "reductions/dyck_matrix.py"),
+        modules=("reductions/dyck_generator.py", "reductions/dyck_two_sided.py", "reductions/dyck_arm.py",
+                 "reductions/dyck_arm_run.py", "reductions/dyck_matrix.py", "reductions/dyck_evidence.py"),
         entry="generate",
         summary="a stochastic AP-MDM whose support is exactly two-sided Dyck-k",
         claims=("thm5",),
-        claim_modules=("proofs_check/commands/check_thm5.py",),  # after the claims move: proofs_check/claims/thm5.py
+        claim_modules=("proofs_check/claims/thm5.py",),
         check_module="proofs_check/commands/check_thm5.py",
         tests=("tests/test_dyck.py", "tests/test_dyck_generator.py", "tests/test_dyck_arm.py",
                "tests/test_check_thm56.py"),
@@ -195,11 +195,11 @@ ENTRIES: tuple[Entry, ...] = (
         statement="Position shifts from insert/delete force an ARM to reconstruct the whole edit trajectory "
                   "(the PRESERVE problem), hard for constant-depth Transformers.",
         provenance="S:papernotes", page="theorem6",
-        modules=("reductions/preserve.py", "reductions/preserve_arm.py"),
+        modules=("reductions/thm6_preserve.py", "reductions/preserve_arm.py"),
         entry="solve_apmdm",
         summary="PRESERVE: AP-MDM edit rounds replayed by g vs an ARM-style left-to-right solver",
         claims=("thm6",),
-        claim_modules=("proofs_check/commands/check_thm6.py",),  # after the claims move: proofs_check/claims/thm6.py
+        claim_modules=("proofs_check/claims/thm6.py",),
         check_module="proofs_check/commands/check_thm6.py",
         tests=("tests/test_preserve.py", "tests/test_check_thm56.py"),
         commands=("powergen check thm6", "powergen check thm6 --quick --json"),
@@ -254,6 +254,17 @@ EXPERIMENTS: tuple[Entry, ...] = tuple(e for e in ENTRIES if e.kind == "experime
 
 # Tour steps that introduce the machinery rather than demonstrate one entry (every other step is named by an entry).
 TOUR_INTRO: tuple[str, ...] = ("proofs_check/tour_steps/t00_pram.py", "proofs_check/tour_steps/t10_machines.py")
+
+
+def tour_step_paths() -> tuple[str, ...]:
+    """Every tour step the registry names: the introduction, then each entry's steps (registry order).
+
+    Examples
+    --------
+    >>> tour_step_paths()[1:3]
+    ('proofs_check/tour_steps/t10_machines.py', 'proofs_check/tour_steps/t20_thm1.py')
+    """
+    return TOUR_INTRO + tuple(step for e in ENTRIES for step in e.tour_steps)
 
 
 def get_entry(entry_id: str) -> Entry:

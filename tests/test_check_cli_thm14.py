@@ -109,12 +109,13 @@ def test_reduce_within_limits_runs(capsys):
 
 def test_one_bad_point_fails_that_point_not_the_check(monkeypatch):
     from pram.errors import StepLimitExceeded
-    from proofs_check import thm14
-    from proofs_check.sweeps import run_sweep
+    from proofs_check.claims.thm1 import THEOREM1
+    from proofs_check.claims.thm4 import THEOREM4
+    from proofs_check.simulation import measure, run_sweep
 
-    pt, run = thm14.measure("thm1", "sum", 8, 0, max_length=10)  # InstanceTooLarge, a ReductionError
+    pt, run = measure(THEOREM1, "sum", 8, 0, max_length=10)  # InstanceTooLarge, a ReductionError
     assert not pt.ok and run is None and "InstanceTooLarge" in pt.note
-    real = thm14.THEOREM4.runner
+    real = THEOREM4.runner
 
     def flaky(program, inst, **kw):
         if program.size(inst) == 8:
@@ -123,8 +124,7 @@ def test_one_bad_point_fails_that_point_not_the_check(monkeypatch):
 
     import dataclasses
 
-    monkeypatch.setattr(thm14, "THEOREM4", dataclasses.replace(thm14.THEOREM4, runner=flaky))  # the theorem's runner
-    report = run_sweep("thm4", (("sum", 4), ("sum", 8), ("sum", 16)), 0)
+    report = run_sweep(dataclasses.replace(THEOREM4, runner=flaky), (("sum", 4), ("sum", 8), ("sum", 16)), 0)
     assert [p.ok for p in report.points] == [True, False, True] and not report.ok
     assert "StepLimitExceeded" in report.points[1].note
 
@@ -133,7 +133,8 @@ def test_thm1_context_check_binds_the_pram_counters():
     import dataclasses
 
     from pram.programs import get_program
-    from proofs_check.thm14 import THM1, instance, judge
+    from proofs_check.claims.thm1 import THM1
+    from proofs_check.simulation import instance, judge
     from reductions.lockstep import run_mdm
 
     prog = get_program("prefix-sums")
@@ -156,28 +157,30 @@ def test_thm1_context_check_binds_the_pram_counters():
 
 
 def test_growth_expectations_are_part_of_the_verdict():
-    from proofs_check.sweeps import run_sweep
+    from proofs_check.claims.thm1 import THEOREM1
+    from proofs_check.claims.thm4 import THEOREM4
+    from proofs_check.simulation import run_sweep
 
     # five sizes spanning 16x: within the classifier's resolution (proofs_check.growth), so verdicts are decided
     plan = (("iterate", 4), ("iterate", 8), ("iterate", 16), ("iterate", 32), ("iterate", 64))
-    good = run_sweep("thm4", plan, 0)
+    good = run_sweep(THEOREM4, plan, 0)
     assert good.ok and good.extra["growth_ok"] and good.extra["growth"]["iterate"]["ok"]
     wrong = {"thm4": {"iterate": (("context", "class", "n"),)}}  # deliberately wrong: AP-MDM context is O(1) here
-    bad = run_sweep("thm4", plan, 0, expected=wrong)
+    bad = run_sweep(THEOREM4, plan, 0, expected=wrong)
     assert all(p.ok for p in bad.points) and not bad.extra["growth_ok"] and not bad.ok
     assert bad.extra["growth"]["iterate"]["expected"] == [
         {"quantity": "context", "expect": "class n", "got": "1", "ok": False}]
     assert "growth in n of iterate: context expected class n, got 1" in bad.failing_claims()[0]
     too_slow = {"thm1": {"sum": (("steps", "at_most", "1"),)}}
-    assert not run_sweep("thm1", tuple(("sum", n) for n in (4, 8, 16, 32, 64)), 0, expected=too_slow).ok
+    assert not run_sweep(THEOREM1, tuple(("sum", n) for n in (4, 8, 16, 32, 64)), 0, expected=too_slow).ok
     # three sizes are below the resolution: the same wrong expectation is left open, not failed (and not passed
     # as a class: the verdict says "undecided")
-    short = run_sweep("thm4", plan[:3], 0, expected=wrong)
+    short = run_sweep(THEOREM4, plan[:3], 0, expected=wrong)
     assert short.ok and short.extra["growth"]["iterate"]["expected"][0]["got"] == "undecided"
 
 
 def test_space_growth_verdict_is_per_program(monkeypatch):
-    from proofs_check import space
+    from proofs_check.claims import space
 
     monkeypatch.setattr(space, "_space_growth_ok", lambda name, *fits: name != "iterate")
     r = space.run_space((("iterate", (4, 8, 16)), ("sat", (2, 3, 4))), 0)

@@ -61,13 +61,13 @@ def test_a_red_verdict_names_the_failed_claim(monkeypatch: pytest.MonkeyPatch,
     """A planted wrong bound (steps == T + 2) turns the verdict red; both outputs name the point and the quantity."""
     import dataclasses
 
-    from proofs_check import thm14
     from proofs_check.bounds import Bound
+    from proofs_check.claims.thm4 import THEOREM4
 
-    claim = thm14.THEOREM4.claim
+    claim = THEOREM4.claim
     wrong = tuple(Bound(b.name, "T + 2", ("T",), kind="eq") if b.name == "steps" else b for b in claim.bounds)
-    planted = dataclasses.replace(thm14.THEOREM4, claim=dataclasses.replace(claim, bounds=wrong))
-    monkeypatch.setattr("proofs_check.commands.check_thm4.THEOREM4", planted)
+    planted = dataclasses.replace(THEOREM4, claim=dataclasses.replace(claim, bounds=wrong))
+    monkeypatch.setattr("proofs_check.claims.thm4.THEOREM4", planted)
     rc, doc = _verdict(["check", "thm4", "--programs", "sum", "--max-n", "8", "--json"], capsys)
     assert rc == 1 and not doc["ok"]
     assert any("point program=sum n=4" in f and "steps" in f for f in doc["failed"]), doc["failed"]

@@ -8,7 +8,7 @@ import pytest
 
 from proofs_check.cli import main
 from proofs_check.tour_steps import t80_thm5, t90_thm6
-from reductions.dyck import is_dyck
+from reductions.dyck_two_sided import is_dyck
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -77,9 +77,13 @@ def test_check_thm5_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_thm5_samples_are_validated_on_the_machine_for_one_in_ten() -> None:
-    from proofs_check.commands.check_thm5 import sample_points
+    from dataclasses import replace
 
-    points = sample_points(400, 0, lambda: None)
+    from proofs_check.claims.thm5 import plan, sample_points
+    from reductions.dyck_evidence import theorem5_evidence
+
+    only_samples = replace(plan(True, k2=0, k3=0, samples=400), window_arms=(), reduction_arms=(), state_top=0)
+    points = sample_points(theorem5_evidence(only_samples, 0).samples)
     runs = sum(int(p.measured["machine_runs"]) for p in points)
     assert runs == 40 and all(p.measured["machine_mismatch"] == 0 for p in points)
     assert all("fast path" in str(p.params["source"]) and "APMDM machine" in str(p.params["source"]) for p in points)

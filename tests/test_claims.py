@@ -1,4 +1,4 @@
-"""Claims registry, check points/reports and their CLI rendering (proofs_check.claims, checkcli)."""
+"""Claims registry, check points/reports and their CLI rendering (proofs_check.claims, proofs_check.report_render)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import pytest
 
 from proofs_check.bounds import Bound
-from proofs_check.checkcli import cell, finish, render_report
 from proofs_check.claims import CLAIMS, CheckPoint, CheckReport, Claim, get_claim, register_claim
 from proofs_check.errors import ClaimError
+from proofs_check.report_render import cell, finish, render_report
 
 
 def _claim(cid="test-claim", expr="n + 1"):
@@ -29,7 +29,8 @@ def test_registry_and_lookup():
 
 
 def test_theorem_claims_registered_with_both_statements():
-    import proofs_check.thm14  # noqa: F401  (registers thm1, thm4)
+    import proofs_check.claims.thm1  # noqa: F401  (registers thm1)
+    import proofs_check.claims.thm4  # noqa: F401  (registers thm4)
 
     for cid in ("thm1", "thm4"):
         c = get_claim(cid)

@@ -36,23 +36,26 @@ def test_tour_json_is_an_object_with_schema(capsys: pytest.CaptureFixture[str]) 
     assert doc["ok"] is True and rc == 0
 
 
-def test_command_index_agrees_with_the_full_parser() -> None:
-    """The source-read index names every top-level command of the full parser, and the modules it names are the
-    ones that register that command (each alone builds a parser that has it)."""
+def test_the_command_table_agrees_with_the_full_parser() -> None:
+    """The static table names every top-level command of the full parser (built from every command module), every
+    command module appears in it, and the modules it names are the ones that register that command (each alone
+    builds a parser that has it and nothing else)."""
     import argparse
+    import pkgutil
 
-    from proofs_check.cli import build_parser, command_index
+    import proofs_check.commands as pkg
+    from proofs_check.cli import COMMANDS, build_parser
 
     def top_choices(p: argparse.ArgumentParser) -> set[str]:
         acts = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
         return set(acts[0].choices) if acts else set()
 
-    index = command_index()
-    assert index and set(index) == top_choices(build_parser())
-    for name, modules in index.items():
-        assert command_index(name).get(name) == modules  # the filtered read (what main uses) finds the same modules
+    assert set(COMMANDS) == top_choices(build_parser())
+    listed = [m for modules in COMMANDS.values() for m in modules]
+    assert sorted(listed) == sorted(info.name for info in pkgutil.iter_modules(pkg.__path__))
+    for name, modules in COMMANDS.items():
         assert name in top_choices(build_parser(modules))
-        for m in modules:  # a module the index assigns to `name` registers nothing else
+        for m in modules:  # a module the table assigns to `name` registers nothing else
             assert top_choices(build_parser([m])) == {name}
 
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reductions.dyck import (
+from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce, entry_bound, word_of_code
+from reductions.dyck_two_sided import (
     check_k,
     dyck_count,
     dyck_words_bruteforce,
@@ -21,7 +22,6 @@ from reductions.dyck import (
     parse_word,
     reduce_word,
 )
-from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce, entry_bound, word_of_code
 from reductions.errors import InstanceTooLarge, InvalidInstance
 
 KS = st.integers(min_value=1, max_value=4)

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reductions.dyck import inverse, is_dyck, letters, reduce_word
 from reductions.dyck_arm import (
     EOS,
     AbelianARM,
@@ -29,6 +28,7 @@ from reductions.dyck_arm import (
     verify_witness,
 )
 from reductions.dyck_arm_run import ARMSampler, reduction_check, sample_arm
+from reductions.dyck_two_sided import inverse, is_dyck, letters, reduce_word
 from reductions.errors import InvalidInstance
 
 SUITE = arm_suite(2, windows=(1, 2, 3, 4)) + arm_suite(3, windows=(2,))
@@ -57,7 +57,7 @@ def test_search_with_merged_states_equals_plain_enumeration(arm: SupportARM) -> 
 
 
 def test_odd_windows_match_the_derivation() -> None:
-    from proofs_check.commands.check_thm5 import _predicted
+    from proofs_check.claims.thm5 import _predicted
 
     for w in (1, 3, 5):
         for arm in (GreedyWindowARM(k=2, w=w), BlockWindowARM(k=2, w=w)):

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from machines.predictor import Prediction
 from machines.trace import parse_trace, replay, trace_lines
-from reductions.dyck import dyck_count, is_dyck
 from reductions.dyck_generator import (
     DyckGenerator,
     dyck_vocabulary,
@@ -24,6 +23,7 @@ from reductions.dyck_generator import (
     word_to_tokens,
 )
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
+from reductions.dyck_two_sided import dyck_count, is_dyck
 from reductions.errors import InvalidInstance
 
 

@@ -1,4 +1,5 @@
-"""ARM / MDM / AO-MDM / Masked-ARM runs reproduced as AP-MDM runs: the step relations of machines.embeddings."""
+"""ARM / MDM / AO-MDM / Masked-ARM runs reproduced as AP-MDM runs: the step relations of
+machines.paradigm_embeddings."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from machines.embeddings import _relation, check_embedding, embed
 from machines.errors import MachineConfigError
+from machines.paradigm_embeddings import _relation, check_embedding, embed
 from machines.paradigms import AOMDM, APMDM, ARM, MDM, Machine, MaskedARM
 from machines.predictor import Prediction, Predictor
 from machines.trace import parse_trace, replay, trace_lines

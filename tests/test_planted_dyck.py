@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 from machines.transition import apply_g_reference
-from reductions.dyck import letters
 from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word, start_sequence
+from reductions.dyck_two_sided import letters
 
 Word = tuple[int, ...]
 

@@ -148,10 +148,11 @@ def test_every_supported_policy_in_lock_step(name, data):
 
 
 def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
-    from proofs_check.thm14 import measure
+    from proofs_check.claims.thm4 import THEOREM4
+    from proofs_check.simulation import measure
 
     prog = get_program("sum")
-    good, _ = measure("thm4", "sum", 8, 0)
+    good, _ = measure(THEOREM4, "sum", 8, 0)
     assert good.ok and good.measured["lookups"] <= 8 + prog.num_reads
     original = ApmdmConstruction._parse
 
@@ -161,7 +162,7 @@ def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
         return original(self, att)
 
     monkeypatch.setattr(ApmdmConstruction, "_parse", extra_scan)
-    bad, _ = measure("thm4", "sum", 8, 0)
+    bad, _ = measure(THEOREM4, "sum", 8, 0)
     assert bad.measured["lookups"] == good.measured["lookups"] + 3 > 8 + prog.num_reads
     assert not bad.ok
 

@@ -105,7 +105,8 @@ def test_lockstep_walks_the_pram_step_by_step_without_storing_its_trace(monkeypa
 
 
 def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
-    from proofs_check.thm14 import measure
+    from proofs_check.claims.thm1 import THEOREM1
+    from proofs_check.simulation import measure
 
     prog = get_program("prefix-sums")
     inst = prog.parse_instance({"values": [3, 1, 4, 1, 5]})
@@ -116,7 +117,7 @@ def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
     regs = prog.setup(inst).registers
     used = (np.asarray(prog.read_addresses(1, np.arange(lay.P), regs)) >= 0).sum(axis=1)
     assert look.tolist() == np.repeat(2 + used, lay.record).tolist()
-    good, _ = measure("thm1", "prefix-sums", 8, 0)
+    good, _ = measure(THEOREM1, "prefix-sums", 8, 0)
     assert good.ok and good.measured["lookups"] <= 2 + prog.num_reads
     original = MdmConstruction._fill
 
@@ -126,7 +127,7 @@ def test_lookup_counts_are_measured_and_an_extra_scan_is_reported(monkeypatch):
         return original(self, att)
 
     monkeypatch.setattr(MdmConstruction, "_fill", extra_scan)
-    bad, _ = measure("thm1", "prefix-sums", 8, 0)
+    bad, _ = measure(THEOREM1, "prefix-sums", 8, 0)
     assert bad.measured["lookups"] == good.measured["lookups"] + 2 > 2 + prog.num_reads
     assert not bad.ok
 

@@ -16,7 +16,8 @@ from machines.predictor import Prediction
 from machines.trace import parse_trace, replay, trace_lines
 from machines.transition import apply_g_reference
 from reductions.errors import InvalidInstance
-from reductions.preserve import (
+from reductions.preserve_arm import solve_arm_style, solve_parallel
+from reductions.thm6_preserve import (
     MASK,
     LogReader,
     PreserveInstance,
@@ -29,7 +30,6 @@ from reductions.preserve import (
     solve_apmdm,
     solve_bruteforce,
 )
-from reductions.preserve_arm import solve_arm_style, solve_parallel
 
 
 def _g_reference(inst: PreserveInstance) -> list[int]:

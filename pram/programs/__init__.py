@@ -18,7 +18,7 @@ from typing import Any
 from pram.errors import InvalidInput
 from pram.model import Program
 from pram.programs.connectivity import Connectivity
-from pram.programs.dyck import Dyck
+from pram.programs.dyck_one_sided import Dyck
 from pram.programs.iterate import Iterate
 from pram.programs.listrank import ListRanking
 from pram.programs.sat import Sat

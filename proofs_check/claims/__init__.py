@@ -5,8 +5,9 @@ project checks -- together with the quantities measured and the explicit :class:
 are held against.  A check produces :class:`CheckPoint` s (one per measured parameter setting) collected in a
 :class:`CheckReport`, whose JSON form has ``"schema": "powergen.check/1"``.
 
-Claims register themselves at import time with :func:`register_claim`; the theorem modules' checks
-(:mod:`proofs_check.sweeps` and friends) import this module and look claims up with :func:`get_claim`.
+Claims register themselves at import time with :func:`register_claim`; the claim modules
+(:mod:`proofs_check.claims.thm1` ... :mod:`proofs_check.claims.space`) and the sweep of
+:mod:`proofs_check.simulation` import this module and look claims up with :func:`get_claim`.
 """
 
 from __future__ import annotations

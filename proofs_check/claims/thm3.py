@@ -21,16 +21,17 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from machines.predictor import Predictor
-from machines.vocab import AnyVocabulary, simple_vocabulary
+from machines.vocab import BaseVocabulary, simple_vocabulary
 from pram.machine import PRAM
 from pram.programs import get_program
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import progress
+from proofs_check.cli_common import progress
 from reductions.aomdm_examples import (
     BIT_VOCAB,
     ORDERS,
     CircuitPredictor,
+    CompanionRow,
     KPerStep,
     k_per_step_table,
     parity_tree,
@@ -43,7 +44,7 @@ from reductions.aomdm_to_masked_arm import LOOKUP_PASSES, Theorem3Run, simulate
 from reductions.mdm_to_serial import transformer_aomdm_case
 from reductions.pram_to_mdm import build_mdm
 
-__all__ = ["CLAIM", "COMPANION", "report", "run_point", "table_one", "table_two", "thm3_reports"]
+__all__ = ["CLAIM", "COMPANION", "k_point", "report", "run_point", "table_one", "table_two", "thm3_reports"]
 
 CLAIM = register_claim(Claim(
     id="thm3", theorem=3,
@@ -67,9 +68,9 @@ COMPANION = register_claim(Claim(
     bounds=(Bound("steps", "ceiling(masks/k) + depth", ("masks", "k", "depth")),),
     reconstruction="The greedy k-per-step schedule (lowest positions first) is the project's choice."))
 
-Case = tuple[str, Predictor, AnyVocabulary, np.ndarray]
+Case = tuple[str, Predictor, BaseVocabulary, np.ndarray]
 #: (name, proposer, vocabulary, start, ks, depth); depth is computed independently of the k-per-step runs.
-CompanionCase = tuple[str, Predictor, AnyVocabulary, np.ndarray, tuple[int, ...], int]
+CompanionCase = tuple[str, Predictor, BaseVocabulary, np.ndarray, tuple[int, ...], int]
 
 
 def _bits(n: int, rng: np.random.Generator) -> list[int]:
@@ -162,22 +163,25 @@ def _companion_cases(seed: int, quick: bool) -> Iterator[CompanionCase]:
 
 def table_two(seed: int, quick: bool, tick: Callable[[], None] = lambda: None) -> list[CheckPoint]:
     """k tokens per step against one per step."""
-    points = []
+    points: list[CheckPoint] = []
     for name, proposer, vocab, x0, ks, depth in _companion_cases(seed, quick):
-        m = int(np.count_nonzero(x0 == vocab.mask_id))
         rows = k_per_step_table(proposer=proposer, vocab=vocab, x0=x0, ks=ks, seed=seed)
-        for row in rows:
-            params: dict[str, int | str] = {"case": name, "S": int(x0.shape[0]), "masks": m, "k": row.k,
-                                            "depth": depth}
-            measured = {"steps": row.steps, "steps_one": row.steps_one}
-            rendered, ok = COMPANION.check_bounds(measured, params)
-            lower = math.ceil(m / row.k) <= row.steps
-            points.append(CheckPoint(params=params, measured=measured,
-                                     bounds={**rendered, "speedup": f"{row.speedup:.2f}"},
-                                     ok=ok and lower and row.same_output and row.steps_one == m,
-                                     note="" if row.same_output else "outputs differ"))
+        points.extend(k_point(name, x0, vocab.mask_id, row, depth) for row in rows)
         tick()
     return points
+
+
+def k_point(name: str, x0: np.ndarray, mask_id: int, row: CompanionRow, depth: int) -> CheckPoint:
+    """The check point of one k-per-step row: the companion claim's bounds, at least ceil(m / k) steps, the same
+    output as one token per step, and one step per mask at k = 1."""
+    m = int(np.count_nonzero(x0 == mask_id))
+    params: dict[str, int | str] = {"case": name, "S": int(x0.shape[0]), "masks": m, "k": row.k, "depth": depth}
+    measured = {"steps": row.steps, "steps_one": row.steps_one}
+    rendered, ok = COMPANION.check_bounds(measured, params)
+    lower = math.ceil(m / row.k) <= row.steps
+    return CheckPoint(params=params, measured=measured, bounds={**rendered, "speedup": f"{row.speedup:.2f}"},
+                      ok=ok and lower and row.same_output and row.steps_one == m,
+                      note="" if row.same_output else "outputs differ")
 
 
 def thm3_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = False) -> tuple[CheckReport, CheckReport]:

@@ -31,9 +31,8 @@ from typing import Any
 
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import progress
+from proofs_check.cli_common import progress
 from proofs_check.growth import UNDECIDED, classify_growth
-from reductions.dyck import Word, dyck_count, format_letters, inverse, is_dyck, letters
 from reductions.dyck_arm import (
     EOS,
     AbelianARM,
@@ -43,15 +42,21 @@ from reductions.dyck_arm import (
     StackARM,
     SupportARM,
     capped_stack_distribution,
-    first_failures,
 )
-from reductions.dyck_arm import state_growth as count_states
-from reductions.dyck_arm_run import reduction_check
-from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word
-from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
+from reductions.dyck_arm_run import ReductionCheck
+from reductions.dyck_evidence import (
+    SampleStats,
+    StateRow,
+    SupportRow,
+    Theorem5Evidence,
+    Theorem5Plan,
+    WindowRow,
+    theorem5_evidence,
+)
+from reductions.dyck_two_sided import Word, letters
 
-__all__ = ["CLAIM", "arm_points", "reduction_points", "report", "sample_points", "state_points", "support_points",
-           "thm5_reports"]
+__all__ = ["CLAIM", "arm_points", "plan", "reduction_points", "report", "sample_points", "state_points",
+           "support_points", "thm5_reports"]
 
 CLAIM = register_claim(Claim(
     id="thm5", theorem=5,
@@ -68,56 +73,39 @@ CLAIM = register_claim(Claim(
     reconstruction="The AP-MDM (3 steps per cancelling pair, phase read from the letter-count parity), the ARM "
                    "suite and the EOS-reduction witnesses are the project's reconstruction (PAPER.md §2, [I])."))
 
-Tick = Callable[[], None]
-
 #: One sample in this many is also run on the AP-MDM machine (and must give the same word).
 MACHINE_EVERY = 10
 SAMPLE_SOURCE = (f"fast path (sample_word), validated against the APMDM machine on 1 in {MACHINE_EVERY} samples "
                  "(same seed -> same word)")
 
 
-def support_points(max_lengths: dict[int, int], seed: int, tick: Tick) -> list[CheckPoint]:
+def support_points(rows: tuple[SupportRow, ...]) -> list[CheckPoint]:
+    """Section 1: reachable outputs = brute force = recurrence at every length; a run to even n takes 3n/2 steps."""
     points = []
-    for k, top in max_lengths.items():
-        summary = reachable_outputs(DyckGenerator(k=k), top)
-        for n in range(top + 1):
-            gen = sorted(code_of_word(w, k) for w in summary.outputs.get(n, []))
-            brute = dyck_codes_bruteforce(k, n).tolist()
-            measured = {"generator": len(gen), "bruteforce": len(brute), "recurrence": dyck_count(k, n),
-                        "mismatch": int(gen != brute or len(brute) != dyck_count(k, n))}
-            params: dict[str, int | str] = {"k": k, "n": n}
-            bounds = {"mismatch": "0"}
-            ok = measured["mismatch"] == 0
-            if n % 2 == 0:
-                measured["steps"] = generate(k, n, seed=seed)[1]
-                rendered, ok_b = CLAIM.check_bounds({"steps": measured["steps"], "mismatch": measured["mismatch"],
-                                                     "invalid": 0}, params)
-                bounds, ok = rendered, ok and ok_b
-            points.append(CheckPoint(params=params, measured=measured, bounds=bounds, ok=ok))
-            tick()
+    for r in rows:
+        measured = {"generator": r.generator, "bruteforce": r.bruteforce, "recurrence": r.recurrence,
+                    "mismatch": int(not r.same_set or r.bruteforce != r.recurrence)}
+        params: dict[str, int | str] = {"k": r.k, "n": r.n}
+        bounds = {"mismatch": "0"}
+        ok = measured["mismatch"] == 0
+        if r.steps is not None:
+            measured["steps"] = r.steps
+            rendered, ok_b = CLAIM.check_bounds({"steps": r.steps, "mismatch": measured["mismatch"], "invalid": 0},
+                                                params)
+            bounds, ok = rendered, ok and ok_b
+        points.append(CheckPoint(params=params, measured=measured, bounds=bounds, ok=ok))
     return points
 
 
-def sample_points(count: int, seed: int, tick: Tick) -> list[CheckPoint]:
-    stats = {k: {"samples": 0, "invalid": 0, "wrong_length": 0, "machine_runs": 0, "machine_mismatch": 0}
-             for k in (2, 3)}
-    for i in range(count):
-        k, n, s = 2 + i % 2, 2 * ((i // 2) % 101), seed * 1_000_003 + i
-        w = sample_word(k, n, seed=s)
-        st = stats[k]
-        st["samples"] += 1
-        st["invalid"] += not is_dyck(w)
-        st["wrong_length"] += len(w) != n
-        if (i // 2) % MACHINE_EVERY == 0:  # pairs (k=2, k=3) -> one in MACHINE_EVERY of the samples
-            st["machine_runs"] += 1
-            st["machine_mismatch"] += generate(k, n, seed=s)[0] != w
-        if i % 1000 == 0:
-            tick()
+def sample_points(stats: tuple[SampleStats, ...]) -> list[CheckPoint]:
+    """Section 2: no invalid sample, no wrong length, the machine replays give the same words."""
     points = []
-    for k, st in stats.items():
-        ok = st["invalid"] == st["wrong_length"] == st["machine_mismatch"] == 0
-        params: dict[str, int | str] = {"k": k, "lengths": "0..200", "source": SAMPLE_SOURCE}
-        points.append(CheckPoint(params=params, measured=st,
+    for st in stats:
+        measured = {"samples": st.samples, "invalid": st.invalid, "wrong_length": st.wrong_length,
+                    "machine_runs": st.machine_runs, "machine_mismatch": st.machine_mismatch}
+        ok = st.invalid == st.wrong_length == st.machine_mismatch == 0
+        params: dict[str, int | str] = {"k": st.k, "lengths": "0..200", "source": SAMPLE_SOURCE}
+        points.append(CheckPoint(params=params, measured=measured,
                                  bounds={"invalid": "0", "machine_mismatch": "0"}, ok=ok))
     return points
 
@@ -144,23 +132,20 @@ def _suite(k: int, greedy: tuple[int, ...], block: tuple[int, ...]) -> list[Supp
     return arms
 
 
-def arm_points(k: int, greedy: tuple[int, ...], block: tuple[int, ...], max_length: int,
-               tick: Tick) -> list[CheckPoint]:
-    arms = _suite(k, greedy, block)
+def arm_points(rows: tuple[WindowRow, ...]) -> list[CheckPoint]:
+    """Section 3: the measured failure lengths of every ARM against the ones derived by hand."""
     points = []
-    for arm in arms:
-        rep = first_failures(arm, max_length)
+    for row in rows:
+        rep = row.report
         got = (len(rep.nonmember.word) if rep.nonmember else None, len(rep.missed.word) if rep.missed else None)
-        want = _predicted(arm)
+        want = _predicted(row.arm)
         params: dict[str, int | str] = {
-            "arm": arm.name, "searched": max_length, "non-member at": _shown(got[0]), "missed at": _shown(got[1]),
-            "example": "; ".join(f"{w.kind.split()[0]} {format_letters(w.word)}"
-                                 for w in (rep.nonmember, rep.missed) if w is not None) or "-"}
+            "arm": row.arm.name, "searched": rep.max_length, "non-member at": _shown(got[0]),
+            "missed at": _shown(got[1]), "example": row.example}
         measured = {"nonmember_len": -1 if got[0] is None else got[0], "missed_len": -1 if got[1] is None else got[1],
                     "states": rep.states}
         points.append(CheckPoint(params=params, measured=measured,
                                  bounds={"derived": f"{_shown(want[0])} / {_shown(want[1])}"}, ok=got == want))
-        tick()
     return points
 
 
@@ -169,19 +154,22 @@ def _even_eos(k: int) -> Callable[[Word], dict[int, int]]:
     return lambda p: {s: 1 for s in ((EOS,) if len(p) % 2 == 0 else ()) + letters(k)}
 
 
-def reduction_points(k: int, windows: tuple[int, ...], max_length: int, tick: Tick) -> list[CheckPoint]:
+def _reduction_arms(k: int, windows: tuple[int, ...]) -> list[SupportARM]:
     arms = _suite(k, windows, windows)
     arms += [DistributionARM(k=k, distribution=capped_stack_distribution(k, 2), label="distribution: depth <= 2"),
              DistributionARM(k=k, distribution=_even_eos(k), label="distribution: EOS at even length")]
+    return arms
+
+
+def reduction_points(rows: tuple[tuple[SupportARM, ReductionCheck], ...]) -> list[CheckPoint]:
+    """Section 4: every recogniser error has a verified witness; the exact ARM makes no error."""
     points = []
-    for arm in arms:
-        rc = reduction_check(arm, max_length)
+    for arm, rc in rows:
         ok = rc.ok and (not isinstance(arm, StackARM) or (rc.exact and rc.errors == 0))
-        points.append(CheckPoint(params={"arm": arm.name, "max length": max_length},
+        points.append(CheckPoint(params={"arm": arm.name, "max length": rc.max_length},
                                  measured={"words": rc.words, "errors": rc.errors, "verified": rc.verified,
                                            "exact": int(rc.exact)},
                                  bounds={"verified": str(rc.errors)}, ok=ok))
-        tick()
     return points
 
 
@@ -189,68 +177,72 @@ def _closed_form(k: int, n: int) -> int:
     return sum(1 if r == 0 else 2 * k * (2 * k - 1) ** (r - 1) for r in range(n % 2, n + 1, 2))
 
 
-def _distinguished(k: int, n: int) -> bool:
-    """Every two reduced forms reachable at length n are told apart by a suffix (checked by the recogniser)."""
-    from itertools import product
-
-    from reductions.dyck import letters, reduce_word
-
-    forms = sorted({reduce_word(p) for p in product(letters(k), repeat=n)})
-    pad = lambda r: r + (1, -1) * ((n - len(r)) // 2)  # noqa: E731 - a prefix of length n reducing to r
-    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r))
-               for r in forms for q in forms if q != r)
-
-
-def state_points(k: int, top: int, tick: Tick) -> tuple[list[CheckPoint], dict[str, Any]]:
+def state_points(rows: tuple[StateRow, ...]) -> tuple[list[CheckPoint], dict[str, Any]]:
+    """Section 5: state counts against the closed form, all pairs separated (small n), bits at least linear."""
     points = []
     ns, bits = [], []
-    for n in range(1, top + 1):
-        states = count_states(k, n)
-        b = (states - 1).bit_length()
-        ns.append(n)
+    for r in rows:
+        b = (r.states - 1).bit_length()
+        ns.append(r.n)
         bits.append(b)
-        sep = _distinguished(k, n) if n <= 4 else None
-        measured = {"states": states, "closed_form": _closed_form(k, n), "bits": b}
-        if sep is not None:
-            measured["all_pairs_separated"] = int(sep)
+        measured = {"states": r.states, "closed_form": _closed_form(r.k, r.n), "bits": b}
+        if r.separated is not None:
+            measured["all_pairs_separated"] = int(r.separated)
         # explicit linear lower bound: states >= 2k (2k-1)^(n-1) >= (2k-1)^n, so bits >= n log2(2k-1)
-        floor_bits = n * math.log2(2 * k - 1)
+        floor_bits = r.n * math.log2(2 * r.k - 1)
         linear = b >= floor_bits
-        points.append(CheckPoint(params={"k": k, "n": n}, measured=measured,
-                                 bounds={"states": str(_closed_form(k, n)), "bits": f">= {floor_bits:.2f}"},
-                                 ok=states == _closed_form(k, n) and sep is not False and linear))
-        tick()
+        points.append(CheckPoint(params={"k": r.k, "n": r.n}, measured=measured,
+                                 bounds={"states": str(_closed_form(r.k, r.n)), "bits": f">= {floor_bits:.2f}"},
+                                 ok=r.states == _closed_form(r.k, r.n) and r.separated is not False and linear))
     fit = classify_growth(ns, bits)
     return points, {"bits_growth": fit.verdict, "bits_fit": fit.to_json()}
 
 
-def thm5_reports(seed: int = 0, *, quick: bool = False, k2: int | None = None, k3: int | None = None,
-                 samples: int | None = None, show_progress: bool = False) -> list[tuple[str, CheckReport]]:
-    """The five sections as ``(title, report)`` pairs (deterministic for a given seed)."""
-    lengths = {2: k2 if k2 is not None else (8 if quick else 12), 3: k3 if k3 is not None else (6 if quick else 10)}
-    count = samples if samples is not None else (1000 if quick else 10_000)
-    arm_len = 8 if quick else 10
-    with progress(show_progress, "theorem 5", None) as advance:
-        sup = support_points(lengths, seed, advance)
-        smp = sample_points(count, seed, advance)
-        arm = arm_points(2, (2, 4) if quick else (2, 4, 6), (2, 4) if quick else (2, 4, 6, 8), arm_len, advance)
-        red = reduction_points(2, (2, 4) if quick else (2, 4, 6), 5 if quick else 7, advance)
-        st, growth = state_points(2, 8 if quick else 10, advance)
+def plan(quick: bool = False, *, k2: int | None = None, k3: int | None = None,
+         samples: int | None = None) -> Theorem5Plan:
+    """The sizes of the check (quick: k=2 up to 8, k=3 up to 6, 1000 samples, shorter ARM searches)."""
+    windows = (2, 4) if quick else (2, 4, 6)
+    return Theorem5Plan(
+        support={2: k2 if k2 is not None else (8 if quick else 12), 3: k3 if k3 is not None else (6 if quick else 10)},
+        samples=samples if samples is not None else (1000 if quick else 10_000), machine_every=MACHINE_EVERY,
+        window_arms=tuple(_suite(2, windows, (2, 4) if quick else (2, 4, 6, 8))), window_length=8 if quick else 10,
+        reduction_arms=tuple(_reduction_arms(2, windows)), reduction_length=5 if quick else 7,
+        state_k=2, state_top=8 if quick else 10)
+
+
+def sections(ev: Theorem5Evidence, p: Theorem5Plan, seed: int) -> list[tuple[str, CheckReport]]:
+    """Judge the evidence: the five sections as ``(title, report)`` pairs."""
+    smp, arm, red = sample_points(ev.samples), arm_points(ev.windows), reduction_points(ev.reductions)
+    st, growth = state_points(ev.states)
+    sup = support_points(ev.support)  # the one section that reads the claim's bounds
+    claim_def = CLAIM.to_json()
     growth_ok = growth["bits_growth"] in ("n", UNDECIDED)  # the per-point bound bits >= n log2(2k-1) carries it
+    count = p.samples
     return [
         ("Theorem 5: AP-MDM reachable outputs vs brute force (all words as matrix products)",
-         CheckReport("thm5", tuple(sup), all(p.ok for p in sup), {"seed": seed, "claim_def": CLAIM.to_json()})),
+         CheckReport("thm5", tuple(sup), all(q.ok for q in sup), {"seed": seed, "claim_def": claim_def})),
         (f"Theorem 5: {count} seeded samples from the fast path, validated against the AP-MDM machine on "
          f"{count // MACHINE_EVERY} of them",
-         CheckReport("thm5-samples", tuple(smp), all(p.ok for p in smp))),
-        (f"Theorem 5 (b): shortest emitted non-member / missed member (k=2, all prefixes up to length {arm_len})",
-         CheckReport("thm5-windows", tuple(arm), all(p.ok for p in arm))),
+         CheckReport("thm5-samples", tuple(smp), all(q.ok for q in smp))),
+        (f"Theorem 5 (b): shortest emitted non-member / missed member (k=2, all prefixes up to length "
+         f"{p.window_length})",
+         CheckReport("thm5-windows", tuple(arm), all(q.ok for q in arm))),
         ("Theorem 5 (a): EOS recogniser of every ARM; every error -> verified witness",
-         CheckReport("thm5-reduction", tuple(red), all(p.ok for p in red))),
+         CheckReport("thm5-reduction", tuple(red), all(q.ok for q in red))),
         ("Theorem 5 (c): states of the exact stack ARM at length n (Myhill-Nerode lower bound)",
-         CheckReport("thm5-state", tuple(st), all(p.ok for p in st) and growth_ok, growth,
+         CheckReport("thm5-state", tuple(st), all(q.ok for q in st) and growth_ok, growth,
                      failed=() if growth_ok else (f"bits of state grow like {growth['bits_growth']}, not n",))),
     ]
+
+
+def thm5_reports(seed: int = 0, *, quick: bool = False, k2: int | None = None, k3: int | None = None,
+                 samples: int | None = None, show_progress: bool = False) -> list[tuple[str, CheckReport]]:
+    """The five sections as ``(title, report)`` pairs (deterministic for a given seed): one call into the Dyck side
+    (:func:`reductions.dyck_evidence.theorem5_evidence`) measures, :func:`sections` judges."""
+    p = plan(quick, k2=k2, k3=k3, samples=samples)
+    with progress(show_progress, "theorem 5", None) as advance:
+        ev = theorem5_evidence(p, seed, advance)
+    return sections(ev, p, seed)
 
 
 def report(seed: int = 0, quick: bool = False, *, k2: int | None = None, k3: int | None = None,

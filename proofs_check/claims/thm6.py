@@ -22,10 +22,10 @@ import numpy as np
 
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
-from proofs_check.cliutil import progress
+from proofs_check.cli_common import progress
 from proofs_check.growth import GrowthFit, classify_growth
-from reductions.preserve import PreserveInstance, generate_instance, random_instance, solve_apmdm, solve_bruteforce
 from reductions.preserve_arm import solve_arm_style, solve_parallel
+from reductions.thm6_preserve import PreserveInstance, generate_instance, random_instance, solve_apmdm, solve_bruteforce
 
 __all__ = ["CLAIM", "EXPECTED_IN_N", "EXPECTED_IN_T", "measure", "report", "sweep"]
 

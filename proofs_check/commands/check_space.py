@@ -1,4 +1,4 @@
-"""``powergen check space``: MDM context grows with T, AP-MDM context stays O(S) -- side by side (Theorems 1, 4)."""
+"""``powergen check space``: the face of :mod:`proofs_check.claims.space` (parse, call ``report``, render, plot)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import argparse
 import io
 from typing import Any
 
-from proofs_check.checkcli import Column, finish
 from proofs_check.claims import CheckReport
-from proofs_check.cliutil import add_json_flag, add_seed_flag, progress
+from proofs_check.claims.space import DEFAULT_SPACE_PLAN, quick_plan
+from proofs_check.claims.space import report as space_report
+from proofs_check.cli_common import add_json_flag, add_seed_flag, progress
 from proofs_check.errors import UsageError
-from proofs_check.space import DEFAULT_SPACE_PLAN, run_space
+from proofs_check.report_render import Column, finish
 
 GROUP = "check"
 COLUMNS: list[Column] = ["program", "n", "T", "S", "P", ("MDM context", "measured.mdm_context"),
@@ -30,10 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     plot_module = _matplotlib() if args.plot else None
-    plan = DEFAULT_SPACE_PLAN if not args.quick else tuple((name, sizes[:5]) for name, sizes in DEFAULT_SPACE_PLAN)
-    total = sum(len(sizes) for _, sizes in plan)
+    total = sum(len(sizes) for _, sizes in (quick_plan() if args.quick else DEFAULT_SPACE_PLAN))
     with progress(not args.json, "check space", total) as advance:
-        report = run_space(plan, args.seed, advance=advance)
+        report = space_report(args.seed, args.quick, advance=advance)
     notes = [f"  {name}: MDM context ~ {g['mdm_in_T']} in T ({g['mdm_in_n']} in n), AP-MDM context ~ "
              f"{g['apmdm_in_T']} in T ({g['apmdm_in_n']} in n)" for name, g in report.extra["growth"].items()]
     formula = [f"{r['program']} n={r['n']}" for r in report.extra["mdm_run"] if not r["mdm_run"]]

@@ -1,14 +1,16 @@
-"""``powergen check thm1``: Theorem 1 (PRAM -> MDM) measured over a sweep of n on every library program."""
+"""``powergen check thm1``: the face of :mod:`proofs_check.claims.thm1` (parse, call ``report``, render); the
+rendering of a simulation sweep is shared with ``check thm4``."""
 
 from __future__ import annotations
 
 import argparse
 
-from proofs_check.checkcli import Column, finish
-from proofs_check.cliutil import add_json_flag, add_seed_flag, pos_int, progress
+from proofs_check.claims import CheckReport
+from proofs_check.claims.thm1 import THEOREM1, report
+from proofs_check.cli_common import add_json_flag, add_seed_flag, pos_int, progress
 from proofs_check.growth import UNDECIDED, resolution_text
-from proofs_check.sweeps import theorem_report
-from proofs_check.thm14 import THEOREM1, SimulationTheorem
+from proofs_check.report_render import Column, finish
+from proofs_check.simulation import SimulationTheorem
 
 GROUP = "check"
 COLUMNS: list[Column] = ["program", "n", "T", "P", "S", "steps", ("bound", "bounds.steps"), "context",
@@ -30,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("thm1", help="Theorem 1: MDM simulates PRAM in T + 1 steps (0 on an empty instance) with "
                        "O(P T) context")
     add_sweep_flags(p)
-    p.set_defaults(func=lambda args: run_check(args, THEOREM1))
+    p.set_defaults(func=run)
 
 
 def _status(check: dict) -> str:
@@ -39,13 +41,21 @@ def _status(check: dict) -> str:
     return "open (undecided)" if UNDECIDED in (check["got"], check["expect"].rsplit("(", 1)[-1].rstrip(")")) else "ok"
 
 
-def run_check(args: argparse.Namespace, theorem: SimulationTheorem) -> int:
-    """Shared face of ``check thm1`` / ``check thm4``: parse, call :func:`~proofs_check.sweeps.theorem_report`,
-    render."""
-    names = None if args.programs is None else [s.strip() for s in args.programs.split(",") if s.strip()]
-    with progress(not args.json, f"check {theorem.claim.id}", None) as advance:
-        report = theorem_report(theorem, args.seed, quick=args.quick, programs=names, max_n=args.max_n,
-                                policy=args.policy, advance=advance)
+def program_names(args: argparse.Namespace) -> list[str] | None:
+    """The ``--programs`` list (``None``: every program)."""
+    return None if args.programs is None else [s.strip() for s in args.programs.split(",") if s.strip()]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Parse, call :func:`proofs_check.claims.thm1.report`, render."""
+    with progress(not args.json, "check thm1", None) as advance:
+        result = report(args.seed, args.quick, programs=program_names(args), max_n=args.max_n, policy=args.policy,
+                        advance=advance)
+    return render_sweep(result, args, THEOREM1)
+
+
+def render_sweep(report: CheckReport, args: argparse.Namespace, theorem: SimulationTheorem) -> int:
+    """Shared rendering of ``check thm1`` / ``check thm4``: the points' table, then the growth and sympy notes."""
     notes = []
     if "arm_vs_mdm" in report.extra:
         demo = report.extra["arm_vs_mdm"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.checkcli import Column, finish
 from proofs_check.claims.thm2 import DEFAULT_SIZES, C, report
-from proofs_check.cliutil import add_json_flag, add_seed_flag, pos_int, progress, require
+from proofs_check.cli_common import add_json_flag, add_seed_flag, pos_int, progress, require
+from proofs_check.report_render import Column, finish
 
 GROUP = "check"
 

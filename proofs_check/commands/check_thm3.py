@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from proofs_check.checkcli import render_report
 from proofs_check.claims.thm3 import report, run_point  # noqa: F401  (run_point re-exported for tests)
-from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, add_seed_flag, emit_json, stdout_console
+from proofs_check.cli_common import EXIT_FAILED, EXIT_OK, add_json_flag, add_seed_flag, emit_json, stdout_console
+from proofs_check.report_render import render_report
 
 GROUP = "check"
 

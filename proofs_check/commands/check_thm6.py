@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from proofs_check.checkcli import finish_sections
 from proofs_check.claims.thm6 import report
-from proofs_check.cliutil import add_json_flag, add_seed_flag
+from proofs_check.cli_common import add_json_flag, add_seed_flag
 from proofs_check.growth import resolution_text
+from proofs_check.report_render import finish_sections
 
 GROUP = "check"
 

@@ -1,7 +1,7 @@
 """``powergen machines demo``: run one paradigm's small oracle predictor (copy a prompt) and optionally write its trace.
 
 The oracle predictors are :mod:`machines.demos`; ``--embed`` runs the same task through the AP-MDM embedding of the
-paradigm (:mod:`machines.embeddings`) and reports both step counts.
+paradigm (:mod:`machines.paradigm_embeddings`) and reports both step counts.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from rich.table import Table
 
 from machines.demos import DEMO_VOCAB, demo_machine, demo_start
 from machines.discipline import PARADIGMS
-from machines.embeddings import check_embedding
 from machines.io import check_writable
+from machines.paradigm_embeddings import check_embedding
 from machines.trace import write_trace
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

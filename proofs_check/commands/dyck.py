@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,
@@ -23,7 +23,8 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.inputs import add_time_flag, check_seconds, int_type
-from reductions.dyck import (
+from reductions.dyck_generator import DyckGenerator, generate
+from reductions.dyck_two_sided import (
     MAX_K,
     check_k,
     format_letters,
@@ -33,7 +34,6 @@ from reductions.dyck import (
     parse_word,
     reduce_word,
 )
-from reductions.dyck_generator import DyckGenerator, generate
 from reductions.errors import InvalidInstance
 
 #: ``--k``: an integer (``check_k`` then reports one outside 1..MAX_K)

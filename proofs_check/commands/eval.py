@@ -14,7 +14,7 @@ from typing import Any
 
 from machines.neural.checkpoint import load_checkpoint
 from machines.neural.predictor import NeuralPredictor
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

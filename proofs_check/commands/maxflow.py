@@ -17,7 +17,7 @@ from rich.table import Table
 
 from machines.io import check_writable
 from machines.trace import write_trace
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

@@ -13,7 +13,15 @@ from pram.errors import InvalidInput, StepLimitExceeded
 from pram.machine import DEFAULT_MAX_STEPS, PRAM, Policy, PramRun, PramStep, Program
 from pram.programs import PROGRAMS, get_program
 from pram.rng import as_generator
-from proofs_check.cliutil import EXIT_OK, add_json_flag, emit_json, load_json_file, nonneg_int, pos_int, stdout_console
+from proofs_check.cli_common import (
+    EXIT_OK,
+    add_json_flag,
+    emit_json,
+    load_json_file,
+    nonneg_int,
+    pos_int,
+    stdout_console,
+)
 from proofs_check.inputs import add_time_flag, check_seconds, int_type
 
 GROUP = "pram"

@@ -21,7 +21,7 @@ from pram.errors import InvalidInput
 from pram.machine import DEFAULT_MAX_STEPS
 from pram.programs import get_program
 from pram.rng import as_generator
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

@@ -13,7 +13,7 @@ import argparse
 from typing import Any
 
 from machines.neural.config import override
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_OK,
     add_json_flag,
     emit_json,

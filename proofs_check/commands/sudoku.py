@@ -20,7 +20,7 @@ from rich.table import Table
 
 from machines.io import check_writable
 from machines.trace import iter_records_from_transitions, write_trace
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

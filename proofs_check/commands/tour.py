@@ -6,7 +6,7 @@ import argparse
 
 from rich.table import Table
 
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_FAILED,
     EXIT_OK,
     add_json_flag,

@@ -11,7 +11,7 @@ import argparse
 
 from machines.trace import open_trace, replay_file
 from machines.trace_render import step_operations
-from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, add_json_flag, emit_json, stdout_console
+from proofs_check.cli_common import EXIT_FAILED, EXIT_OK, add_json_flag, emit_json, stdout_console
 from proofs_check.viewer.terminal import HELP_MARKERS, parse_steps, select_steps, show_trace
 
 GROUP = "trace"

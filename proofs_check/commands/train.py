@@ -19,7 +19,7 @@ import time
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from machines.neural.config import override
-from proofs_check.cliutil import (
+from proofs_check.cli_common import (
     EXIT_OK,
     add_json_flag,
     add_seed_flag,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from machines.demos import DEMO_VOCAB, demo_machine, demo_start
-from machines.embeddings import check_embedding
+from machines.paradigm_embeddings import check_embedding
 from machines.trace import parse_trace, replay, trace_lines
 from machines.transition import apply_g, apply_g_reference
 from proofs_check.tour import TourRow

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from proofs_check.thm14 import measure
+from proofs_check.claims.thm1 import THEOREM1
+from proofs_check.simulation import measure
 from proofs_check.tour import TourRow
 
 ORDER = 20
@@ -17,7 +18,7 @@ def run(seed: int) -> list[TourRow]:
     """Connectivity (n = 13) and prefix sums (n = 11) through the Theorem 1 MDM."""
     rows: list[TourRow] = []
     for name, n in (("connectivity", 13), ("prefix-sums", 11)):
-        pt, run_ = measure("thm1", name, n, seed)
+        pt, run_ = measure(THEOREM1, name, n, seed)
         m, b = pt.measured, pt.bounds
         if not m or run_ is None:
             rows.append(TourRow(f"thm1 {name} n={n}: lock step", pt.note, "no mismatch", "FAIL"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from proofs_check.thm14 import measure
+from proofs_check.claims.thm1 import THEOREM1
+from proofs_check.claims.thm4 import THEOREM4
+from proofs_check.simulation import measure
 from proofs_check.tour import TourRow
 
 ORDER = 40
@@ -18,7 +20,7 @@ def run(seed: int) -> list[TourRow]:
     context alongside."""
     rows: list[TourRow] = []
     for name, n in (("sat", 5), ("connectivity", 13), ("iterate", 64)):
-        pt, run_ = measure("thm4", name, n, seed)
+        pt, run_ = measure(THEOREM4, name, n, seed)
         m, b = pt.measured, pt.bounds
         if not m or run_ is None:
             rows.append(TourRow(f"thm4 {name} n={n}: lock step", pt.note, "no mismatch", "FAIL"))
@@ -27,7 +29,7 @@ def run(seed: int) -> list[TourRow]:
                             f"= {b['steps']} (T={m['T']})", _status(m["steps"] == int(b["steps"]))))
         rows.append(TourRow(f"thm4 {name} n={n}: context = S + 3 + P(2+2K+2W)", str(m["context"]),
                             f"= {b['context']} (S={m['S']}, P={m['P']})", _status(m["context"] == int(b["context"]))))
-        mdm, _ = measure("thm1", name, n, seed)
+        mdm, _ = measure(THEOREM1, name, n, seed)
         rows.append(TourRow(f"thm4 {name} n={n}: AP-MDM vs MDM context", f"{m['context']} vs "
                             f"{mdm.measured.get('context', '?')}", "AP-MDM independent of T",
                             _status(mdm.ok and m["context"] < mdm.measured.get("context", 0))))

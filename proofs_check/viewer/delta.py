@@ -30,7 +30,7 @@ import numpy as np
 from machines.discipline import MDM_FAMILY
 from machines.records import StepRecord
 from machines.trace import canonical_prediction
-from machines.vocab import AnyVocabulary
+from machines.vocab import BaseVocabulary
 
 __all__ = ["OPS", "DeltaTrace", "apply_delta", "decode_states", "encode_records", "step_delta"]
 
@@ -64,7 +64,7 @@ class _Interner:
 
     __slots__ = ("vocab", "index", "names")
 
-    def __init__(self, vocab: AnyVocabulary) -> None:
+    def __init__(self, vocab: BaseVocabulary) -> None:
         self.vocab = vocab
         self.index: dict[int, int] = {}
         self.names: list[str] = []
@@ -117,7 +117,7 @@ def step_delta(paradigm: str, x: np.ndarray, rec: StepRecord, *, mask_id: int) -
     return ops
 
 
-def encode_records(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None,
+def encode_records(paradigm: str, vocab: BaseVocabulary, start: np.ndarray | None,
                    records: Iterable[StepRecord]) -> DeltaTrace:
     """Encode a run (its start and its step records, streamed) as a :class:`DeltaTrace`.
 

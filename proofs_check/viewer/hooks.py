@@ -15,7 +15,7 @@ import numpy as np
 from machines.io import check_writable
 from machines.records import RunResult
 from machines.trace import iter_records_from_transitions, open_trace
-from machines.vocab import AnyVocabulary
+from machines.vocab import BaseVocabulary
 from proofs_check.viewer.html import page_data, write_page
 
 __all__ = ["check_html_path", "demo_page", "flow_page", "reduction_page", "sudoku_page", "trace_file_page"]
@@ -72,7 +72,7 @@ def flow_page(out: str | os.PathLike[str], run: Any, *, title: str | None = None
     return _written(out, write_page(out, data), quiet)
 
 
-def demo_page(out: str | os.PathLike[str], paradigm: str, vocab: AnyVocabulary, x0: np.ndarray, res: RunResult,
+def demo_page(out: str | os.PathLike[str], paradigm: str, vocab: BaseVocabulary, x0: np.ndarray, res: RunResult,
               *, title: str | None = None, quiet: bool = False) -> int:
     """The page of a machine demo run (its records must have been kept)."""
     data = page_data(paradigm=paradigm, vocab=vocab, start=x0, records=res.records or (),

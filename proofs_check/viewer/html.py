@@ -31,7 +31,7 @@ import numpy as np
 
 from machines.io import atomic_write_text
 from machines.records import StepRecord
-from machines.vocab import AnyVocabulary
+from machines.vocab import BaseVocabulary
 from proofs_check.viewer.delta import DeltaTrace, encode_records
 from proofs_check.viewer.views import choose_view, graph_layout, phase_labels
 
@@ -43,7 +43,7 @@ PAGE_BYTES_PER_STEP = 64  # 100 kB + 64 B x 25,000 steps = 1.7 MB (the issue ask
 _HERE = Path(__file__).parent
 
 
-def page_data(*, paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None, records: Iterable[StepRecord],
+def page_data(*, paradigm: str, vocab: BaseVocabulary, start: np.ndarray | None, records: Iterable[StepRecord],
               halt_reason: str, title: str, view: str | None = None) -> dict[str, Any]:
     """The JSON object a page carries: the delta encoding of the run plus its view and the view's task data.
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from machines.records import StepRecord
-from machines.vocab import AnyVocabulary
+from machines.vocab import BaseVocabulary
 from proofs_check.errors import UsageError
 from proofs_check.viewer.delta import APPEND, DELETE, INSERT, OPS, REMASK, UNMASK, step_delta
 
@@ -124,7 +124,7 @@ def _summary(cells: list[Cell]) -> str:
     return ", ".join(f"{MARKERS[op]}{op} {n}" for op, n in counts.items() if n) or "no change"
 
 
-def render_tokens(con: Console, vocab: AnyVocabulary, paradigm: str, rec: StepRecord, width: int) -> None:
+def render_tokens(con: Console, vocab: BaseVocabulary, paradigm: str, rec: StepRecord, width: int) -> None:
     """One line per step: the output tokens with their markers (``~`` shows the token that was remasked)."""
     line = Text(f"{rec.t:>{width}} ")
     for c in display_cells(paradigm, rec, mask_id=vocab.mask_id):
@@ -149,7 +149,7 @@ def _sudoku_cell(names: list[str]) -> tuple[str, str, int]:
     return v, m, c
 
 
-def render_grid(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: list[Cell] | None, t: int,
+def render_grid(con: Console, vocab: BaseVocabulary, state: np.ndarray, cells: list[Cell] | None, t: int,
                 title: str) -> None:
     """The 9x9 grid of a Sudoku state; each cell ``<op><value><marker><depth>``.
 
@@ -187,7 +187,7 @@ def render_grid(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: li
 
 
 # -- max-flow edge table ---------------------------------------------------------------------------------------------
-def render_graph(con: Console, vocab: AnyVocabulary, state: np.ndarray, cells: list[Cell] | None, t: int,
+def render_graph(con: Console, vocab: BaseVocabulary, state: np.ndarray, cells: list[Cell] | None, t: int,
                  title: str, start_edges: list[tuple[int, int]], s: int, tgt: int) -> None:
     """The max-flow state as an edge table (edge, state, residual arc, path, change) and a line of node levels.
 

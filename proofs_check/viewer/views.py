@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from machines.records import StepRecord
-from machines.vocab import AnyVocabulary
+from machines.vocab import BaseVocabulary
 from proofs_check.errors import UsageError
 from reductions.errors import ReductionError
 from reductions.tasks.maxflow import FLOW_VOCAB, decide, parse_state
@@ -32,12 +32,12 @@ __all__ = ["VIEWS", "choose_view", "graph_layout", "phase_labels"]
 VIEWS = ("grid", "graph", "tokens")
 
 
-def _is_sudoku(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None) -> bool:
+def _is_sudoku(paradigm: str, vocab: BaseVocabulary, start: np.ndarray | None) -> bool:
     return (paradigm == "ap-mdm" and tuple(vocab.names) == SUDOKU_VOCAB.names and start is not None
             and len(start) == CONTEXT)
 
 
-def _is_flow(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None) -> bool:
+def _is_flow(paradigm: str, vocab: BaseVocabulary, start: np.ndarray | None) -> bool:
     if paradigm != "ap-mdm" or tuple(vocab.names) != FLOW_VOCAB.names or start is None:
         return False
     try:
@@ -47,7 +47,7 @@ def _is_flow(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None) -> b
     return True
 
 
-def choose_view(paradigm: str, vocab: AnyVocabulary, start: np.ndarray | None, wanted: str | None = None) -> str:
+def choose_view(paradigm: str, vocab: BaseVocabulary, start: np.ndarray | None, wanted: str | None = None) -> str:
     """The view of a trace: ``wanted`` if given (and possible), else the one that fits (see the module docstring).
 
     Raises :class:`~proofs_check.errors.UsageError` when ``wanted`` does not fit the trace.

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from machines.predictor import Transition
-from machines.vocab import AnyVocabulary
+from machines.vocab import BaseVocabulary
 from reductions.errors import InvalidInstance
 
 __all__ = ["ArmView", "apply_edit_log", "arm_view", "arm_view_states", "edit_log", "step_edit_tokens"]
@@ -77,7 +77,7 @@ def step_edit_tokens(tr: Transition, *, mask_id: int) -> int:
     return 3 * sub.size + 2 * (ins.size + dele.size) + 1
 
 
-def edit_log(transitions: Iterable[Transition], vocab: AnyVocabulary) -> list[str]:
+def edit_log(transitions: Iterable[Transition], vocab: BaseVocabulary) -> list[str]:
     """The ARM's output tokens (names) for the trajectory; see the module docstring."""
     mask_id = vocab.mask_id
     out: list[str] = []
@@ -93,7 +93,7 @@ def edit_log(transitions: Iterable[Transition], vocab: AnyVocabulary) -> list[st
     return out
 
 
-def apply_edit_log(x0: Sequence[int] | np.ndarray, log: Sequence[str], vocab: AnyVocabulary) -> list[np.ndarray]:
+def apply_edit_log(x0: Sequence[int] | np.ndarray, log: Sequence[str], vocab: BaseVocabulary) -> list[np.ndarray]:
     """Replay an edit log from ``x0``; returns ``[x_1, x_2, ...]`` (one state per ``;``).
 
     Examples

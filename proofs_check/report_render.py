@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from proofs_check.claims import CheckPoint, CheckReport
-from proofs_check.cliutil import EXIT_FAILED, EXIT_OK, emit_json, stdout_console
+from proofs_check.cli_common import EXIT_FAILED, EXIT_OK, emit_json, stdout_console
 
 __all__ = ["Column", "cell", "finish", "finish_sections", "print_failing", "render_report"]
 

@@ -1,4 +1,5 @@
-"""The contrast of Theorems 1 and 4: MDM context grows with T, AP-MDM context stays O(S) (PAPER.md §2).
+"""The contrast of Theorems 1 and 4: MDM context grows with T, AP-MDM context stays O(S) (the paper's §2): the
+claim and its report.
 
 On long-running, small-memory programs -- brute-force SAT (T = 2^v + 2, S and P polynomial) and ``iterate``
 (T = N, S = 5, P = 1) -- both constructions are run side by side.  The MDM is run (lock step) while its context is
@@ -14,12 +15,14 @@ from typing import Any
 from pram.programs import get_program
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
+from proofs_check.claims.thm1 import THM1_CONTEXT
+from proofs_check.claims.thm4 import THM4_CONTEXT
 from proofs_check.growth import GrowthFit, classify_growth
-from proofs_check.thm14 import THM1_CONTEXT, THM4_CONTEXT, instance
+from proofs_check.simulation import instance
 from reductions.lockstep import run_apmdm, run_mdm
 from reductions.pram_to_mdm import build_mdm
 
-__all__ = ["SPACE", "DEFAULT_SPACE_PLAN", "run_space"]
+__all__ = ["DEFAULT_SPACE_PLAN", "SPACE", "report", "run_space"]
 
 SPACE = register_claim(Claim(
     id="space", theorem=4,
@@ -135,3 +138,14 @@ def run_space(plan: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_SPACE_PLAN
     return CheckReport(claim=SPACE.id, points=tuple(points), ok=ok,
                        extra={"growth": growth, "mdm_run": table_extra, "seed": seed,
                               "claim_statement": SPACE.statement_checked}, failed=tuple(failed))
+
+
+def report(seed: int = 0, quick: bool = False, *, advance: Callable[[int], None] | None = None) -> CheckReport:
+    """The whole check: :func:`run_space` over :data:`DEFAULT_SPACE_PLAN` (quick: the first five sizes of each
+    program)."""
+    return run_space(quick_plan() if quick else DEFAULT_SPACE_PLAN, seed, advance=advance)
+
+
+def quick_plan() -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The first five sizes of each program of :data:`DEFAULT_SPACE_PLAN`."""
+    return tuple((name, sizes[:5]) for name, sizes in DEFAULT_SPACE_PLAN)
