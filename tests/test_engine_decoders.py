@@ -230,3 +230,16 @@ def test_greedy_decoding_with_a_perfect_model_scores_100_percent_and_equals_the_
         assert np.array_equal(ref.final, r.final) and ref.halt_reason == r.halt_reason
     capped = arm_greedy_decode(_reverse_logits, prompts[:3], vocab=REV, max_new=1)
     assert all(r.halt_reason == "max-new" and r.steps == 1 for r in capped if len(r.final) - 1 > 0)
+
+
+def test_teacher_forced_step_accuracy_is_100_for_the_oracle_and_drops_for_a_wrong_one():
+    from proofs_check.experiments.maxflow import step_accuracy
+
+    assert step_accuracy(oracle_batch(predictor), sizes=(4, 6), count=2, seed=1) == {"4": 100.0, "6": 100.0}
+
+    def lazy(x, rng):  # never inserts: wrong on every INIT_SLOT1 / expand step, right on none of those
+        p = predictor(x)
+        return Prediction(y=p.y, remask=p.remask, insert=np.zeros(len(x), np.int64), delete=p.delete)
+
+    acc = step_accuracy(oracle_batch(lazy), sizes=(4,), count=2, seed=1, stride=1)["4"]
+    assert 0.0 < acc < 100.0

@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=pos_int, default=None, metavar="N", help="updates (default 8,000)")
     p.add_argument("--batch-size", type=pos_int, default=None, metavar="N", help="batch size (default 16)")
     p.add_argument("--eval-every", type=pos_int, default=1000, metavar="N",
-                   help="roll out 10 held-out graphs per size every N updates (default 1000)")
+                   help="probe: roll out --probe-per-size held-out graphs per size every N updates (default 1000)")
+    p.add_argument("--probe-per-size", type=pos_int, default=10, metavar="N",
+                   help="held-out graphs per size of each probe during training (default 10)")
     p.add_argument("--processes", type=pos_int, default=1, metavar="P", help="processes for building the data")
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
     add_seed_flag(p)
@@ -67,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
               flush=True)
 
     res = mf.run_apmdm(run_dir=run_dir, seed=args.seed, budget_cpu_seconds=budget, train_graphs=args.train_graphs,
-                       test_per_size=args.test_per_size, eval_every=args.eval_every, processes=args.processes,
+                       test_per_size=args.test_per_size, probe_per_size=args.probe_per_size,
+                       eval_every=args.eval_every, processes=args.processes,
                        model=model, train=train, on_log=None if args.json else on_log)
     if args.json:
         emit_json({"schema": SCHEMA, "task": args.task, "run_dir": run_dir, "models": {"ap-mdm": res}})
