@@ -243,3 +243,36 @@ def test_teacher_forced_step_accuracy_is_100_for_the_oracle_and_drops_for_a_wron
 
     acc = step_accuracy(oracle_batch(lazy), sizes=(4,), count=2, seed=1, stride=1)["4"]
     assert 0.0 < acc < 100.0
+
+
+def _causal_model(seed: int, **kw) -> tuple[ModelConfig, dict[str, np.ndarray]]:
+    cfg = ModelConfig(vocab_size=REV.size, mask_id=REV.mask_id, d_model=16, n_heads=2, n_layers=2, causal=True,
+                      init_std=0.5, **kw)
+    rng = np.random.default_rng(seed)
+    params = Transformer(cfg).init(rng, np.float64)
+    params["head.tok.w"] = rng.normal(0, 1.0, params["head.tok.w"].shape)
+    return cfg, params
+
+
+@pytest.mark.parametrize("kw", [{"rotary": standard_rotary(8)}, {"rel_clip": 3}, {"window": 4, "rel_clip": 2}])
+def test_kv_cached_greedy_decoding_equals_full_recompute(kw):
+    from machines.neural.decode import CausalKVCache
+    from proofs_check.experiments.decoders import NeuralBatchLogits, arm_greedy_decode_cached
+
+    cfg, params = _causal_model(7, **kw)
+    rng = np.random.default_rng(3)
+    prompts = [rng.integers(2, REV.size, size=int(n)) for n in rng.integers(1, 9, size=8)]
+    stops = [REV.eos_id, 5, 7]  # more stop tokens, so that runs of a random model have different lengths
+    full = arm_greedy_decode(NeuralBatchLogits(config=cfg, params=params, dtype=np.float64), prompts, vocab=REV,
+                             max_new=12, stop_ids=stops)
+    cached = arm_greedy_decode_cached(cfg, params, prompts, vocab=REV, max_new=12, stop_ids=stops, dtype=np.float64)
+    for a, b in zip(full, cached, strict=True):
+        assert np.array_equal(a.final, b.final) and (a.halt_reason, a.steps) == (b.halt_reason, b.steps)
+    assert len({r.steps for r in full}) >= 2
+    # logits at every position equal the dense causal forward
+    net = Transformer(cfg)
+    x = rng.integers(1, REV.size, size=(1, 10))
+    kv = CausalKVCache(net, params, batch=1, capacity=10)
+    got = np.stack([kv.step(np.array([0]), x[:, t])[0] for t in range(10)])
+    want, _ = net.forward(params, x, np.ones((1, 10), bool))
+    assert np.allclose(got, want.token[0], atol=1e-10)
