@@ -45,8 +45,8 @@ from reductions.errors import InvalidInstance
 from reductions.tasks.maxflow import FLOW_VOCAB, M, parse_state, run_maxflow, transitions
 from reductions.tasks.maxflow_graph import FlowInstance, certificate_problems, generate_instance
 
-__all__ = ["MaxflowSource", "PAPER_ACCURACY", "SIZES", "evaluate", "held_out", "model_config", "official_instance",
-           "step_accuracy", "store_sampler", "train_config"]
+__all__ = ["MaxflowSource", "PAPER_ACCURACY", "SIZES", "evaluate", "held_out", "judge_final", "model_config",
+           "official_instance", "run_apmdm", "step_accuracy", "store_sampler", "train_config"]
 
 SIZES = (4, 5, 6, 7, 8, 9, 10)
 MAX_LENGTH = 512  # the longest process sequence at 10 nodes is 6 + 6*45 + 1 + 5*10 + 2 = 329 tokens
@@ -168,7 +168,8 @@ class GraphResult:
     oracle_steps: int
 
 
-def _judge(inst: FlowInstance, final: np.ndarray, halt: str, oracle_final: np.ndarray) -> str:
+def judge_final(inst: FlowInstance, final: np.ndarray, halt: str, oracle_final: np.ndarray) -> str:
+    """Why a run fails the success rule (module docstring), or ``""`` on success."""
     if halt != "eos":
         return f"halt:{halt}"
     if not np.array_equal(final, oracle_final):
@@ -198,7 +199,7 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
     with single_thread_blas():
         rolls = apmdm_rollout(predict, [np.asarray(encode(inst)) for _, inst in insts], vocab=FLOW_VOCAB,
                               max_steps=MAX_STEPS, max_length=MAX_LENGTH)
-    results = [GraphResult(size=n, success=not (why := _judge(inst, r.final, r.halt_reason, o.final)), reason=why,
+    results = [GraphResult(size=n, success=not (why := judge_final(inst, r.final, r.halt_reason, o.final)), reason=why,
                            steps=r.steps, oracle_steps=o.steps)
                for (n, inst), r, o in zip(insts, rolls, oracle, strict=True)]
     per_size: dict[str, Any] = {}
