@@ -126,13 +126,3 @@ def _fields(model: Any) -> dict[str, Any]:
     if d.get("rotary") is not None:
         d["rotary"] = tuple(d["rotary"])
     return d
-    con = stdout_console()
-    con.print(f"maxflow AP-MDM: {res['n_params']:,} parameters, {res['steps_done']} updates, "
-              f"{res['cpu_train_seconds'] / 60:.1f} training CPU-min (stopped by {res['stopped']}); "
-              f"{res['test_per_size']} held-out graphs per size")
-    con.print("| nodes | ours | paper |")
-    con.print("|---|---|---|")
-    for n, e in res["eval"]["per_size"].items():
-        con.print(f"| {n} | {e['accuracy']:.2f} % ({e['correct']}/{e['n']}) | {res['paper'][n]} % |")
-    con.print(f"result: {run_dir}/result.json")
-    return EXIT_OK
