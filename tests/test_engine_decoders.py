@@ -160,10 +160,20 @@ def test_margin_decoding_with_a_perfect_model_scores_100_percent_and_follows_the
     for (x0, full), r in zip(cases, rolls, strict=True):
         assert r.halt_reason == "no-masks" and np.array_equal(r.final, full)
         assert r.steps == int((x0 == DIG.mask_id).sum())
-    # order: the first step fills the last (most confident) position
+    # order: the most confident mask first, i.e. right to left here (a left-to-right decoder would fail this)
     x0, _ = cases[0]
-    first = aomdm_margin_decode(_sort_logits, [x0], vocab=DIG, k=1)
-    assert first[0].steps == int((x0 == 0).sum())
+    seen = []
+
+    def recording(xs):
+        seen.append(np.flatnonzero(xs[0] == DIG.mask_id).tolist())
+        return _sort_logits(xs)
+
+    aomdm_margin_decode(recording, [x0], vocab=DIG, k=1)
+    filled = [next(p for p in a if p not in b) for a, b in zip(seen, seen[1:] + [[]], strict=True)]
+    assert filled == sorted(np.flatnonzero(x0 == DIG.mask_id).tolist(), reverse=True) and len(filled) >= 2
+    # k = 2: two masks per step (an MDM step), still the two most confident first
+    two = aomdm_margin_decode(_sort_logits, [x0], vocab=DIG, k=2)[0]
+    assert two.steps == -(-len(filled) // 2) and np.array_equal(two.final, cases[0][1])
 
 
 def test_batched_margin_decoding_equals_the_one_instance_ao_mdm_machine():
