@@ -207,7 +207,10 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
         rs = [r for r in results if r.size == n]
         entry: dict[str, Any] = {"n": len(rs), "correct": sum(r.success for r in rs),
                                  "accuracy": round(100.0 * sum(r.success for r in rs) / max(len(rs), 1), 2),
-                                 "failures": dict(sorted(Counter(r.reason for r in rs if not r.success).items()))}
+                                 "failures": dict(sorted(Counter(r.reason for r in rs if not r.success).items())),
+                                 "mean_steps": round(float(np.mean([r.steps for r in rs])), 2) if rs else 0.0,
+                                 "mean_oracle_steps": round(float(np.mean([r.oracle_steps for r in rs])), 2)
+                                 if rs else 0.0}
         if train_keys is not None:
             entry["seen_in_training"] = sum(graph_key(inst) in train_keys for m, inst in insts if m == n)
         per_size[str(n)] = entry
