@@ -58,6 +58,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "check": ("check_space", "check_thm1", "check_thm2", "check_thm3", "check_thm4", "check_thm5", "check_thm6"),
     "dyck": ("dyck",),
     "eval": ("eval",),
+    "experiment": ("experiment",),
     "machines": ("demo_machines",),
     "maxflow": ("maxflow",),
     "pram": ("pram",),

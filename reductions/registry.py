@@ -235,18 +235,26 @@ ENTRIES: tuple[Entry, ...] = (
         commands=("powergen sudoku solve PUZZLE --trace FILE", "powergen sudoku generate",
                   "powergen sudoku table --famous"),
         tour_steps=("proofs_check/tour_steps/t60_sudoku.py",),
-        notes="only the oracle process runs; the learned experiment is not reproduced yet",
+        notes="the oracle process runs; the learned experiment runs on the training engine but does not yet "
+              "solve graphs (a training run is in progress)",
     ),
     Entry(
         id="maxflow", kind="experiment", title="Graph editing: max-flow and the minimum cut (oracle process)",
         statement="AP-MDM edits a graph to disconnect s from t with a minimum cut: ~100% at 4-10 nodes, where ARM "
                   "falls to 0.30% at 6 nodes.",
         provenance="V:papernotes", page="experiment_maxflow",
-        modules=("reductions/tasks/maxflow.py", "reductions/tasks/maxflow_graph.py"),
-        tests=("tests/test_maxflow.py", "tests/test_arm_view.py"),
-        commands=("powergen maxflow run --nodes 6 --seed 0 --trace FILE", "powergen maxflow table"),
+        modules=("reductions/tasks/maxflow.py", "reductions/tasks/maxflow_graph.py",
+                 "proofs_check/experiments/maxflow.py", "proofs_check/experiments/maxflow_arm.py",
+                 "proofs_check/experiments/store.py", "proofs_check/experiments/decoders.py",
+                 "proofs_check/experiments/trainer.py", "machines/neural/objectives.py"),
+        tests=("tests/test_maxflow.py", "tests/test_arm_view.py", "tests/test_engine_store.py",
+               "tests/test_engine_objectives.py", "tests/test_engine_decoders.py", "tests/test_engine_trainer.py",
+               "tests/test_engine_experiment_cli.py"),
+        commands=("powergen maxflow run --nodes 6 --seed 0 --trace FILE", "powergen maxflow table",
+                  "powergen experiment maxflow --budget-cpu-minutes 8 --steps 700 --train-graphs 1400"),
         tour_steps=("proofs_check/tour_steps/t70_maxflow.py",),
-        notes="only the oracle process runs; the learned experiment is not reproduced yet",
+        notes="the oracle process runs; the learned experiment runs on the training engine but does not yet "
+              "solve graphs (a training run is in progress)",
     ),
 )
 

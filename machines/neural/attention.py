@@ -32,12 +32,15 @@ from machines.neural.layers import Grads, Params
 
 def masked_softmax(s: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """Softmax over the last axis restricted to ``allowed`` entries (exactly 0 elsewhere; an all-False row -> 0)."""
-    s = np.where(allowed, s, -np.inf)
-    m = s.max(axis=-1, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    p = np.exp(s - m)
+    p = np.where(allowed, s, -np.inf)  # the one full-size temporary; the rest is done in place
+    m = p.max(axis=-1, keepdims=True)
+    m[~np.isfinite(m)] = 0.0
+    p -= m
+    np.exp(p, out=p)
     z = p.sum(axis=-1, keepdims=True)
-    return p / np.where(z > 0, z, 1.0)
+    z[z == 0] = 1.0
+    p /= z
+    return p
 
 
 def rotary_tables(theta: tuple[float, ...] | None, length: int, dtype: Any) -> tuple[np.ndarray, np.ndarray] | None:

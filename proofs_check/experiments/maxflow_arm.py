@@ -1,0 +1,193 @@
+"""The ARM baseline of graph editing (PAPER.md §3.3): a causal model writing the edit log of the same process.
+
+The paper's ARM "simulates the same edit process"; its format is not published.  powergen's ARM (the project's
+reconstruction [I]) reads the encoded graph ``x_0`` as its prompt and writes the edit log of
+:mod:`reductions.tasks.arm_view` -- per AP-MDM step, ``@ #i tok`` / ``+ #i`` / ``- #i`` in position order, then
+``;`` -- and then ``[END]``.  The ARM vocabulary is the 53 max-flow tokens (same ids), the five log symbols
+``@ + - ; [END]``, ``[M]`` (a remask: "this position becomes MASK", since an ARM may never write its own MASK)
+and one position token ``#i`` per position ``0 .. 511``: 571 ids, stored as uint16.
+
+**Success** (the same rule as AP-MDM): greedy decoding
+(:func:`~proofs_check.experiments.decoders.arm_greedy_decode_cached`) stops on ``[END]``; the log is replayed
+from ``x_0`` with :func:`reductions.tasks.arm_view.apply_edit_log`; the last state must equal the oracle's final
+sequence and pass the networkx min-cut certificate.  A log that cannot be replayed (a symbol out of place, a
+position outside the sequence) is a failure.
+
+Measured lengths (prompt + log, official distribution, 40 graphs per size): mean 312 / 482 / 647 / 821 / 1,256 /
+1,628 / 2,259 tokens at 4..10 nodes, max 2,739 -- against at most 329 for AP-MDM's whole state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from machines.errors import MachineError
+from machines.neural.config import ModelConfig, TrainConfig
+from machines.neural.layers import Params
+from machines.neural.loss import LossResult
+from machines.neural.model import Outputs
+from machines.neural.objectives import next_token_loss
+from machines.vocab import Vocabulary
+from reductions.tasks.arm_view import apply_edit_log, edit_log
+from reductions.tasks.maxflow import FLOW_VOCAB, encode_instance, run_maxflow, transitions
+from reductions.tasks.maxflow_graph import FlowInstance
+
+__all__ = ["ARM_VOCAB", "END", "arm_model_config", "arm_sequence", "evaluate_arm", "judge_log", "run_arm",
+           "sequence_sampler"]
+
+MAX_POSITION = 512
+ARM_VOCAB = Vocabulary(tokens=(*FLOW_VOCAB.names, "@", "+", "-", ";", "[END]", "[M]",
+                               *(f"#{i}" for i in range(MAX_POSITION))), mask="[MASK]", eos="[END]")
+END = ARM_VOCAB.id_of("[END]")
+LOG_MASK = "[M]"  # a remask in the log: an ARM never writes its own MASK (it is forbidden as an output)
+
+
+def arm_sequence(inst: FlowInstance) -> tuple[np.ndarray, int]:
+    """``(prompt + edit log + [END] as ARM ids, prompt length)`` of the oracle process on ``inst``.
+
+    Examples
+    --------
+    >>> inst = FlowInstance(nodes=(0, 1), edges=((0, 1),), s=0, t=1)
+    >>> seq, n = arm_sequence(inst)
+    >>> n, ARM_VOCAB.decode(seq[n:n + 8])
+    (17, ['+', '#8', '+', '#12', '+', '#15', ';', '@'])
+    """
+    x0 = encode_instance(inst)
+    log = [LOG_MASK if t == FLOW_VOCAB.mask else t for t in edit_log(transitions(inst), FLOW_VOCAB)]
+    return np.concatenate([x0, ARM_VOCAB.encode(log), [END]]).astype(np.int64), int(x0.shape[0])
+
+
+def judge_log(inst: FlowInstance, written: Sequence[int] | np.ndarray, oracle_final: np.ndarray) -> str:
+    """Why the ARM's output ``written`` (the tokens after the prompt) fails, or ``""`` on success."""
+    from proofs_check.experiments.maxflow import judge_final
+
+    names = ARM_VOCAB.decode(list(written))
+    if not names or names[-1] != "[END]":
+        return "no-end"
+    names = [FLOW_VOCAB.mask if t == LOG_MASK else t for t in names[:-1]]
+    try:
+        states = apply_edit_log(encode_instance(inst), names, FLOW_VOCAB)
+    except (ValueError, IndexError, KeyError, MachineError):
+        return "unreplayable"
+    if not states:
+        return "empty-log"
+    return judge_final(inst, states[-1], "eos", oracle_final)
+
+
+def sequence_sampler(seqs: Sequence[np.ndarray], prompt_lens: Sequence[int], batch_size: int, *,
+                     mask_id: int) -> Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray,
+                                                                         Callable[[Outputs], LossResult]]]:
+    """Uniform batches over whole sequences with the next-token loss on the log part (after the prompt)."""
+    lens = np.array([len(s) for s in seqs])
+
+    def sample(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, Callable[[Outputs], LossResult]]:
+        idx = rng.integers(0, len(seqs), size=batch_size)
+        L = int(lens[idx].max())
+        x = np.zeros((batch_size, L), np.int64)
+        valid = np.zeros((batch_size, L), bool)
+        lm = np.zeros((batch_size, L), bool)
+        for r, k in enumerate(idx):
+            n = int(lens[k])
+            x[r, :n], valid[r, :n] = seqs[k], True
+            lm[r, prompt_lens[k]:n] = True
+        return x, valid, lambda out: next_token_loss(out, x, lm, mask_id=mask_id)
+
+    return sample
+
+
+def oracle_arm_finals(insts: Sequence[FlowInstance]) -> list[np.ndarray]:
+    """The oracle's final sequence of every graph (what a replayed log must reach)."""
+    return [run_maxflow(i).final for i in insts]
+
+
+def arm_model_config(**overrides: object) -> ModelConfig:
+    """The ARM: the AP-MDM model of :func:`~proofs_check.experiments.maxflow.model_config` made causal, over the ARM
+    vocabulary (6 blocks, width 64, 4 heads, RoPE)."""
+    from proofs_check.experiments.maxflow import model_config
+
+    base = model_config(**overrides).to_json() | {"vocab_size": ARM_VOCAB.size, "mask_id": ARM_VOCAB.mask_id,
+                                                  "causal": True}
+    if "rotary" in base and base["rotary"] is not None:
+        base["rotary"] = tuple(base["rotary"])
+    return ModelConfig(**base)
+
+
+def evaluate_arm(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,
+                 max_new: int = 3000) -> dict[str, Any]:
+    """Greedy (KV-cached) decoding on ``count`` held-out graphs per size, judged by :func:`judge_log`."""
+    from proofs_check.experiments.decoders import arm_greedy_decode_cached
+    from proofs_check.experiments.maxflow import held_out
+    from proofs_check.experiments.trainer import single_thread_blas
+
+    c0 = time.process_time()
+    per_size: dict[str, Any] = {}
+    total = n_all = 0
+    for n in sizes:
+        insts = held_out(n, count, seed)
+        prompts = [encode_instance(i) for i in insts]
+        with single_thread_blas():
+            rolls = arm_greedy_decode_cached(config, params, prompts, vocab=ARM_VOCAB, max_new=max_new,
+                                             stop_ids=[END])
+        why = [judge_log(i, r.final[len(p):], f) for i, p, r, f in zip(insts, prompts, rolls, oracle_arm_finals(insts),
+                                                                          strict=True)]
+        ok = sum(not w for w in why)
+        per_size[str(n)] = {"n": len(insts), "correct": ok, "accuracy": round(100.0 * ok / max(len(insts), 1), 2),
+                            "failures": dict(sorted(Counter(w for w in why if w).items()))}
+        total, n_all = total + ok, n_all + len(insts)
+    return {"per_size": per_size, "correct": total, "n": n_all, "accuracy": round(100.0 * total / max(n_all, 1), 2),
+            "cpu_seconds": round(time.process_time() - c0, 1)}
+
+
+def run_arm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None = 3600.0, train_graphs: int = 7000,
+            test_per_size: int = 1000, probe_per_size: int = 3, eval_every: int = 1000,
+            model: ModelConfig | None = None, train: TrainConfig | None = None,
+            on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Train the edit-log ARM on the AP-MDM experiment's training graphs under the same CPU budget, evaluate it,
+    and write ``<run_dir>/result.json`` (same layout as :func:`~proofs_check.experiments.maxflow.run_apmdm`)."""
+    import hashlib
+    from pathlib import Path
+
+    from machines.neural.model import Transformer
+    from proofs_check.experiments.maxflow import PAPER_ACCURACY, SIZES, MaxflowSource, _atomic_json, train_config
+    from proofs_check.experiments.trainer import train_run
+
+    mcfg = model or arm_model_config()
+    tcfg = train or train_config(batch_size=2)
+    source = MaxflowSource()
+    c0 = time.process_time()
+    built = [arm_sequence(source.instance(j, seed)) for j in range(train_graphs)]
+    data_cpu = time.process_time() - c0
+    seqs, plens = [s for s, _ in built], [n for _, n in built]
+    h = hashlib.sha256()
+    for s in seqs:
+        h.update(s.astype(np.uint16).tobytes() + b"|")
+    data = f"{source.name}-arm-seed{seed}-n{train_graphs}:{h.hexdigest()}"
+
+    def probe(params: Params, step: int) -> dict[str, Any]:
+        res = evaluate_arm(mcfg, params, sizes=SIZES, count=probe_per_size, seed=seed)
+        return {"probe_accuracy": res["accuracy"],
+                "probe_per_size": {n: e["accuracy"] for n, e in res["per_size"].items()},
+                "probe_failures": {n: e["failures"] for n, e in res["per_size"].items()},
+                "eval_cpu": res["cpu_seconds"]}
+
+    st = train_run(sequence_sampler(seqs, plens, tcfg.batch_size, mask_id=mcfg.mask_id), model=mcfg, train=tcfg,
+                   seed=seed, data=data, run_dir=run_dir, budget_cpu_seconds=budget_cpu_seconds, evaluate=probe,
+                   eval_every=eval_every, on_log=on_log)
+    final = evaluate_arm(mcfg, st.params, sizes=SIZES, count=test_per_size, seed=seed)
+    result = {"schema": "powergen.experiment.maxflow/1", "model_kind": "arm-edit-log", "seed": seed,
+              "n_params": Transformer(mcfg).param_count(), "model": mcfg.to_json(), "train": tcfg.to_json(),
+              "steps_done": st.step, "stopped": st.stopped, "cpu_train_seconds": round(st.cpu_train, 1),
+              "budget_cpu_seconds": budget_cpu_seconds,
+              "store": {"name": data.split(":")[0], "graphs": train_graphs, "sequences": len(seqs),
+                        "tokens": int(sum(len(s) for s in seqs)), "sha256": data.split(":")[1],
+                        "build_cpu_seconds": round(data_cpu, 1)},
+              "test_per_size": test_per_size, "eval": final,
+              "paper": {str(n): PAPER_ACCURACY["arm"][n] for n in SIZES},
+              "history_tail": (st.history or [])[-3:], "probes": st.evals or []}
+    _atomic_json(Path(run_dir) / "result.json", result)
+    return result

@@ -1,0 +1,69 @@
+"""The CPU-budgeted trainer: a resumed run equals the uninterrupted one, a run directory refuses other settings, the
+AP-MDM sampler learns a tiny store, BLAS is single-threaded inside (proofs_check/experiments/trainer.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from machines.neural.config import ModelConfig, TrainConfig
+from proofs_check.experiments.maxflow import MaxflowSource, store_sampler
+from proofs_check.experiments.store import build_store
+from proofs_check.experiments.trainer import RunError, load_run, lr_schedule, single_thread_blas, train_run
+from reductions.tasks.maxflow import FLOW_VOCAB, M
+
+CFG = ModelConfig(vocab_size=FLOW_VOCAB.size, mask_id=M, d_model=16, n_heads=2, n_layers=1)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return build_store(MaxflowSource(sizes=(4,)), seed=0, count=3, root=tmp_path_factory.mktemp("st"))
+
+
+def test_a_resumed_run_equals_the_uninterrupted_run(store, tmp_path):
+    tc = TrainConfig(steps=8, batch_size=4, lr=3e-3, warmup=2, log_every=2)
+    kw = dict(model=CFG, train=tc, seed=1, data=store.content_sha256)
+    whole = train_run(store_sampler(store, 4), run_dir=tmp_path / "whole", **kw)
+    part = train_run(store_sampler(store, 4), run_dir=tmp_path / "part", stop_after=3, **kw)
+    assert part.step == 3 and part.stopped == "stop_after"
+    resumed = train_run(store_sampler(store, 4), run_dir=tmp_path / "part", **kw)
+    assert resumed.step == whole.step == 8
+    for k in whole.params:
+        assert np.array_equal(whole.params[k], resumed.params[k]), k
+    assert [h["loss"] for h in whole.history or []] == [h["loss"] for h in resumed.history or []]
+    back = load_run(tmp_path / "part")
+    assert back.step == 8 and all(np.array_equal(back.params[k], whole.params[k]) for k in whole.params)
+
+
+def test_a_run_directory_refuses_other_settings(store, tmp_path):
+    tc = TrainConfig(steps=2, batch_size=2, log_every=1)
+    train_run(store_sampler(store, 2), model=CFG, train=tc, seed=0, data=store.content_sha256, run_dir=tmp_path)
+    with pytest.raises(RunError, match="another seed"):
+        train_run(store_sampler(store, 2), model=CFG, train=tc, seed=5, data=store.content_sha256, run_dir=tmp_path)
+    with pytest.raises(RunError, match="another data"):
+        train_run(store_sampler(store, 2), model=CFG, train=tc, seed=0, data="other", run_dir=tmp_path)
+
+
+def test_training_lowers_the_apmdm_loss_on_a_tiny_store(store, tmp_path):
+    tc = TrainConfig(steps=60, batch_size=8, lr=1e-2, warmup=5, log_every=5)
+    st = train_run(store_sampler(store, 8), model=CFG, train=tc, seed=0, data=store.content_sha256, run_dir=tmp_path)
+    hist = st.history or []
+    assert hist[-1]["loss"] < 0.5 * hist[0]["loss"]
+
+
+def test_cpu_budget_stops_the_run(store, tmp_path):
+    tc = TrainConfig(steps=10_000, batch_size=2, log_every=1)
+    st = train_run(store_sampler(store, 2), model=CFG, train=tc, seed=0, data=store.content_sha256, run_dir=tmp_path,
+                   budget_cpu_seconds=0.2)
+    assert st.stopped == "budget" and 0 < st.step < 10_000 and st.cpu_train >= 0.2
+
+
+def test_lr_schedule_and_single_thread_blas():
+    tc = TrainConfig(lr=1.0, warmup=10, steps=110)
+    assert lr_schedule(tc, 5) == 0.5 and lr_schedule(tc, 10) == 1.0
+    assert lr_schedule(tc, 60) == pytest.approx(0.55) and lr_schedule(tc, 110) == pytest.approx(0.1)
+    from threadpoolctl import threadpool_info
+
+    with single_thread_blas():
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)
