@@ -39,7 +39,7 @@ changes read their own token or one fixed-offset window.  So by construction eve
 ``8 + R`` lookups, a constant independent of n, which the claim checker holds the measured counts against.
 
 :meth:`ApmdmConstruction.fill` is vectorised; a plain-loop reference predictor in
-``tests/test_pram_to_apmdm.py`` is compared with it.
+``tests/reductions/test_pram_to_apmdm.py`` is compared with it.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Headless Chromium for the viewer's browser tests (tests/test_viewer_browser.py), from the Debian packages.
+# Headless Chromium for the viewer's browser tests (tests/proofs_check/test_viewer_browser.py), from the Debian packages.
 # Idempotent: does nothing when /usr/bin/chromium is already there.  Needs root (or sudo) and apt-get.
 set -eu
 if [ -x /usr/bin/chromium ]; then

@@ -5,10 +5,12 @@ Theorem 4 AP-MDM construction; outputs and counts are compared across the three.
 by hand (``HAND``) or, for seeded random instances (``seeded_cases``), taken from the program's independent
 sequential oracle -- never from the code under test.
 
-Import from a test by putting this directory on ``sys.path`` (tests/ has no ``__init__.py``)::
+pytest puts ``tests/`` on the import path (``pythonpath`` in pyproject's pytest settings; tests/ has no
+``__init__.py``), so a test parametrised at collection time imports it directly::
 
-    sys.path.insert(0, str(Path(__file__).parent))
     from case_catalogue import all_cases
+
+and a test that only needs the cases at run time takes the ``case_catalogue`` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations

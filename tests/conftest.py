@@ -48,3 +48,11 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
     if REQUIRE_EXTRAS and _missing_module_skip(report):
         report.outcome = "failed"
     return report
+
+
+@pytest.fixture(scope="session")
+def case_catalogue() -> list[Any]:
+    """Every case of the shared catalogue (tests/case_catalogue.py), for tests that need the cases at run time."""
+    from case_catalogue import all_cases
+
+    return list(all_cases())

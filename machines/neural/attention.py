@@ -16,7 +16,7 @@ Two implementations of the same function:
   for training (short sequences) and as the reference;
 * :meth:`Attention.forward_banded` (sliding window) and :meth:`Attention.forward_blocked` (chunks) -- forward only,
   ``O(L * window)`` / ``O(L * block)`` memory and time, for long sequences at inference; equal to the dense forward
-  up to float rounding (``tests/test_neural_model.py``).  :meth:`Attention.forward_local` picks the right one.
+  up to float rounding (``tests/machines/test_neural_model.py``).  :meth:`Attention.forward_local` picks the right one.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ class CausalKVCache:
     ``rows`` and returns the token logits at the new positions.  Keys are stored rotated (rotary is applied at the
     key's own position, so a cached key never changes); the relative bias is looked up by offset.  Supports full and
     windowed causal attention (not ``block`` or ``global_first``).  Equal to the dense causal forward up to float
-    rounding (``tests/test_engine_decoders.py``).
+    rounding (``tests/proofs_check/test_engine_decoders.py``).
 
     Examples
     --------

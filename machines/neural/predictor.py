@@ -9,7 +9,7 @@ the output at position ``i`` from the tokens at ``i-K..i+K`` only (positions off
 ``global_first`` is set and ``i > K``, the token at position 0 and the parity of ``i`` (rotary angles restricted to
 0 and ``pi``).  :class:`WindowTable` evaluates the dense reference forward once on every such context, so that a
 prediction on a sequence of any length is a table look-up per position: ``O(L)`` per step instead of a forward
-pass.  It is the same function as the plain forward (``tests/test_neural_predictor.py`` checks this on random
+pass.  It is the same function as the plain forward (``tests/machines/test_neural_model.py`` checks this on random
 sequences); :meth:`NeuralPredictor.decisions` reports the smallest ``|logit|`` seen, the margin of every threshold.
 """
 

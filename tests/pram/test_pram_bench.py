@@ -1,5 +1,5 @@
 """Benchmark: prefix sums at n = 2**20 in processor-steps per second, beside the per-processor Python loop engine
-and numpy.cumsum, all measured in one run (``pytest -m benchmark tests/test_pram_bench.py -s``)."""
+and numpy.cumsum, all measured in one run (``pytest -m benchmark tests/pram/test_pram_bench.py -s``)."""
 
 from __future__ import annotations
 

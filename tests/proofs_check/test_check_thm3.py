@@ -1,9 +1,8 @@
-"""``powergen check thm2`` / ``check thm3`` and their tour sections."""
+"""``powergen check thm3``: points, companion depth, determinism."""
 
 from __future__ import annotations
 
 import json
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -14,7 +13,6 @@ from pram.machine import PRAM
 from pram.programs import get_program
 from proofs_check.cli import main
 from proofs_check.commands.check_thm3 import run_point
-from proofs_check.tour_steps import t25_thm2, t30_thm3
 from reductions.aomdm_examples import BIT_VOCAB, CircuitPredictor, parity_tree, reverse_copy
 from reductions.aomdm_to_masked_arm import LOOKUP_PASSES, MaskedARMPredictor, SequenceReader, simulate
 
@@ -22,6 +20,14 @@ from reductions.aomdm_to_masked_arm import LOOKUP_PASSES, MaskedARMPredictor, Se
 def _json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
     rc = main(argv)
     return rc, json.loads(capsys.readouterr().out)
+
+
+
+class _ExtraPass(MaskedARMPredictor):
+    def _predict(self, reader: SequenceReader, rng: np.random.Generator) -> Prediction:
+        reader.left_neighbour(reader.local(), fill=1)  # one attention pass too many
+        return MaskedARMPredictor._predict(self, reader, rng)
+
 
 
 def test_thm3_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,6 +45,7 @@ def test_thm3_quick_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert -(-m // k) <= p["measured"]["steps"] <= -(-m // k) + p["params"]["depth"]
 
 
+
 def test_thm3_companion_depth_is_independent_of_the_runs(capsys: pytest.CaptureFixture[str]) -> None:
     """The depth in Brent's bound is Circuit.depth (circuits) or the PRAM's step count + 1 (Theorem 1), not a
     step count of the k-per-step code under test."""
@@ -50,11 +57,6 @@ def test_thm3_companion_depth_is_independent_of_the_runs(capsys: pytest.CaptureF
         inst = prog.random_instance(8, np.random.default_rng(0))
         assert depths[f"thm1 {name} n=8"] == PRAM(program=prog).run(inst).counters.time + 1
 
-
-class _ExtraPass(MaskedARMPredictor):
-    def _predict(self, reader: SequenceReader, rng: np.random.Generator) -> Prediction:
-        reader.left_neighbour(reader.local(), fill=1)  # one attention pass too many
-        return MaskedARMPredictor._predict(self, reader, rng)
 
 
 def test_thm3_point_fails_on_a_measured_extra_pass_and_on_no_measurement() -> None:
@@ -68,6 +70,7 @@ def test_thm3_point_fails_on_a_measured_extra_pass_and_on_no_measurement() -> No
     assert not nothing.ok and "lookups" not in nothing.measured and "no call" in nothing.note
 
 
+
 def test_thm3_json_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     main(["check", "thm3", "--quick", "--json", "--seed", "4"])
     a = capsys.readouterr().out
@@ -75,45 +78,9 @@ def test_thm3_json_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
     assert a == capsys.readouterr().out
 
 
-def test_thm2_small_json(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, doc = _json(["check", "thm2", "--max-s", "64", "--interpret-max", "16", "--machine-max", "32", "--json"],
-                    capsys)
-    assert rc == 0 and doc["ok"] and doc["claim"] == "thm2"
-    pts = {p["params"]["S"]: p for p in doc["points"]}
-    assert sorted(pts) == [4, 8, 16, 32, 64]
-    for S in (4, 8, 16):
-        assert pts[S]["measured"]["interp_ops"] == pts[S]["measured"]["ops"]
-    assert "interp_ops" not in pts[32]["measured"] and "formula only" in pts[64]["note"]
-    assert all(p["measured"]["steps"] <= p["params"]["S"] for p in doc["points"])
-    assert doc["growth_steps"]["best"] == "n" and doc["c"] > 0
-
-
-def test_thm2_text_and_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "thm2", "--max-s", "16", "--interpret-max", "8"]) == 0
-    out = capsys.readouterr().out
-    assert "Theorem 2" in out and "all points ok" in out
-    assert main(["check", "thm2", "--max-s", "2"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "--max-s" in err
-
 
 def test_thm3_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "thm3", "--quick"]) == 0
     out = capsys.readouterr().out
     assert "Masked-ARM" in out and "Companion" in out and "all points ok" in out
 
-
-@pytest.mark.parametrize("mod", [t25_thm2, t30_thm3])
-def test_tour_sections_are_ok_and_deterministic(mod: ModuleType) -> None:
-    rows = mod.run(0)
-    assert rows and all(r.status == "ok" for r in rows)
-    assert rows == mod.run(0)
-
-
-@pytest.mark.slow
-def test_default_sweeps_pass(capsys: pytest.CaptureFixture[str]) -> None:
-    rc, doc = _json(["check", "thm2", "--json"], capsys)
-    assert rc == 0 and max(p["params"]["S"] for p in doc["points"]) >= 256
-    assert max(p["params"]["S"] for p in doc["points"] if "interp_ops" in p["measured"]) >= 32
-    rc, doc = _json(["check", "thm3", "--json"], capsys)
-    assert rc == 0 and doc["ok"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from case_catalogue import all_cases, mdm_steps, supported_policies  # noqa: E402
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,9 +16,6 @@ from proofs_check.strategies import cap_n, instances, program_instances
 from reductions.errors import InstanceTooLarge, InvalidInstance, LockstepMismatch, UnsupportedProgram
 from reductions.lockstep import run_mdm
 from reductions.pram_to_mdm import ArmRecords, MdmConstruction, MdmLayout, build_mdm
-
-sys.path.insert(0, str(Path(__file__).parent))
-from case_catalogue import all_cases, mdm_steps, supported_policies  # noqa: E402
 
 CASES = all_cases()
 

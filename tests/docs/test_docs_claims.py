@@ -16,7 +16,7 @@ import pytest
 
 from reductions.registry import get_entry, module_name
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 
 

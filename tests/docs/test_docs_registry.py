@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).parent))
+REPO = Path(__file__).resolve().parents[2]
 from docs_ext import load_ext  # noqa: E402
 
 pmd = load_ext("paper_map_data")

@@ -1,6 +1,6 @@
 """Benchmark (off by default; ``-m benchmark``): g on a 10^6-token sequence beside a plain numpy copy of it.
 
-Run: ``.venv/bin/python -m pytest tests/test_transition_bench.py -m benchmark -p no:cacheprovider
+Run: ``.venv/bin/python -m pytest tests/machines/test_transition_bench.py -m benchmark -p no:cacheprovider
 --benchmark-group-by=group --benchmark-columns=min,median,mean,rounds``.  The numbers are in docs/bench/machines.md.
 """
 

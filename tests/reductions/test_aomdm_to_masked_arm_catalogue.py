@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from case_catalogue import Case, all_cases  # noqa: E402
 
 from pram.machine import PRAM
 from pram.programs import get_program
 from reductions.aomdm_examples import KPerStep, k_per_step_table
 from reductions.aomdm_to_masked_arm import LOOKUP_PASSES, simulate
 from reductions.pram_to_mdm import build_mdm
-
-sys.path.insert(0, str(Path(__file__).parent))
-from case_catalogue import Case, all_cases  # noqa: E402
 
 #: One token per step over S masks costs O(S) vectorised numpy per step (f' and the machines), S^2 in all, plus
 #: the Theorem 1 predictor's own cost per call.  Contexts above ``FAST_UP_TO`` tokens run only under ``slow``

@@ -19,7 +19,7 @@ from reductions import registry
 from reductions.errors import ReductionError
 from reductions.registry import ENTRIES, THEOREMS, get_entry, get_theorem, load, module_name
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 IDS = [e.id for e in ENTRIES]
 
 

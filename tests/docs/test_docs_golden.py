@@ -1,7 +1,7 @@
 """Golden outputs of the ``powergen`` commands shown in the docs (SimPy-style ``.cmd`` + ``.out`` pairs).
 
-``tests/golden/NAME.cmd`` holds directives (``# key: value`` lines) and one command line starting with
-``powergen``; ``tests/golden/NAME.out`` holds the expected output.  Each command runs in-process through
+``tests/docs/golden/NAME.cmd`` holds directives (``# key: value`` lines) and one command line starting with
+``powergen``; ``tests/docs/golden/NAME.out`` holds the expected output.  Each command runs in-process through
 :func:`proofs_check.cli.main`, in a fresh temporary working directory, and its stdout is compared with the ``.out``
 file.  Directives:
 
@@ -23,7 +23,7 @@ file.  Directives:
     Mark the test slow.
 
 ``{repo}`` in a command is replaced by the repository root.  Regenerate every ``.out`` from the current outputs
-with ``POWERGEN_GOLDEN_UPDATE=1 python -m pytest tests/test_docs_golden.py`` and review the diff.
+with ``POWERGEN_GOLDEN_UPDATE=1 python -m pytest tests/docs/test_docs_golden.py`` and review the diff.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ import pytest
 
 from proofs_check.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
-GOLDEN = REPO / "tests" / "golden"
+REPO = Path(__file__).resolve().parents[2]
+GOLDEN = REPO / "tests" / "docs" / "golden"
 UPDATE = os.environ.get("POWERGEN_GOLDEN_UPDATE") == "1"
 MODES = ("json", "schema", "text", "regex")
 
@@ -257,7 +257,7 @@ def test_golden(golden: Golden, quiet_env: Path) -> None:
         elif not out_file.exists():
             out_file.write_text(re.escape(out.strip()) + "\n", encoding="utf-8")
     assert out_file.exists(), (f"no {out_file.relative_to(REPO)}; create it with POWERGEN_GOLDEN_UPDATE=1 "
-                               f"python -m pytest tests/test_docs_golden.py")
+                               f"python -m pytest tests/docs/test_docs_golden.py")
     expected = out_file.read_text(encoding="utf-8")
     assert code == golden.exit, f"{golden.command!r} exited {code}, expected {golden.exit}; stderr: {err.strip()}"
     if mode == "text":
@@ -370,12 +370,12 @@ def test_docs_command_is_pinned(doc: str, command: str) -> None:
         return
     if not _registered(command):
         pytest.xfail(f"{command!r} (shown in {doc}) is not a registered powergen command yet")
-    pytest.fail(f"{command!r} is shown in {doc} but no tests/golden/*.cmd runs it: add NAME.cmd with this command "
+    pytest.fail(f"{command!r} is shown in {doc} but no tests/docs/golden/*.cmd runs it: add NAME.cmd with this command "
                 f"(all-caps placeholders may be any word) and create NAME.out with POWERGEN_GOLDEN_UPDATE=1")
 
 
 def test_pram_run_golden_matches_a_plain_reference() -> None:
-    """tests/golden/pram_run.out holds the values a plain reading of the program's description gives.
+    """tests/docs/golden/pram_run.out holds the values a plain reading of the program's description gives.
 
     The instance is the documented draw (``n`` integers uniform in ``[-1000, 1000]`` from ``default_rng(seed)``);
     the output is its running sum; the counters follow Hillis-Steele as the program's docstring describes it: step

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from types import ModuleType
 
-sys.path.insert(0, str(Path(__file__).parent))
 from docs_ext import REPO, load_ext  # noqa: E402
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from case_catalogue import all_cases, supported_policies  # noqa: E402
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,9 +17,6 @@ from proofs_check.strategies import cap_n, instances, program_instances
 from reductions.errors import InstanceTooLarge, LockstepMismatch, UnsupportedProgram
 from reductions.lockstep import run_apmdm, run_mdm
 from reductions.pram_to_apmdm import ApmdmConstruction, build_apmdm
-
-sys.path.insert(0, str(Path(__file__).parent))
-from case_catalogue import all_cases, supported_policies  # noqa: E402
 
 CASES = all_cases()
 

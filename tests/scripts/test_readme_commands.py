@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 from docs_ext import REPO, load_file  # noqa: E402
 
 rc = load_file("readme_commands", REPO / "scripts" / "readme_commands.py")

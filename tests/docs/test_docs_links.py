@@ -7,14 +7,12 @@ without Sphinx, fast, on every docs page, including pages that are not in the bu
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
-sys.path.insert(0, str(Path(__file__).parent))
 from docs_ext import load_ext  # noqa: E402
 
 pmd = load_ext("paper_map_data")
@@ -78,7 +76,7 @@ def test_code_target_checker() -> None:
     assert paths.check_code_target(REPO, "../etc/passwd")[2]
     assert paths.check_code_target(REPO, "proofs_check")[2] == []  # a directory
     assert paths.module_name("reductions/tasks/__init__.py") == "reductions.tasks"
-    assert paths.module_name("tests/test_cli_basics.py") is None
+    assert paths.module_name("tests/proofs_check/test_cli_basics.py") is None
 
 
 def test_strip_code_blocks_keeps_directives_but_blanks_literal_code() -> None:
@@ -95,7 +93,7 @@ _LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
 
 
 def _placeholder(path: str) -> bool:
-    """``docs/theoremN.md``, ``tests/golden/NAME.out``, ``tests/....py``, ``<module>``: a pattern written for the
+    """``docs/theoremN.md``, ``tests/docs/golden/NAME.out``, ``tests/....py``, ``<module>``: a pattern written for the
     reader, not a file."""
     return bool(re.search(r"[a-z]N\b|[a-z]N\.|/(?:NAME|TASK|FILE|PATH|DIR)\.|\.\.\.\.|[<>*{}]", path))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from proofs_check.tour import run_tour, tour_modules
 from reductions.registry import ENTRIES, TOUR_INTRO, tour_step_paths
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _path(module_name: str) -> str:

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 from docs_ext import REPO, load_file  # noqa: E402
 
 pc = load_file("plot_check", REPO / "scripts" / "plot_check.py")

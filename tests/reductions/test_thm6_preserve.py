@@ -184,7 +184,7 @@ def test_texts_do_not_claim_the_walk_back_is_unparallelisable() -> None:
 
     import reductions.preserve_arm as mod
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "theorem6.md").read_text(encoding="utf-8")
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "theorem6.md").read_text(encoding="utf-8")
     for raw in (doc, mod.__doc__ or ""):
         text = " ".join(raw.split())
         assert "The walk cannot" not in text and "the walk is not" not in text

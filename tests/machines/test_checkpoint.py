@@ -36,7 +36,7 @@ from machines.neural.checkpoint import (
 from machines.neural.checkpoint_format import array_sha256
 from proofs_check.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STEPS = 6
 
 

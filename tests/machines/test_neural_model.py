@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_neural_layers import bounded, grad_error, numeric, spread_rows  # type: ignore[import-not-found]
 
 from machines.neural.attention import Attention
 from machines.neural.config import ModelConfig, NeuralConfigError, TrainConfig, parity_rotary, standard_rotary
@@ -15,7 +16,6 @@ from machines.neural.loss import Batch, apmdm_loss
 from machines.neural.model import Transformer
 from machines.neural.optim import AdamW, clip_by_global_norm
 from machines.neural.predictor import NeuralPredictor, WindowTable, table_supported
-from tests.test_neural_layers import bounded, grad_error, numeric, spread_rows  # type: ignore[import-not-found]
 
 
 def random_batch(rng: np.random.Generator, B: int, L: int, V: int, mask_id: int) -> Batch:
@@ -47,7 +47,7 @@ def layer_norm_variances(cache: object) -> np.ndarray:
 def test_whole_model_gradient(L: int, B: int, layers: int, heads: int, local: tuple[str, int] | None, rel: int,
                               rot: bool, glob: bool, seed: int) -> None:
     """The analytic gradient of the loss against central differences, with the step, tolerance and bounded
-    examples of tests/test_neural_layers.py (stable by construction; see that module's docstring)."""
+    examples of tests/machines/test_neural_layers.py (stable by construction; see that module's docstring)."""
     V, d = 4, 2 * heads
     cfg = ModelConfig(vocab_size=V, mask_id=1, d_model=d, n_heads=heads, n_layers=layers, d_mlp=3,
                       **({} if local is None else {local[0]: local[1]}), rel_clip=rel,

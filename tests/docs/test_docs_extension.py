@@ -17,7 +17,7 @@ pytest.importorskip("sphinx")
 pytest.importorskip("myst_parser")
 pytestmark = pytest.mark.filterwarnings("ignore:.*BuildEnvironment.app.* is deprecated")  # sphinx-proof's, not ours
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 CONF = f"""
 import sys
