@@ -28,7 +28,7 @@ import numpy as np
 from machines.errors import DisciplineViolation, LimitExceeded, TransitionError
 from machines.predictor import Prediction
 from machines.records import StepCounts
-from machines.transition import apply_g, g_length
+from machines.transition import apply_g
 
 __all__ = ["MDM_FAMILY", "PARADIGMS", "Advance", "advance"]
 
@@ -190,31 +190,32 @@ def _advance_mdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, 
 def _advance_apmdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, mask_id: int, vocab_size: int,
                    max_length: int | None) -> Advance:
     n = int(x.shape[0])
-    zeros = np.zeros(n, dtype=np.bool_)
     remask = rules.bits("remask", pred.remask, n)
     insert = rules.bits("insert", pred.insert, n)
     delete = rules.bits("delete", pred.delete, n)
-    r = zeros if remask is None else remask
-    ins = zeros if insert is None else insert
     is_mask = x == mask_id
-    deleted = zeros if delete is None else (delete & is_mask)
-    used = is_mask & ~r & ~deleted
+    # absent controls stay None (all zeros) so no pass is spent on them
+    deleted = None if delete is None else delete & is_mask
+    used = is_mask if remask is None else is_mask & ~remask
+    if deleted is not None:
+        used = used & ~deleted
     claimed = rules.bits("unmask", pred.unmask, n)
     if claimed is not None and not np.array_equal(claimed, used):
         pos = int(np.argmax(claimed != used))
         raise rules.fail("the unmask vector must equal the masks g unmasks (masks neither remasked nor deleted)", pos)
     rules.tokens(y, used, mask_id, vocab_size)
-    if max_length is not None:
-        new_len = g_length(x, ins, deleted, mask_id=mask_id)
-        if new_len > max_length:
-            raise _length_cap(max_length, new_len)
+    n_deleted = 0 if deleted is None else int(np.count_nonzero(deleted))
+    kept_ins = insert if insert is None or deleted is None or not n_deleted else insert & ~deleted
+    n_inserted = 0 if kept_ins is None else int(np.count_nonzero(kept_ins))
+    if max_length is not None and n + n_inserted - n_deleted > max_length:
+        raise _length_cap(max_length, n + n_inserted - n_deleted)  # = g_length(x, insert, delete)
     try:
-        x_next = apply_g(x, y, r, ins, deleted, mask_id=mask_id)
+        x_next = apply_g(x, y, remask, insert, deleted, mask_id=mask_id)
     except TransitionError as exc:  # pragma: no cover - every cause is validated above
         raise rules.fail(str(exc), exc.position) from None
     counts = StepCounts(length=n, unmasked=int(np.count_nonzero(used)),
-                        remasked=int(np.count_nonzero(r & ~is_mask)),
-                        inserted=int(np.count_nonzero(ins & ~deleted)), deleted=int(np.count_nonzero(deleted)))
+                        remasked=0 if remask is None else int(np.count_nonzero(remask & ~is_mask)),
+                        inserted=n_inserted, deleted=n_deleted)
     return Advance(x_next, counts, y[used])
 
 
