@@ -167,24 +167,31 @@ def _advance_mdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, 
     unmask = rules.bits("unmask", pred.unmask, n)
     if unmask is None:
         raise rules.fail("an MDM-family prediction needs an unmask vector")
-    is_mask = x == mask_id
-    frozen = unmask & ~is_mask
+    # everything below reads only the selected positions: one pass over the unmask bits, then O(k) work
+    idx = np.flatnonzero(unmask)
+    frozen = x[idx] != mask_id
     if frozen.any():
-        raise rules.fail("decoded tokens are frozen: only masked positions can be unmasked", int(np.argmax(frozen)))
-    k = int(np.count_nonzero(unmask))
+        raise rules.fail("decoded tokens are frozen: only masked positions can be unmasked", int(idx[np.argmax(frozen)]))
+    k = int(idx.shape[0])
     if k == 0:
         raise rules.fail("each step unmasks a non-empty set of masked positions")
     if p in ("ao-mdm", "masked-arm") and k != 1:
         raise rules.fail(f"exactly one mask is unmasked per step (got {k})")
     if p == "masked-arm":
-        leftmost = int(np.argmax(is_mask))
-        chosen = int(np.argmax(unmask))
+        leftmost = int(np.argmax(x == mask_id))
+        chosen = int(idx[0])
         if chosen != leftmost:
             raise rules.fail(f"a Masked-ARM unmasks exactly the leftmost mask (position {leftmost})", chosen)
-    rules.tokens(y, unmask, mask_id, vocab_size)
+    vals = y[idx]
+    bad = (vals == mask_id) | (vals < 0) | (vals >= vocab_size)
+    if bad.any():  # the rule of _Rules.tokens, on the selected values
+        pos = int(idx[int(np.argmax(bad))])
+        v = int(y[pos])
+        what = "MASK" if v == mask_id else f"id {v}, not in the vocabulary"
+        raise rules.fail(f"the token written here is {what}", pos)
     x_next = x.copy()
-    x_next[unmask] = y[unmask]
-    return Advance(x_next, StepCounts(length=n, unmasked=k, remasked=0, inserted=0, deleted=0), y[unmask])
+    x_next[idx] = vals
+    return Advance(x_next, StepCounts(length=n, unmasked=k, remasked=0, inserted=0, deleted=0), vals)
 
 
 def _advance_apmdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, mask_id: int, vocab_size: int,
