@@ -171,7 +171,8 @@ def _advance_mdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, 
     idx = np.flatnonzero(unmask)
     frozen = x[idx] != mask_id
     if frozen.any():
-        raise rules.fail("decoded tokens are frozen: only masked positions can be unmasked", int(idx[np.argmax(frozen)]))
+        raise rules.fail("decoded tokens are frozen: only masked positions can be unmasked",
+                         int(idx[np.argmax(frozen)]))
     k = int(idx.shape[0])
     if k == 0:
         raise rules.fail("each step unmasks a non-empty set of masked positions")
