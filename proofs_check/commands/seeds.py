@@ -25,6 +25,7 @@ from proofs_check.cliutil import (
 )
 from proofs_check.commands.train import add_model_flags
 from proofs_check.experiments.seeds import SeedResult, seed_study
+from proofs_check.parallel import add_workers_flag
 from reductions.tasks import registry
 
 SCHEMA = "powergen.seeds/1"
@@ -45,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=pos_int, default=None, metavar="N",
                    help="updates per training run (default: the task's)")
     add_model_flags(p)
+    add_workers_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             advance()
 
         study = seed_study(task, seeds, lengths=lengths, count=count, eval_seed=args.eval_seed, model=model,
-                           steps=args.steps, max_params=args.max_params, on_seed=on_seed)
+                           steps=args.steps, max_params=args.max_params, on_seed=on_seed, workers=args.workers)
     out: dict[str, Any] = {"schema": SCHEMA, **study.to_json()}
     if args.json:
         emit_json(out)

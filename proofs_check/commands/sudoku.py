@@ -32,6 +32,7 @@ from proofs_check.cliutil import (
     stdout_console,
 )
 from proofs_check.errors import UsageError
+from proofs_check.parallel import add_workers_flag, map_items
 from reductions.errors import InstanceTooLarge
 from reductions.tasks.arm_view import arm_view_states
 from reductions.tasks.sudoku import final_is_fixed_point, iter_transitions, solve, verify_trajectory
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--count", type=pos_int, default=20, help="generated puzzles when no file is given (default 20)")
     t.add_argument("--givens", type=pos_int, default=26, help="givens of generated puzzles (default 26)")
     add_seed_flag(t)
+    add_workers_flag(t)
     add_json_flag(t)
     t.set_defaults(func=run_table)
 
@@ -159,21 +161,28 @@ def run_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def table_rows(items: list[tuple[str, Any]], *, show_progress: bool = False) -> list[dict[str, Any]]:
-    """One row per puzzle: label, givens, backtracks, steps, context, ARM edit tokens, valid."""
+def table_rows(items: list[tuple[str, Any]], *, show_progress: bool = False, workers: int = 1
+               ) -> list[dict[str, Any]]:
+    """One row per puzzle: label, givens, backtracks, steps, context, ARM edit tokens, valid (puzzles solved on
+    ``workers`` processes; the rows are the same, in the same order, for any ``workers``)."""
     rows = []
     with progress(show_progress, "solving", len(items)) as advance:
-        for label, grid in items:
-            traj = solve(grid)
-            problems = verify_trajectory(traj)
-            if traj.solution is not None:
-                problems += solution_problems(traj.puzzle, traj.solution)
-            arm = arm_view_states(traj.states)
-            rows.append({"label": label, "givens": int((traj.puzzle > 0).sum()), "backtracks": traj.counts.backtracks,
-                         "steps": traj.steps, "context": traj.context, "arm_edit_tokens": arm.arm_edit_tokens,
-                         "solved": traj.solved, "valid": traj.solved and not problems})
+        for row in map_items(_table_row, items, workers):
+            rows.append(row)
             advance()
     return rows
+
+
+def _table_row(item: tuple[str, Any]) -> dict[str, Any]:
+    label, grid = item
+    traj = solve(grid)
+    problems = verify_trajectory(traj)
+    if traj.solution is not None:
+        problems += solution_problems(traj.puzzle, traj.solution)
+    arm = arm_view_states(traj.states)
+    return {"label": label, "givens": int((traj.puzzle > 0).sum()), "backtracks": traj.counts.backtracks,
+            "steps": traj.steps, "context": traj.context, "arm_edit_tokens": arm.arm_edit_tokens,
+            "solved": traj.solved, "valid": traj.solved and not problems}
 
 
 def buckets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -204,7 +213,7 @@ def run_table(args: argparse.Namespace) -> int:
                 items.append((f"seed {args.seed} #{k}", p))
                 advance()
         source = f"generated: count {args.count}, givens {args.givens}, seed {args.seed}"
-    rows = table_rows(items, show_progress=not args.json)
+    rows = table_rows(items, show_progress=not args.json, workers=args.workers)
     ok = all(r["valid"] for r in rows)
     groups = buckets(rows)
     if args.json:
