@@ -129,7 +129,7 @@ class DyckGenerator:
         n = len(x)
         top = _FIRST_LETTER_ID + 2 * self.k
         masks = x.count(0)
-        if n == 0 or x[0] != 1 or masks > 1 or not all(t == 0 or _FIRST_LETTER_ID <= t < top for t in x[1:]):
+        if n == 0 or x[0] != 1 or masks > 1 or not set(x[1:]) <= {0, *range(_FIRST_LETTER_ID, top)}:
             raise InvalidInstance(f"not a state of the Dyck generator: {x}")
         if masks == 0:
             return "S0", n - 1
@@ -166,7 +166,7 @@ class DyckGenerator:
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
         """Sample one prediction (S0: stop draw then anchor draw; S1: letter draw; S2: no draw)."""
         xa = np.asarray(x, dtype=np.int64)
-        phase, where = self._phase_array(xa)
+        phase, where = self._phase(xa.tolist())
         choice = 0
         if phase == "S0":
             p = self._stops(where)
@@ -187,13 +187,6 @@ class DyckGenerator:
         else:
             y[where] = _FIRST_LETTER_ID + ((int(xa[where - 1]) - _FIRST_LETTER_ID) ^ 1)
         return Prediction(y=y, insert=insert)  # the same prediction as _prediction(), built on the array
-
-    def _phase_array(self, xa: np.ndarray) -> tuple[str, int]:
-        """:meth:`_phase` of a one-dimensional array, in vectorised passes (the sampler's hot path)."""
-        if xa.ndim != 1:
-            return self._phase(np.asarray(xa).tolist())
-        phase, where = self._phase_batch(xa[None, :])
-        return ("S0", "S1", "S2")[int(phase[0])], (xa.shape[0] - 1 if phase[0] == 0 else int(where[0]))
 
     def support(self, x: np.ndarray | list[int] | tuple[int, ...]) -> list[tuple[Prediction, Fraction]]:
         """Every prediction the sampler can return on ``x``, with its exact probability (they sum to 1)."""
