@@ -408,7 +408,8 @@ def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
     """
     seen: dict[int, np.ndarray] = {}  # content length -> sorted keys of the mask-free states met so far
     frontier: dict[int, np.ndarray] = {1: start_sequence()[None, :]}
-    _remember(seen, frontier[1])
+    top = _FIRST_LETTER_ID + 2 * gen.k  # token ids are below this
+    _remember(seen, frontier[1], top)
     found: dict[int, list[np.ndarray]] = {}
     transitions = 0
     states = 1
@@ -433,24 +434,32 @@ def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
         for length, blocks in nxt_level.items():
             level = np.concatenate(blocks)
             masked = (level == 0).any(axis=1)
-            plain = _remember(seen, level[~masked])
+            plain = _remember(seen, level[~masked], top)
             states += int(np.count_nonzero(masked)) + plain.shape[0]
             frontier[length] = np.concatenate([level[masked], plain])
-    outputs = {n: _words(_canonical_rows(np.concatenate(blocks))) for n, blocks in sorted(found.items())}
+    outputs = {n: _words(_canonical_rows(np.concatenate(blocks), top)) for n, blocks in sorted(found.items())}
     return SupportSummary(outputs=outputs, states=states, transitions=transitions)
 
 
-def _row_keys(rows: np.ndarray) -> np.ndarray:
-    """One opaque, sortable key per row (its bytes)."""
+def _row_keys(rows: np.ndarray, top: int) -> np.ndarray:
+    """One sortable key per row of ids in ``0..top-1``: the ids packed into one int64 when they fit, else the
+    row's bytes.  The choice depends only on the width and ``top``, so keys of one width always agree."""
     rows = np.ascontiguousarray(rows, dtype=np.int64)
-    return rows.view(np.dtype((np.void, 8 * rows.shape[1]))).ravel()
+    width, bits = rows.shape[1], max(1, (top - 1).bit_length())
+    if width * bits <= 63:
+        key = np.zeros(rows.shape[0], dtype=np.int64)
+        for j in range(width):
+            key <<= bits
+            key |= rows[:, j]
+        return key
+    return rows.view(np.dtype((np.void, 8 * width))).ravel()
 
 
-def _remember(seen: dict[int, np.ndarray], rows: np.ndarray) -> np.ndarray:
+def _remember(seen: dict[int, np.ndarray], rows: np.ndarray, top: int) -> np.ndarray:
     """The rows not met before (first occurrences, in order); adds them to ``seen`` (keyed by row length)."""
     if rows.shape[0] == 0:
         return rows
-    keys = _row_keys(rows)
+    keys = _row_keys(rows, top)
     old = seen.get(rows.shape[1], keys[:0])
     both = np.concatenate([old, keys])
     uniq, first = np.unique(both, return_index=True)
@@ -459,9 +468,9 @@ def _remember(seen: dict[int, np.ndarray], rows: np.ndarray) -> np.ndarray:
     return rows[fresh]
 
 
-def _canonical_rows(rows: np.ndarray) -> np.ndarray:
+def _canonical_rows(rows: np.ndarray, top: int) -> np.ndarray:
     """Distinct mask-free states, sorted by :func:`_canonical_key` of their words (one lexsort)."""
-    rows = rows[np.sort(np.unique(_row_keys(rows), return_index=True)[1])]
+    rows = rows[np.sort(np.unique(_row_keys(rows, top), return_index=True)[1])]
     if rows.shape[1] <= 1:
         return rows[:1]
     return rows[np.lexsort(rows[:, 1:].T[::-1])]  # letter ids are 3 + canonical code, so ids sort as codes

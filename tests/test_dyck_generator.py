@@ -226,3 +226,17 @@ def test_sampled_prediction_is_in_the_support(k: int, half: int, seed: int) -> N
         pred = gen(rec.x, rng)
         assert any(np.array_equal(pred.y, p.y) and np.array_equal(pred.insert, p.insert)
                    for p, _ in gen.support(rec.x.tolist()))
+
+
+def test_row_keys_pack_or_fall_back_to_bytes_consistently() -> None:
+    """Equal rows get equal keys and different rows different keys, in the packed and the bytes form."""
+    from reductions.dyck_generator import _row_keys
+
+    rng = np.random.default_rng(5)
+    for top, width in ((7, 5), (7, 21), (7, 22), (100, 9), (100, 10)):
+        rows = rng.integers(0, top, (300, width))
+        rows[150:] = rows[:150]  # every row twice
+        keys = _row_keys(rows, top)
+        distinct = {tuple(r) for r in rows.tolist()}
+        assert len(set(keys.tolist())) == len(distinct)
+        assert keys[:150].tolist() == keys[150:].tolist()
