@@ -160,7 +160,7 @@ class DyckGenerator:
             insert[where] = 1
         else:
             y[where] = _FIRST_LETTER_ID + ((x[where - 1] - _FIRST_LETTER_ID) ^ 1)
-        return Prediction(y=np.array(y, dtype=np.int64), insert=np.array(insert, dtype=np.int64))
+        return Prediction(y=np.array(y, dtype=np.int64), insert=np.array(insert, dtype=np.bool_))
 
     # -- the predictor ------------------------------------------------------------------------------------------
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
@@ -177,7 +177,7 @@ class DyckGenerator:
         elif phase == "S1":
             choice = int(rng.integers(0, 2 * self.k))
         y = xa.copy()
-        insert = np.zeros(xa.shape[0], dtype=np.int64)
+        insert = np.zeros(xa.shape[0], dtype=np.bool_)  # bool: the machine takes it without a conversion pass
         if phase == "S0":
             if choice >= 0:
                 insert[choice] = 1
@@ -186,7 +186,7 @@ class DyckGenerator:
             insert[where] = 1
         else:
             y[where] = _FIRST_LETTER_ID + ((int(xa[where - 1]) - _FIRST_LETTER_ID) ^ 1)
-        return Prediction(y=y, insert=insert)  # the same prediction as _prediction(), built on the array
+        return Prediction(y=y, insert=insert)  # the prediction _prediction() builds, from the array
 
     def support(self, x: np.ndarray | list[int] | tuple[int, ...]) -> list[tuple[Prediction, Fraction]]:
         """Every prediction the sampler can return on ``x``, with its exact probability (they sum to 1)."""
