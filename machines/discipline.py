@@ -76,9 +76,12 @@ class _Rules:
             return np.zeros(0, dtype=np.bool_)
         if arr.dtype == np.bool_:
             return arr
-        if arr.dtype.kind not in "iu" or bool(((arr != 0) & (arr != 1)).any()):
+        if arr.dtype.kind not in "iu":
             raise self.fail(f"{name} must hold only 0/1")
-        return arr.astype(np.bool_)
+        on = arr != 0  # the bits; then only the set positions need to be 1 (usually few, often none)
+        if on.any() and bool((arr[on] != 1).any()):
+            raise self.fail(f"{name} must hold only 0/1")
+        return on
 
     def tokens(self, y: np.ndarray, where: np.ndarray, mask_id: int, vocab_size: int) -> None:
         """``y`` must be a non-MASK vocabulary token at every selected position."""
