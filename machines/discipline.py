@@ -28,7 +28,7 @@ import numpy as np
 from machines.errors import DisciplineViolation, LimitExceeded, MachineConfigError, TransitionError
 from machines.predictor import Prediction
 from machines.records import StepCounts
-from machines.transition import apply_g, g_length
+from machines.transition import apply_g
 
 __all__ = ["MDM_FAMILY", "PARADIGMS", "Advance", "advance"]
 
@@ -76,9 +76,12 @@ class _Rules:
             return np.zeros(0, dtype=np.bool_)
         if arr.dtype == np.bool_:
             return arr
-        if arr.dtype.kind not in "iu" or bool(((arr != 0) & (arr != 1)).any()):
+        if arr.dtype.kind not in "iu":
             raise self.fail(f"{name} must hold only 0/1")
-        return arr.astype(np.bool_)
+        on = arr != 0  # the bits; then only the set positions need to be 1 (usually few, often none)
+        if on.any() and bool((arr[on] != 1).any()):
+            raise self.fail(f"{name} must hold only 0/1")
+        return on
 
     def tokens(self, y: np.ndarray, where: np.ndarray, mask_id: int, vocab_size: int) -> None:
         """``y`` must be a non-MASK vocabulary token at every selected position."""
@@ -167,54 +170,63 @@ def _advance_mdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, 
     unmask = rules.bits("unmask", pred.unmask, n)
     if unmask is None:
         raise rules.fail("an MDM-family prediction needs an unmask vector")
-    is_mask = x == mask_id
-    frozen = unmask & ~is_mask
+    # everything below reads only the selected positions: one pass over the unmask bits, then O(k) work
+    idx = np.flatnonzero(unmask)
+    frozen = x[idx] != mask_id
     if frozen.any():
-        raise rules.fail("decoded tokens are frozen: only masked positions can be unmasked", int(np.argmax(frozen)))
-    k = int(np.count_nonzero(unmask))
+        raise rules.fail("decoded tokens are frozen: only masked positions can be unmasked",
+                         int(idx[np.argmax(frozen)]))
+    k = int(idx.shape[0])
     if k == 0:
         raise rules.fail("each step unmasks a non-empty set of masked positions")
     if p in ("ao-mdm", "masked-arm") and k != 1:
         raise rules.fail(f"exactly one mask is unmasked per step (got {k})")
     if p == "masked-arm":
-        leftmost = int(np.argmax(is_mask))
-        chosen = int(np.argmax(unmask))
+        leftmost = int(np.argmax(x == mask_id))
+        chosen = int(idx[0])
         if chosen != leftmost:
             raise rules.fail(f"a Masked-ARM unmasks exactly the leftmost mask (position {leftmost})", chosen)
-    rules.tokens(y, unmask, mask_id, vocab_size)
+    vals = y[idx]
+    bad = (vals == mask_id) | (vals < 0) | (vals >= vocab_size)
+    if bad.any():  # the rule of _Rules.tokens, on the selected values
+        pos = int(idx[int(np.argmax(bad))])
+        v = int(y[pos])
+        what = "MASK" if v == mask_id else f"id {v}, not in the vocabulary"
+        raise rules.fail(f"the token written here is {what}", pos)
     x_next = x.copy()
-    x_next[unmask] = y[unmask]
-    return Advance(x_next, StepCounts(length=n, unmasked=k, remasked=0, inserted=0, deleted=0), y[unmask])
+    x_next[idx] = vals
+    return Advance(x_next, StepCounts(length=n, unmasked=k, remasked=0, inserted=0, deleted=0), vals)
 
 
 def _advance_apmdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, mask_id: int, vocab_size: int,
                    max_length: int | None) -> Advance:
     n = int(x.shape[0])
-    zeros = np.zeros(n, dtype=np.bool_)
     remask = rules.bits("remask", pred.remask, n)
     insert = rules.bits("insert", pred.insert, n)
     delete = rules.bits("delete", pred.delete, n)
-    r = zeros if remask is None else remask
-    ins = zeros if insert is None else insert
     is_mask = x == mask_id
-    deleted = zeros if delete is None else (delete & is_mask)
-    used = is_mask & ~r & ~deleted
+    # absent controls stay None (all zeros) so no pass is spent on them
+    deleted = None if delete is None else delete & is_mask
+    used = is_mask if remask is None else is_mask & ~remask
+    if deleted is not None:
+        used = used & ~deleted
     claimed = rules.bits("unmask", pred.unmask, n)
     if claimed is not None and not np.array_equal(claimed, used):
         pos = int(np.argmax(claimed != used))
         raise rules.fail("the unmask vector must equal the masks g unmasks (masks neither remasked nor deleted)", pos)
     rules.tokens(y, used, mask_id, vocab_size)
-    if max_length is not None:
-        new_len = g_length(x, ins, deleted, mask_id=mask_id)
-        if new_len > max_length:
-            raise _length_cap(max_length, new_len)
+    n_deleted = 0 if deleted is None else int(np.count_nonzero(deleted))
+    kept_ins = insert if insert is None or deleted is None or not n_deleted else insert & ~deleted
+    n_inserted = 0 if kept_ins is None else int(np.count_nonzero(kept_ins))
+    if max_length is not None and n + n_inserted - n_deleted > max_length:
+        raise _length_cap(max_length, n + n_inserted - n_deleted)  # = g_length(x, insert, delete)
     try:
-        x_next = apply_g(x, y, r, ins, deleted, mask_id=mask_id)
+        x_next = apply_g(x, y, remask, insert, deleted, mask_id=mask_id)
     except TransitionError as exc:  # pragma: no cover - every cause is validated above
         raise rules.fail(str(exc), exc.position) from None
     counts = StepCounts(length=n, unmasked=int(np.count_nonzero(used)),
-                        remasked=int(np.count_nonzero(r & ~is_mask)),
-                        inserted=int(np.count_nonzero(ins & ~deleted)), deleted=int(np.count_nonzero(deleted)))
+                        remasked=0 if remask is None else int(np.count_nonzero(remask & ~is_mask)),
+                        inserted=n_inserted, deleted=n_deleted)
     return Advance(x_next, counts, y[used])
 
 

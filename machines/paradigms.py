@@ -140,8 +140,12 @@ class Machine:
         mask_id, eos_id = self.vocab.mask_id, self.vocab.eos_id
         eos_halts = self.halt_on_eos and eos_id is not None
         t = 0
+        mdm_family = self.paradigm in MDM_FAMILY
+        # MDM family: the masks left, counted once and then kept by the step counts (each step unmasks exactly
+        # counts.unmasked masks and makes none), so no step rescans the context
+        masks_left = int(np.count_nonzero(x == mask_id)) if mdm_family else 0
         while True:
-            if self.paradigm in MDM_FAMILY and not bool((x == mask_id).any()):
+            if mdm_family and masks_left == 0:
                 reason = "no-masks"
                 break
             pred = self.predictor(x, rng)
@@ -151,7 +155,9 @@ class Machine:
             nxt = advance(self.paradigm, x, pred, step=t + 1, mask_id=mask_id, vocab_size=self.vocab.size,
                           max_length=self.max_length)
             x_next = nxt.x_next
-            if np.array_equal(x_next, x):
+            if mdm_family:  # the discipline admits only steps that unmask >= 1 mask: never a fixed point
+                masks_left -= nxt.counts.unmasked
+            elif np.array_equal(x_next, x):
                 reason = "fixed-point"
                 break
             t += 1

@@ -215,7 +215,9 @@ def apply_g_reference(
     n = len(x)
     if isinstance(x, np.ndarray):
         _as_tokens("x", x)
-    xs = [_check_int_token("x", v, i) for i, v in enumerate(x)]
+    # plain Python ints (not bool: type() is exact) need no per-token conversion; anything else is checked token
+    # by token, so a bool or float still raises
+    xs = list(x) if all(type(v) is int for v in x) else [_check_int_token("x", v, i) for i, v in enumerate(x)]
     if isinstance(y, np.ndarray):
         _as_tokens("y", y)
     r = list(remask) if remask is not None else [0] * n

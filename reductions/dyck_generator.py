@@ -34,14 +34,15 @@ import numpy as np
 
 from machines.paradigms import APMDM
 from machines.predictor import Prediction
-from machines.transition import apply_g_reference
+from machines.transition import apply_g, apply_g_reference
 from machines.vocab import Vocabulary, simple_vocabulary
 from pram.rng import SeedLike, as_generator
 from reductions.dyck_two_sided import Word, check_k, letters
 from reductions.errors import InvalidInstance
 
-__all__ = ["DyckGenerator", "SupportSummary", "dyck_vocabulary", "generate", "make_machine", "reachable_outputs",
-           "sample_word", "start_sequence", "tokens_to_word", "word_to_tokens"]
+__all__ = ["DyckGenerator", "SupportBatch", "SupportSummary", "dyck_vocabulary", "generate", "make_machine",
+           "reachable_outputs", "reachable_outputs_reference", "sample_word", "start_sequence", "tokens_to_word",
+           "word_to_tokens"]
 
 _FIRST_LETTER_ID = 3  # [MASK]=0, [BOS]=1, [EOS]=2, then 1, -1, 2, -2, ...
 
@@ -128,7 +129,7 @@ class DyckGenerator:
         n = len(x)
         top = _FIRST_LETTER_ID + 2 * self.k
         masks = x.count(0)
-        if n == 0 or x[0] != 1 or masks > 1 or not all(t == 0 or _FIRST_LETTER_ID <= t < top for t in x[1:]):
+        if n == 0 or x[0] != 1 or masks > 1 or not set(x[1:]) <= {0, *range(_FIRST_LETTER_ID, top)}:
             raise InvalidInstance(f"not a state of the Dyck generator: {x}")
         if masks == 0:
             return "S0", n - 1
@@ -159,13 +160,13 @@ class DyckGenerator:
             insert[where] = 1
         else:
             y[where] = _FIRST_LETTER_ID + ((x[where - 1] - _FIRST_LETTER_ID) ^ 1)
-        return Prediction(y=np.array(y, dtype=np.int64), insert=np.array(insert, dtype=np.int64))
+        return Prediction(y=np.array(y, dtype=np.int64), insert=np.array(insert, dtype=np.bool_))
 
     # -- the predictor ------------------------------------------------------------------------------------------
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
         """Sample one prediction (S0: stop draw then anchor draw; S1: letter draw; S2: no draw)."""
-        xs = np.asarray(x, dtype=np.int64).tolist()
-        phase, where = self._phase(xs)
+        xa = np.asarray(x, dtype=np.int64)
+        phase, where = self._phase(xa.tolist())
         choice = 0
         if phase == "S0":
             p = self._stops(where)
@@ -175,7 +176,17 @@ class DyckGenerator:
                 choice = int(rng.integers(0, where + 1))
         elif phase == "S1":
             choice = int(rng.integers(0, 2 * self.k))
-        return self._prediction(xs, phase, where, choice)
+        y = xa.copy()
+        insert = np.zeros(xa.shape[0], dtype=np.bool_)  # bool: the machine takes it without a conversion pass
+        if phase == "S0":
+            if choice >= 0:
+                insert[choice] = 1
+        elif phase == "S1":
+            y[where] = _FIRST_LETTER_ID + choice
+            insert[where] = 1
+        else:
+            y[where] = _FIRST_LETTER_ID + ((int(xa[where - 1]) - _FIRST_LETTER_ID) ^ 1)
+        return Prediction(y=y, insert=insert)  # the prediction _prediction() builds, from the array
 
     def support(self, x: np.ndarray | list[int] | tuple[int, ...]) -> list[tuple[Prediction, Fraction]]:
         """Every prediction the sampler can return on ``x``, with its exact probability (they sum to 1)."""
@@ -192,6 +203,102 @@ class DyckGenerator:
             each = Fraction(1, 2 * self.k)
             return [(self._prediction(xs, phase, where, c), each) for c in range(2 * self.k)]
         return [(self._prediction(xs, phase, where, 0), Fraction(1))]
+
+    def support_batch(self, xs: np.ndarray) -> SupportBatch:
+        """:meth:`support` of every row of ``xs`` at once: the same predictions, in the same order, as arrays.
+
+        Parameters
+        ----------
+        xs : (B, L) int array
+            ``B`` states of one length ``L``.
+
+        Returns
+        -------
+        SupportBatch
+            Prediction ``j`` is the one :meth:`support` lists for row ``parent[j]``; rows' predictions are
+            consecutive and in :meth:`support`'s order (probabilities are not materialised: all are positive).
+
+        Examples
+        --------
+        >>> gen = DyckGenerator(k=2, length=2)
+        >>> gen.support_batch(np.array([[1, 0], [1, 0]])).parent.tolist()  # S1: 2k letters per row
+        [0, 0, 0, 0, 1, 1, 1, 1]
+
+        Notes
+        -----
+        O(B L) per prediction row, in vectorised passes.  Serves :func:`reachable_outputs` (Theorem 5).
+        """
+        xa = np.asarray(xs, dtype=np.int64)
+        if xa.ndim != 2:
+            raise InvalidInstance(f"support_batch wants a (B, L) array of states, got shape {xa.shape}")
+        b, n = xa.shape
+        phase, where = self._phase_batch(xa)
+        parts = []  # (parent rows, y, insert) per phase group, merged back into parent order below
+        for code in (0, 1, 2):
+            rows = np.flatnonzero(phase == code)
+            if rows.size == 0:
+                continue
+            if code == 0:  # S0: stop (if p > 0), then one anchor per position 0..|w| (if p < 1)
+                p = self._stops(n - 1)
+                per = int(p > 0) + n * int(p < 1)
+                choice = np.tile(np.arange(-1 if p > 0 else 0, n if p < 1 else 0), rows.size)
+            elif code == 1:  # S1: 2k letters
+                per = 2 * self.k
+                choice = np.tile(np.arange(per), rows.size)
+            else:
+                per = 1
+                choice = np.zeros(rows.size, dtype=np.int64)
+            parent = np.repeat(rows, per)
+            y = xa[parent]
+            ins = np.zeros(y.shape, dtype=np.bool_)
+            j = np.arange(parent.size)
+            w = where[parent]
+            if code == 0:
+                grow = choice >= 0
+                ins[j[grow], choice[grow]] = True
+            elif code == 1:
+                y[j, w] = _FIRST_LETTER_ID + choice
+                ins[j, w] = True
+            else:
+                y[j, w] = _FIRST_LETTER_ID + ((y[j, w - 1] - _FIRST_LETTER_ID) ^ 1)
+            parts.append((parent, y, ins))
+        if not parts:
+            return SupportBatch(parent=np.zeros(0, np.int64), y=np.zeros((0, n), np.int64),
+                                insert=np.zeros((0, n), np.bool_))
+        if len(parts) == 1:
+            return SupportBatch(parent=parts[0][0], y=parts[0][1], insert=parts[0][2])
+        parent = np.concatenate([q[0] for q in parts])
+        order = np.argsort(parent, kind="stable")
+        return SupportBatch(parent=parent[order], y=np.concatenate([q[1] for q in parts])[order],
+                            insert=np.concatenate([q[2] for q in parts])[order])
+
+    def _phase_batch(self, xa: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: phase code (0 = S0, 1 = S1, 2 = S2) and mask position (0 when none); as :meth:`_phase`."""
+        b, n = xa.shape
+        if n == 0:
+            raise InvalidInstance(f"not a state of the Dyck generator: {xa[0].tolist() if b else []}")
+        top = _FIRST_LETTER_ID + 2 * self.k
+        is_mask = xa == 0
+        masks = is_mask.sum(axis=1)
+        body = xa[:, 1:]
+        foreign = (bool((xa[:, 0] != 1).any()) or bool((masks > 1).any())
+                   or bool((~((body == 0) | ((body >= _FIRST_LETTER_ID) & (body < top)))).any()))
+        if foreign:
+            bad = next(i for i in range(b) if not self._is_state(xa[i].tolist()))
+            raise InvalidInstance(f"not a state of the Dyck generator: {xa[bad].tolist()}")
+        where = np.argmax(is_mask, axis=1)
+        phase = np.where(masks == 0, 0, 1 if (n - 2) % 2 == 0 else 2)
+        if bool(((phase == 2) & (where < 2)).any()):
+            bad = int(np.argmax((phase == 2) & (where < 2)))
+            raise InvalidInstance(f"not a state of the Dyck generator (a mask to pair with BOS): {xa[bad].tolist()}")
+        return phase, where
+
+    def _is_state(self, x: list[int]) -> bool:
+        try:
+            self._phase(x)
+        except InvalidInstance:
+            return False
+        return True
 
 
 def make_machine(k: int, length: int | None = None, *, stop: Fraction = Fraction(1, 4), cap: int = 1024) -> APMDM:
@@ -253,6 +360,15 @@ def sample_word(k: int, length: int, seed: SeedLike = 0) -> Word:
 
 
 @dataclass(frozen=True, slots=True)
+class SupportBatch:
+    """Predictions of :meth:`DyckGenerator.support_batch`: row ``j`` is a prediction for state ``parent[j]``."""
+
+    parent: np.ndarray  # (M,) int64, non-decreasing
+    y: np.ndarray  # (M, L) int64
+    insert: np.ndarray  # (M, L) bool
+
+
+@dataclass(frozen=True, slots=True)
 class SupportSummary:
     """Result of :func:`reachable_outputs`: outputs by length, and how many states/transitions were explored."""
 
@@ -261,15 +377,23 @@ class SupportSummary:
     transitions: int
 
 
+#: Tokens per chunk of predictions handed to ``g`` at once (bounds the memory of one breadth-first level).
+_CHUNK_TOKENS = 1 << 21
+
+
 def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
     """Every halting sequence the AP-MDM can reach with ``|w| <= max_length``, grouped by length.
 
-    Breadth-first search over machine states from ``[BOS]``: the successors of ``x`` are
-    ``g(x, prediction)`` for every prediction in ``gen.support(x)`` (probability > 0), computed with the plain
-    reference ``g`` (:func:`machines.transition.apply_g_reference`); a state is an output when one of its
-    predictions leaves it unchanged (the fixed point where the machine halts).  States whose content exceeds
-    ``max_length`` are cut (content never shrinks).  Only mask-free states are remembered for de-duplication (a
+    Breadth-first search over machine states from ``[BOS]``, one level (all states after the same number of
+    steps) at a time: the successors of the states ``X`` of a level are ``g(x, prediction)`` for every prediction
+    in ``gen.support_batch(X)`` (the rows of ``gen.support(x)``, all of positive probability), computed by the
+    vectorised ``g`` (:func:`machines.transition.apply_g`) on the concatenation of the rows -- ``g`` acts
+    position by position, so ``g`` of a concatenation is the concatenation of the ``g``'s.  A state is an output
+    when one of its predictions leaves it unchanged (the fixed point where the machine halts).  States whose
+    content exceeds ``max_length`` are cut (content never shrinks).  Only mask-free states are de-duplicated (a
     state with a mask has a single predecessor; were that wrong, the search would only repeat work).
+    :func:`reachable_outputs_reference` is the plain one-state-at-a-time search with the reference ``g``; the two
+    give the same summary (a test).
 
     Examples
     --------
@@ -279,7 +403,110 @@ def reachable_outputs(gen: DyckGenerator, max_length: int) -> SupportSummary:
 
     Notes
     -----
-    Work proportional to the number of (state, prediction) pairs: about ``N (2k) |D_{N-2}|`` at the last round.
+    Work proportional to the number of (state, prediction) pairs: about ``N (2k) |D_{N-2}|`` at the last round,
+    in numpy passes over chunks of about two million tokens.
+    """
+    seen: dict[int, np.ndarray] = {}  # content length -> sorted keys of the mask-free states met so far
+    frontier: dict[int, np.ndarray] = {1: start_sequence()[None, :]}
+    top = _FIRST_LETTER_ID + 2 * gen.k  # token ids are below this
+    _remember(seen, frontier[1], top)
+    found: dict[int, list[np.ndarray]] = {}
+    transitions = 0
+    states = 1
+    while frontier:
+        nxt_level: dict[int, list[np.ndarray]] = {}
+        for length, level in sorted(frontier.items()):
+            rows_per_chunk = max(1, _CHUNK_TOKENS // (length * (2 * gen.k + length)))
+            for a in range(0, level.shape[0], rows_per_chunk):
+                chunk = level[a:a + rows_per_chunk]
+                sb = gen.support_batch(chunk)
+                transitions += sb.parent.size
+                x = chunk[sb.parent]
+                for out_len, rows, succ in _g_rows(x, sb.y, sb.insert):
+                    if out_len == length:
+                        fixed = (succ == x[rows]).all(axis=1)
+                        if fixed.any():
+                            found.setdefault(length - 1, []).append(succ[fixed])
+                        succ = succ[~fixed]
+                    if out_len - 1 <= max_length and succ.shape[0]:
+                        nxt_level.setdefault(out_len, []).append(succ)
+        frontier = {}
+        for length, blocks in nxt_level.items():
+            level = np.concatenate(blocks)
+            masked = (level == 0).any(axis=1)
+            plain = _remember(seen, level[~masked], top)
+            states += int(np.count_nonzero(masked)) + plain.shape[0]
+            frontier[length] = np.concatenate([level[masked], plain])
+    outputs = {n: _words(_canonical_rows(np.concatenate(blocks), top)) for n, blocks in sorted(found.items())}
+    return SupportSummary(outputs=outputs, states=states, transitions=transitions)
+
+
+def _row_keys(rows: np.ndarray, top: int) -> np.ndarray:
+    """One sortable key per row of ids in ``0..top-1``: the ids packed into one int64 when they fit, else the
+    row's bytes.  The choice depends only on the width and ``top``, so keys of one width always agree."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    width, bits = rows.shape[1], max(1, (top - 1).bit_length())
+    if width * bits <= 63:
+        key = np.zeros(rows.shape[0], dtype=np.int64)
+        for j in range(width):
+            key <<= bits
+            key |= rows[:, j]
+        return key
+    return rows.view(np.dtype((np.void, 8 * width))).ravel()
+
+
+def _remember(seen: dict[int, np.ndarray], rows: np.ndarray, top: int) -> np.ndarray:
+    """The rows not met before (first occurrences, in order); adds them to ``seen`` (keyed by row length)."""
+    if rows.shape[0] == 0:
+        return rows
+    keys = _row_keys(rows, top)
+    old = seen.get(rows.shape[1], keys[:0])
+    both = np.concatenate([old, keys])
+    uniq, first = np.unique(both, return_index=True)
+    fresh = np.sort(first[first >= old.shape[0]]) - old.shape[0]
+    seen[rows.shape[1]] = uniq
+    return rows[fresh]
+
+
+def _canonical_rows(rows: np.ndarray, top: int) -> np.ndarray:
+    """Distinct mask-free states, sorted by :func:`_canonical_key` of their words (one lexsort)."""
+    rows = rows[np.sort(np.unique(_row_keys(rows, top), return_index=True)[1])]
+    if rows.shape[1] <= 1:
+        return rows[:1]
+    return rows[np.lexsort(rows[:, 1:].T[::-1])]  # letter ids are 3 + canonical code, so ids sort as codes
+
+
+def _g_rows(x: np.ndarray, y: np.ndarray, insert: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """``g`` of every row (one ``apply_g`` on the concatenation), as ``(length, row indices, outputs)`` groups."""
+    m, n = x.shape
+    flat = apply_g(x.ravel(), y.ravel(), None, insert.ravel(), None, mask_id=0)
+    grows = np.count_nonzero(insert, axis=1)
+    if m and grows.min() == grows.max():  # one output length: a reshape
+        return [(n + int(grows[0]), np.arange(m), flat.reshape(m, n + int(grows[0])))]
+    lens = n + grows
+    starts = np.cumsum(lens) - lens
+    groups = []
+    for out_len in np.unique(lens).tolist():
+        rows = np.flatnonzero(lens == out_len)
+        groups.append((out_len, rows, flat[starts[rows][:, None] + np.arange(out_len)]))
+    return groups
+
+
+def _words(rows: np.ndarray) -> list[Word]:
+    """:func:`tokens_to_word` of every row of a mask-free state array (BOS in column 0)."""
+    d = rows[:, 1:] - _FIRST_LETTER_ID
+    vals = np.where(d % 2 == 0, d // 2 + 1, -(d // 2 + 1))
+    return [tuple(r) for r in vals.tolist()]
+
+
+def reachable_outputs_reference(gen: DyckGenerator, max_length: int) -> SupportSummary:
+    """The plain search of :func:`reachable_outputs`: one state at a time, :meth:`DyckGenerator.support` and the
+    reference ``g`` (:func:`machines.transition.apply_g_reference`) per prediction.  The oracle of the fast path.
+
+    Examples
+    --------
+    >>> reachable_outputs_reference(DyckGenerator(k=2), 4) == reachable_outputs(DyckGenerator(k=2), 4)
+    True
     """
     start = tuple(start_sequence().tolist())
     seen: dict[tuple[int, ...], None] = {start: None}

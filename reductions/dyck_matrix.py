@@ -91,9 +91,14 @@ def dyck_codes_bruteforce(k: int, n: int) -> np.ndarray:
     found: list[np.ndarray] = []
     ident = np.array([1, 0, 0, 1], dtype=np.int64)
     for start in range(0, prefix.shape[0], chunk):
-        block = _mul(prefix[start:start + chunk, None, :], suffix[None, :, :])
-        hit_i, hit_j = np.nonzero((block == ident).all(axis=-1))
-        found.append((hit_i + start).astype(np.int64) * suffix.shape[0] + hit_j)
+        pre = prefix[start:start + chunk]
+        # entry (0, 1) of every product first; the full product only where it is 0 (few pairs)
+        top_right = np.multiply.outer(pre[:, 0], suffix[:, 1])
+        top_right += np.multiply.outer(pre[:, 1], suffix[:, 3])
+        cand_i, cand_j = np.nonzero(top_right == 0)
+        full = _mul(pre[cand_i], suffix[cand_j])
+        hit = (full == ident).all(axis=-1)
+        found.append((cand_i[hit] + start).astype(np.int64) * suffix.shape[0] + cand_j[hit])
     return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 

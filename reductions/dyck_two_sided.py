@@ -24,6 +24,7 @@ inverses.  The empty string is the empty word.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -64,6 +65,12 @@ def letters(k: int) -> Word:
     (1, -1, 2, -2)
     """
     check_k(k)
+    return _letters(k)
+
+
+@functools.lru_cache(maxsize=64)
+def _letters(k: int) -> Word:
+    """:func:`letters` without the check, built once per ``k`` (the ARM searches ask for it a million times)."""
     return tuple(s for i in range(1, k + 1) for s in (i, -i))
 
 

@@ -220,6 +220,10 @@ def lookups_of(counts: np.ndarray) -> Lookups:
     return Lookups(max=int(counts.max()), total=int(counts.sum()), positions=int(counts.size))
 
 
+#: Tokens compared per piece by :meth:`HardAttention.first_equal` (it stops at the first piece with a hit).
+_SCAN = 1 << 15
+
+
 class HardAttention:
     """Counting hard attention: the only way a construction's predictor reads its input sequence.
 
@@ -244,31 +248,68 @@ class HardAttention:
 
     Notes
     -----
-    Every method is numpy-vectorised; the count array costs O(len(x)).  Serves Theorems 1 and 4 (the
-    constant-lookup claim).
+    Every method is numpy-vectorised.  Charges are kept sparse -- a count shared by every position (the global
+    heads) plus a list of (query positions, lookups) pairs -- so charging costs O(#queries), not O(len(x));
+    :meth:`counts_at` sums them for the positions asked about, :attr:`counts` materialises the whole array.
+    Serves Theorems 1 and 4 (the constant-lookup claim).
     """
 
-    __slots__ = ("_x", "counts")
+    __slots__ = ("_x", "_everyone", "_queries", "_lookups")
 
     def __init__(self, x: np.ndarray) -> None:
         self._x = np.asarray(x, dtype=np.int64)
-        self.counts = np.zeros(self._x.shape[0], dtype=np.int64)
+        self._everyone = 0  # lookups made by every position
+        self._queries: list[np.ndarray] = []  # charged positions (flattened), one array per charge
+        self._lookups: list[np.ndarray] = []  # the lookups charged to each of them
 
     @property
     def length(self) -> int:
         """The sequence length (a positional fact every position has, no lookup)."""
         return int(self._x.shape[0])
 
+    @property
+    def counts(self) -> np.ndarray:
+        """Lookups charged to every position, as one ``(len(x),)`` int64 array (O(len(x)); for inspection)."""
+        return self.counts_at(np.arange(self.length, dtype=np.int64))
+
+    def counts_at(self, positions: Any) -> np.ndarray:
+        """Lookups charged to each of ``positions`` (an integer array of any shape, or a boolean mask over ``x``);
+        O(#charges log + #positions)."""
+        pos = np.asarray(positions)
+        pos = np.flatnonzero(pos) if pos.dtype == np.bool_ else pos.astype(np.int64, copy=False)
+        out = np.full(pos.shape, self._everyone, dtype=np.int64)
+        if not self._queries or pos.size == 0:
+            return out
+        q = np.concatenate(self._queries)
+        w = np.concatenate(self._lookups)
+        if q.size == 0:
+            return out
+        order = np.argsort(q, kind="stable")
+        q, w = q[order], w[order]
+        starts = np.flatnonzero(np.concatenate(([True], q[1:] != q[:-1])))
+        keys, sums = q[starts], np.add.reduceat(w, starts)
+        at = np.searchsorted(keys, pos)
+        hit = at < keys.size
+        hit[hit] = keys[at[hit]] == pos[hit]
+        out[hit] += sums[at[hit]]
+        return out
+
     def _charge(self, queries: Any, per_row: Any = 1) -> None:
         if queries is None:  # every position makes this lookup (a global head such as "where is the first mask")
-            self.counts += 1
+            self._everyone += 1
             return
         q = np.asarray(queries, dtype=np.int64)
         if q.size == 0:
             return
         rows = np.asarray(per_row, dtype=np.int64)
         w = np.broadcast_to(rows.reshape(-1, *([1] * (q.ndim - 1))) if rows.ndim else rows, q.shape).ravel()
-        self.counts += np.bincount(q.ravel(), weights=w, minlength=self.counts.size).astype(np.int64)
+        keep = w != 0
+        if not keep.all():
+            q, w = q.ravel()[keep], w[keep]
+            if q.size == 0:
+                return
+        self._queries.append(q.ravel().copy())
+        self._lookups.append(np.array(w, dtype=np.int64))
 
     def own(self) -> np.ndarray:
         """A copy of the sequence as every position's own token (the residual stream; no lookup charged)."""
@@ -277,8 +318,13 @@ class HardAttention:
     def first_equal(self, queries: Any, token: int, lo: int = 0) -> int:
         """Position of the first ``token`` at or after ``lo`` (-1 if none); one lookup per query."""
         self._charge(queries)
-        hit = np.flatnonzero(self._x[lo:] == token)
-        return int(hit[0]) + lo if hit.size else -1
+        start = lo if lo >= 0 else max(self.length + lo, 0)  # as the slice x[lo:]
+        for a in range(start, self.length, _SCAN):  # scan in cache-sized pieces, stop at the first hit
+            piece = self._x[a:a + _SCAN] == token
+            i = int(piece.argmax())
+            if piece[i]:
+                return a + i
+        return -1
 
     def any_equal(self, queries: Any, token: int, lo: int = 0) -> bool:
         """Whether ``token`` occurs at or after ``lo``; one lookup per query."""
@@ -305,7 +351,13 @@ class HardAttention:
         q = np.asarray(queries, dtype=np.int64).ravel()
         src = np.asarray(sources, dtype=np.int64).ravel()
         if q.size:
-            self.counts[q] = np.maximum(self.counts[q], self.counts[src]) + int(extra)
+            _, last = np.unique(q[::-1], return_index=True)  # a repeated query ends with its last source's count
+            keep = np.sort(q.size - 1 - last)
+            q, src = q[keep], src[keep]
+            own = self.counts_at(q)
+            delta = np.maximum(own, self.counts_at(src)) + int(extra) - own
+            self._queries.append(q.copy())
+            self._lookups.append(delta)
 
     def latest(self, queries: Any, targets: Any, key_pos: np.ndarray, priority: np.ndarray,
                default_pos: np.ndarray, key_of: Any, value_offset: int = 1) -> np.ndarray:

@@ -205,7 +205,7 @@ class ApmdmConstruction:
         delete = np.zeros(n, dtype=bool)
         getattr(self, "_" + p.phase)(att, p, y, remask, insert, delete)
         changed = remask | insert | delete | (y != x) | (x == self.vocab.mask_id)
-        return Prediction(y=y, remask=remask, insert=insert, delete=delete), att.counts[changed]
+        return Prediction(y=y, remask=remask, insert=insert, delete=delete), att.counts_at(changed)
 
     def _done(self, att: HardAttention, p: Parsed, *arrays: np.ndarray) -> None:
         return None

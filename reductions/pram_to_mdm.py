@@ -146,7 +146,7 @@ class MdmConstruction:
             raise LockstepMismatch(f"theorem 1 predictor: sequence of length {x.shape}, expected {lay.length}")
         att = HardAttention(x)
         pred, filled = self._fill(att)
-        return pred, att.counts[filled]
+        return pred, att.counts_at(filled)
 
     def _fill(self, att: HardAttention) -> tuple[Prediction, np.ndarray]:
         """The predictor proper, on a counting view of the sequence; returns the prediction and the filled slots."""
@@ -156,7 +156,9 @@ class MdmConstruction:
         if first < 0:
             raise LockstepMismatch(f"theorem 1 predictor: no mask to fill (length {lay.length})")
         t = 1 + (first - lay.input_length) // lay.block if first < lay.output_start else lay.T + 1
-        y = att.own()
+        # sparse prediction: y is MASK except where this step unmasks (the canonical y of a trace); both arrays
+        # start as untouched zero pages when MASK is id 0, and only the filled positions are written
+        y = np.zeros(lay.length, dtype=np.int64) if v.mask_id == 0 else np.full(lay.length, v.mask_id, np.int64)
         unmask = np.zeros(lay.length, dtype=bool)
         if t == lay.T + 1:
             out_pos = np.arange(lay.output_start, lay.length, dtype=np.int64)

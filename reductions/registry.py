@@ -5,7 +5,8 @@ answers (:data:`THEOREMS`, :func:`get_theorem`, :func:`load`), the docs' paper m
 (``docs/_ext/paper_map_data.py`` reads this module), and the tour step named for each entry.  The rows are plain
 data -- strings of repository paths, claim ids, page names and command lines -- so that this module, which sits in
 ``reductions``, imports nothing above it (STYLE.md: pram < machines < reductions < proofs_check).  It names
-``proofs_check`` files and ``powergen`` commands only as strings; ``tests/reductions/test_registry.py`` checks that every one
+``proofs_check`` files and ``powergen`` commands only as strings; ``tests/reductions/test_registry.py`` checks that
+every one
 of them exists on disk (and that every command resolves in the real parser).
 
 Adding a theorem or an experiment is one :class:`Entry` in :data:`ENTRIES`.  Modules are imported lazily by
@@ -103,7 +104,8 @@ ENTRIES: tuple[Entry, ...] = (
         claims=("thm1",),
         claim_modules=("proofs_check/claims/thm1.py",),
         check_module="proofs_check/commands/check_thm1.py",
-        tests=("tests/reductions/test_pram_to_mdm.py", "tests/proofs_check/test_check_thm1.py", "tests/case_catalogue.py"),
+        tests=("tests/reductions/test_pram_to_mdm.py", "tests/proofs_check/test_check_thm1.py",
+               "tests/case_catalogue.py"),
         commands=("powergen check thm1", "powergen reduce thm1 --program connectivity --n 64 --json"),
         tour_steps=("proofs_check/tour_steps/t20_thm1.py",),
         notes="the construction (token layout, lookups) is the project's reconstruction [I]",
@@ -118,7 +120,8 @@ ENTRIES: tuple[Entry, ...] = (
         claims=("thm2",),
         claim_modules=("proofs_check/claims/thm2.py",),
         check_module="proofs_check/commands/check_thm2.py",
-        tests=("tests/reductions/test_mdm_to_serial.py", "tests/reductions/test_mdm_to_serial_steps.py", "tests/proofs_check/test_check_thm3.py"),
+        tests=("tests/reductions/test_mdm_to_serial.py", "tests/reductions/test_mdm_to_serial_steps.py",
+               "tests/proofs_check/test_check_thm2.py"),
         commands=("powergen check thm2",
                   "powergen check thm2 --max-s 1024 --interpret-max 64 --machine-max 128 --k 2"),
         tour_steps=("proofs_check/tour_steps/t25_thm2.py",),
@@ -151,7 +154,8 @@ ENTRIES: tuple[Entry, ...] = (
         claims=("thm4",),
         claim_modules=("proofs_check/claims/thm4.py",),
         check_module="proofs_check/commands/check_thm4.py",
-        tests=("tests/reductions/test_pram_to_apmdm.py", "tests/proofs_check/test_check_thm1.py", "tests/case_catalogue.py"),
+        tests=("tests/reductions/test_pram_to_apmdm.py", "tests/proofs_check/test_check_thm4.py",
+               "tests/case_catalogue.py"),
         commands=("powergen check thm4", "powergen reduce thm4 --program sat --n 4 --json"),
         tour_steps=("proofs_check/tour_steps/t40_thm4.py",),
         notes="the remask-then-unmask write discipline is the project's reconstruction [I]; the context checked is "
@@ -166,7 +170,7 @@ ENTRIES: tuple[Entry, ...] = (
         claims=("space",),
         claim_modules=("proofs_check/claims/space.py",),
         check_module="proofs_check/commands/check_space.py",
-        tests=("tests/proofs_check/test_check_thm1.py",),
+        tests=("tests/proofs_check/test_check_space.py",),
         commands=("powergen check space", "powergen check space --plot space.png"),
         notes="the workloads (brute-force SAT, iterate) are the project's choice [?]",
     ),
@@ -182,7 +186,8 @@ ENTRIES: tuple[Entry, ...] = (
         claims=("thm5",),
         claim_modules=("proofs_check/claims/thm5.py",),
         check_module="proofs_check/commands/check_thm5.py",
-        tests=("tests/reductions/test_dyck.py", "tests/reductions/test_dyck_generator.py", "tests/reductions/test_dyck_arm.py",
+        tests=("tests/reductions/test_dyck.py", "tests/reductions/test_dyck_generator.py",
+               "tests/reductions/test_dyck_arm.py",
                "tests/proofs_check/test_check_thm5.py"),
         commands=("powergen check thm5", "powergen check thm5 --quick --json",
                   "powergen dyck sample --k 3 --length 20 --seed 1", "powergen dyck check abBA"),
@@ -201,7 +206,7 @@ ENTRIES: tuple[Entry, ...] = (
         claims=("thm6",),
         claim_modules=("proofs_check/claims/thm6.py",),
         check_module="proofs_check/commands/check_thm6.py",
-        tests=("tests/reductions/test_thm6_preserve.py", "tests/proofs_check/test_check_thm5.py"),
+        tests=("tests/reductions/test_thm6_preserve.py", "tests/proofs_check/test_check_thm6.py"),
         commands=("powergen check thm6", "powergen check thm6 --quick --json"),
         tour_steps=("proofs_check/tour_steps/t90_thm6.py",),
         notes="the definition of PRESERVE is the project's reconstruction [I]/[?]; the hardness for ARMs is the "
@@ -213,7 +218,8 @@ ENTRIES: tuple[Entry, ...] = (
         provenance="V:papernotes", page="experiment_parity",
         modules=("reductions/tasks/parity.py", "reductions/tasks/parity_parallel.py", "reductions/tasks/registry.py",
                  "machines/neural", "proofs_check/experiments"),
-        tests=("tests/reductions/test_parity_tasks.py", "tests/proofs_check/test_train_cli.py", "tests/machines/test_neural_model.py",
+        tests=("tests/reductions/test_parity_tasks.py", "tests/proofs_check/test_train_cli.py",
+               "tests/machines/test_neural_model.py",
                "tests/machines/test_neural_layers.py", "tests/machines/test_checkpoint.py"),
         commands=("powergen train parity --seed 0 --out runs/parity",
                   "powergen eval parity --checkpoint runs/parity --json",
@@ -231,7 +237,8 @@ ENTRIES: tuple[Entry, ...] = (
         provenance="V:papernotes", page="experiment_sudoku",
         modules=("reductions/tasks/sudoku.py", "reductions/tasks/sudoku_policy.py",
                  "reductions/tasks/sudoku_generate.py", "reductions/tasks/sudoku_grid.py"),
-        tests=("tests/reductions/test_sudoku.py", "tests/reductions/test_sudoku_policy.py", "tests/reductions/test_arm_view.py"),
+        tests=("tests/reductions/test_sudoku.py", "tests/reductions/test_sudoku_policy.py",
+               "tests/reductions/test_arm_view.py"),
         commands=("powergen sudoku solve PUZZLE --trace FILE", "powergen sudoku generate",
                   "powergen sudoku table --famous"),
         tour_steps=("proofs_check/tour_steps/t60_sudoku.py",),
@@ -247,8 +254,10 @@ ENTRIES: tuple[Entry, ...] = (
                  "proofs_check/experiments/maxflow.py", "proofs_check/experiments/maxflow_arm.py",
                  "proofs_check/experiments/store.py", "proofs_check/experiments/decoders.py",
                  "proofs_check/experiments/trainer.py", "machines/neural/objectives.py"),
-        tests=("tests/reductions/test_maxflow.py", "tests/reductions/test_arm_view.py", "tests/proofs_check/test_engine_store.py",
-               "tests/machines/test_engine_objectives.py", "tests/proofs_check/test_engine_decoders.py", "tests/proofs_check/test_engine_trainer.py",
+        tests=("tests/reductions/test_maxflow.py", "tests/reductions/test_arm_view.py",
+               "tests/proofs_check/test_engine_store.py",
+               "tests/machines/test_engine_objectives.py", "tests/proofs_check/test_engine_decoders.py",
+               "tests/proofs_check/test_engine_trainer.py",
                "tests/proofs_check/test_engine_experiment_cli.py"),
         commands=("powergen maxflow run --nodes 6 --seed 0 --trace FILE", "powergen maxflow table",
                   "powergen experiment maxflow --budget-cpu-minutes 8 --steps 700 --train-graphs 1400"),

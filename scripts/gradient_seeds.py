@@ -5,7 +5,8 @@ Usage (from the repository root, with ``.venv`` set up)::
 
     .venv/bin/python scripts/gradient_seeds.py [N] [FIRST]      # default: 200 runs, seeds 1..200
 
-Each run is one ``pytest --hypothesis-seed=S`` of tests/machines/test_neural_layers.py and the whole-model gradient test,
+Each run is one ``pytest --hypothesis-seed=S`` of tests/machines/test_neural_layers.py and the whole-model gradient
+test,
 in this process (no start-up cost per run), under the ``repeat`` profile of tests/conftest.py: 10 examples per test
 (3 for the whole-model check) and no example database, so every run is independent.
 

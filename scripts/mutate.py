@@ -49,15 +49,18 @@ REPO = Path(__file__).resolve().parents[1]
 TARGETS: dict[str, tuple[str, ...]] = {
     "pram/machine.py": ("tests/pram/test_pram_machine.py", "tests/pram/test_planted_pram.py"),
     "pram/access.py": ("tests/pram/test_pram_machine.py", "tests/pram/test_planted_pram.py"),
-    "machines/transition.py": ("tests/machines/test_transition.py", "tests/machines/test_machines.py", "tests/machines/test_machines_state.py"),
+    "machines/transition.py": ("tests/machines/test_transition.py", "tests/machines/test_machines.py",
+                               "tests/machines/test_machines_state.py"),
     "machines/discipline.py": ("tests/machines/test_machines.py", "tests/machines/test_planted_discipline.py",
                                "tests/machines/test_machines_state.py"),
     "reductions/pram_to_apmdm.py": ("tests/pram/test_planted_pram.py", "tests/reductions/test_pram_to_apmdm.py"),
     "reductions/pram_common.py": ("tests/pram/test_planted_pram.py", "tests/reductions/test_pram_to_mdm.py",
                                   "tests/reductions/test_pram_to_apmdm.py"),
-    "reductions/dyck_generator.py": ("tests/reductions/test_planted_dyck.py", "tests/reductions/test_dyck_generator.py"),
+    "reductions/dyck_generator.py": ("tests/reductions/test_planted_dyck.py",
+                                     "tests/reductions/test_dyck_generator.py"),
     "reductions/tasks/sudoku_grid.py": ("tests/reductions/test_planted_sudoku.py", "tests/reductions/test_sudoku.py"),
-    "reductions/tasks/maxflow_graph.py": ("tests/reductions/test_planted_maxflow.py", "tests/reductions/test_maxflow.py"),
+    "reductions/tasks/maxflow_graph.py": ("tests/reductions/test_planted_maxflow.py",
+                                          "tests/reductions/test_maxflow.py"),
     "reductions/tasks/maxflow.py": ("tests/reductions/test_maxflow.py", "tests/reductions/test_planted_maxflow.py"),
 }
 

@@ -3,7 +3,8 @@
 The table of theorems, checks and experiments -- modules, claims, tests, commands, page, tour step -- lives in
 :data:`reductions.registry.ENTRIES` and nowhere else; this module re-exports it, so that the docs build
 (``docs/_ext/powergen_site.py``, which renders ``docs/paper_map.md`` and every page's "Where it lives" box) and the
-tests (``tests/docs/test_docs_registry.py``, ``tests/reductions/test_registry.py``) read the same rows.  Paths are relative to the
+tests (``tests/docs/test_docs_registry.py``, ``tests/reductions/test_registry.py``) read the same rows.  Paths are
+relative to the
 repository root.  What stays here is what only the docs need: the provenance tags and the machine pages.
 
 Notes

@@ -7,7 +7,8 @@ Every layer works on a flat parameter dict ``params[name]`` and has the same two
   the parameters' shapes (the embedding returns no ``dx``: its input is integer tokens).
 
 Shapes are written ``(B, L, d)`` for batch, length, width.  The dtype follows the parameters (float32 for training,
-float64 for the gradient checks).  Tested against float64 central differences in ``tests/machines/test_neural_layers.py``.
+float64 for the gradient checks).  Tested against float64 central differences in
+``tests/machines/test_neural_layers.py``.
 """
 
 from __future__ import annotations

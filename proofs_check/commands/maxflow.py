@@ -29,6 +29,7 @@ from proofs_check.cli_common import (
 )
 from proofs_check.errors import UsageError
 from proofs_check.inputs import add_time_flag, check_seconds, strict_int
+from proofs_check.parallel import add_workers_flag, map_items
 from reductions.tasks.arm_view import arm_view
 from reductions.tasks.maxflow import FLOW_VOCAB, M, encode_instance, run_maxflow, transitions, verify_run
 from reductions.tasks.maxflow_graph import generate_instance, max_flow_values
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--count", type=pos_int, default=50, help="instances per size (default 50)")
     add_time_flag(t)
     add_seed_flag(t)
+    add_workers_flag(t)
     add_json_flag(t)
     t.set_defaults(func=run_table)
 
@@ -90,6 +92,12 @@ def _summary(nodes: int, seed: int, edges: int | None = None) -> dict[str, Any]:
             "_run": run}
 
 
+def _table_doc(item: tuple[int, int]) -> dict[str, Any]:
+    d = _summary(*item)
+    d.pop("_run")
+    return d
+
+
 def run_one(args: argparse.Namespace) -> int:
     if args.trace:
         check_writable(args.trace)  # an unwritable path is refused before the run
@@ -123,15 +131,15 @@ def run_one(args: argparse.Namespace) -> int:
     return EXIT_OK if doc["certified"] else EXIT_FAILED
 
 
-def table_rows(lo: int, hi: int, count: int, seed: int, *, show_progress: bool = False) -> list[dict[str, Any]]:
-    """One row per size; instance ``k`` of size ``n`` uses seed ``seed * 1_000_003 + 1000 * n + k``."""
+def table_rows(lo: int, hi: int, count: int, seed: int, *, show_progress: bool = False, workers: int = 1
+               ) -> list[dict[str, Any]]:
+    """One row per size; instance ``k`` of size ``n`` uses seed ``seed * 1_000_003 + 1000 * n + k`` (seeded per
+    instance, so the rows are the same for any ``workers``)."""
     rows = []
     with progress(show_progress, "max-flow instances", (hi - lo + 1) * count) as advance:
         for n in range(lo, hi + 1):
             docs = []
-            for k in range(count):
-                d = _summary(n, seed * 1_000_003 + 1000 * n + k)
-                d.pop("_run")
+            for d in map_items(_table_doc, [(n, seed * 1_000_003 + 1000 * n + k) for k in range(count)], workers):
                 docs.append(d)
                 advance()
             rows.append({"nodes": n, "instances": count, "certified": sum(d["certified"] for d in docs),
@@ -148,7 +156,7 @@ def run_table(args: argparse.Namespace) -> int:
     lo, hi = args.sizes
     check_seconds(args, SECONDS_PER_INSTANCE * (hi - lo + 1) * args.count,
                   f"{(hi - lo + 1) * args.count} max-flow instances")
-    rows = table_rows(lo, hi, args.count, args.seed, show_progress=not args.json)
+    rows = table_rows(lo, hi, args.count, args.seed, show_progress=not args.json, workers=args.workers)
     ok = all(r["certified"] == r["instances"] for r in rows)
     if args.json:
         emit_json({"schema": "powergen.maxflow.table/1", "seed": args.seed, "count": args.count, "rows": rows,

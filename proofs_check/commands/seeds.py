@@ -33,6 +33,7 @@ from proofs_check.inputs import (
     check_cap,
     int_type,
 )
+from proofs_check.parallel import add_workers_flag
 from reductions.tasks import registry
 
 SCHEMA = "powergen.seeds/1"
@@ -54,6 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int_type(lo=1, hi=MAX_TRAIN_STEPS), default=None, metavar="N",
                    help="updates per training run (default: the task's)")
     add_model_flags(p)
+    add_workers_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             advance()
 
         study = seed_study(task, seeds, lengths=lengths, count=count, eval_seed=args.eval_seed, model=model,
-                           steps=args.steps, max_params=args.max_params, on_seed=on_seed)
+                           steps=args.steps, max_params=args.max_params, on_seed=on_seed, workers=args.workers)
     out: dict[str, Any] = {"schema": SCHEMA, **study.to_json()}
     if args.json:
         emit_json(out)

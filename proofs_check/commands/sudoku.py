@@ -33,6 +33,7 @@ from proofs_check.cli_common import (
 )
 from proofs_check.errors import UsageError
 from proofs_check.inputs import add_time_flag, check_seconds
+from proofs_check.parallel import add_workers_flag, map_items
 from reductions.errors import InstanceTooLarge
 from reductions.tasks.arm_view import arm_view_states
 from reductions.tasks.sudoku import final_is_fixed_point, iter_transitions, solve, verify_trajectory
@@ -97,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"cap on the AP-MDM steps of all puzzles together (default {DEFAULT_MAX_STEPS})")
     add_time_flag(t)
     add_seed_flag(t)
+    add_workers_flag(t)
     add_json_flag(t)
     t.set_defaults(func=run_table)
 
@@ -192,31 +194,43 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def table_rows(items: list[tuple[str, Any]], *, show_progress: bool = False,
-               max_steps: int = DEFAULT_MAX_STEPS) -> list[dict[str, Any]]:
+               max_steps: int = DEFAULT_MAX_STEPS, workers: int = 1) -> list[dict[str, Any]]:
     """One row per puzzle: label, givens, backtracks, steps, context, ARM edit tokens, valid.
 
-    ``max_steps`` caps the AP-MDM steps of all puzzles together (:class:`InstanceTooLarge` naming ``--max-steps``).
+    ``max_steps`` caps the AP-MDM steps of all puzzles together (:class:`InstanceTooLarge` naming ``--max-steps``):
+    each puzzle is solved under the whole cap, and the running total is held against it in puzzle order, so the
+    verdict and the rows are the same for any ``workers`` (puzzles solved on that many processes).
     """
     rows = []
-    left = max_steps
+    used = 0
     with progress(show_progress, "solving", len(items)) as advance:
-        for label, grid in items:
-            try:
-                traj = solve(grid, max_steps=left)
-            except InstanceTooLarge as exc:
+        for label, row in zip((label for label, _ in items),
+                              map_items(_table_row, [(label, grid, max_steps) for label, grid in items], workers),
+                              strict=True):
+            needed = used + (row["steps"] if isinstance(row, dict) else int(row))
+            if not isinstance(row, dict) or needed > max_steps:
                 raise InstanceTooLarge(quantity=f"the AP-MDM steps of the table (puzzle {label!s:.40})",
-                                       needed=max_steps - left + exc.needed, limit=max_steps,
-                                       hint="--max-steps") from None
-            left -= traj.steps
-            problems = verify_trajectory(traj)
-            if traj.solution is not None:
-                problems += solution_problems(traj.puzzle, traj.solution)
-            arm = arm_view_states(traj.states)
-            rows.append({"label": label, "givens": int((traj.puzzle > 0).sum()), "backtracks": traj.counts.backtracks,
-                         "steps": traj.steps, "context": traj.context, "arm_edit_tokens": arm.arm_edit_tokens,
-                         "solved": traj.solved, "valid": traj.solved and not problems})
+                                       needed=needed, limit=max_steps, hint="--max-steps")
+            used = needed
+            rows.append(row)
             advance()
     return rows
+
+
+def _table_row(item: tuple[str, Any, int]) -> dict[str, Any] | int:
+    """The row of one puzzle, or the steps it needed (an int) when it needs more than ``cap``."""
+    label, grid, cap = item
+    try:
+        traj = solve(grid, max_steps=cap)
+    except InstanceTooLarge as exc:
+        return int(exc.needed)
+    problems = verify_trajectory(traj)
+    if traj.solution is not None:
+        problems += solution_problems(traj.puzzle, traj.solution)
+    arm = arm_view_states(traj.states)
+    return {"label": label, "givens": int((traj.puzzle > 0).sum()), "backtracks": traj.counts.backtracks,
+            "steps": traj.steps, "context": traj.context, "arm_edit_tokens": arm.arm_edit_tokens,
+            "solved": traj.solved, "valid": traj.solved and not problems}
 
 
 def buckets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -251,7 +265,7 @@ def run_table(args: argparse.Namespace) -> int:
                 items.append((f"seed {args.seed} #{k}", p))
                 advance()
         source = f"generated: count {args.count}, givens {args.givens}, seed {args.seed}"
-    rows = table_rows(items, show_progress=not args.json, max_steps=args.max_steps)
+    rows = table_rows(items, show_progress=not args.json, max_steps=args.max_steps, workers=args.workers)
     ok = all(r["valid"] for r in rows)
     groups = buckets(rows)
     if args.json:

@@ -7,7 +7,8 @@ sequence) and lets each instance halt on its own.  Every step of every instance 
 rule (a MASK written at an unmasked position, a token outside the vocabulary, a length or step cap) stops *that*
 instance with halt reason ``"illegal"`` and the machine's message, while the others go on.
 
-Halting follows :class:`machines.paradigms.Machine` exactly (``tests/proofs_check/test_engine_decoders.py`` checks a batched
+Halting follows :class:`machines.paradigms.Machine` exactly (``tests/proofs_check/test_engine_decoders.py`` checks a
+batched
 rollout against one-instance runs): ``"no-masks"`` (MDM family), ``"done"`` (the prediction says halt),
 ``"fixed-point"`` (the step would not change the sequence; not counted), ``"max-steps"`` (where the machine raises
 :class:`~machines.errors.LimitExceeded`), then ``"eos"`` after a step that wrote EOS (``"done"`` for an ARM).

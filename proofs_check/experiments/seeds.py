@@ -9,6 +9,7 @@ run is correct.  Every number is a function of the seeds, so the report is repro
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from machines.neural.model import Transformer
 from machines.neural.predictor import NeuralPredictor
 from proofs_check.experiments.evaluate import LengthReport, evaluate, transition_fidelity
 from proofs_check.experiments.train import MAX_PARAMS, train_task
+from proofs_check.parallel import map_items
 
 __all__ = ["SeedResult", "SeedStudy", "seed_study"]
 
@@ -73,9 +75,21 @@ class SeedStudy:
                 "results": [r.to_json() for r in self.results]}
 
 
+def _one_seed(task: Any, cfg: ModelConfig, steps: int | None, max_params: int, lengths: tuple[int, ...],
+              count: int, eval_seed: int, seed: int) -> SeedResult:
+    """Train and evaluate one seed (a pure function of its arguments: a worker process may run it)."""
+    t0 = time.perf_counter()
+    data = task.transitions(seed=seed)
+    res = train_task(task, seed=seed, model=cfg, steps=steps, max_params=max_params, transitions=data)
+    pred = NeuralPredictor(config=cfg, params=res.params)
+    fid = transition_fidelity(pred, data, mask_id=cfg.mask_id)
+    reps = evaluate(task, pred, lengths=lengths, count=count, seed=eval_seed)
+    return SeedResult(seed=seed, fidelity=fid, reports=tuple(reps), seconds=time.perf_counter() - t0)
+
+
 def seed_study(task: Any, seeds: Sequence[int], *, lengths: Sequence[int], count: int, eval_seed: int = 0,
                model: ModelConfig | None = None, steps: int | None = None, max_params: int = MAX_PARAMS,
-               on_seed: Callable[[SeedResult], None] | None = None) -> SeedStudy:
+               on_seed: Callable[[SeedResult], None] | None = None, workers: int = 1) -> SeedStudy:
     """Train ``task`` once per seed and evaluate each model on the same instances (drawn with ``eval_seed``).
 
     Seed ``S`` gives the model ``powergen train TASK --seed S`` writes (same data, settings and weights).
@@ -89,18 +103,14 @@ def seed_study(task: Any, seeds: Sequence[int], *, lengths: Sequence[int], count
 
     Notes
     -----
-    ``O(len(seeds) * (training + sum over lengths of count * run))``.  Serves the learned experiments (§3.2).
+    ``O(len(seeds) * (training + sum over lengths of count * run))``, spread over ``workers`` processes
+    (:func:`proofs_check.parallel.map_items`; each seed is independent, so the study is the same for any
+    ``workers``).  Serves the learned experiments (§3.2).
     """
     cfg = model or task.model_config()
     results: list[SeedResult] = []
-    for seed in seeds:
-        t0 = time.perf_counter()
-        data = task.transitions(seed=int(seed))
-        res = train_task(task, seed=int(seed), model=cfg, steps=steps, max_params=max_params, transitions=data)
-        pred = NeuralPredictor(config=cfg, params=res.params)
-        fid = transition_fidelity(pred, data, mask_id=cfg.mask_id)
-        reps = evaluate(task, pred, lengths=lengths, count=count, seed=eval_seed)
-        r = SeedResult(seed=int(seed), fidelity=fid, reports=tuple(reps), seconds=time.perf_counter() - t0)
+    one = functools.partial(_one_seed, task, cfg, steps, max_params, tuple(lengths), count, eval_seed)
+    for r in map_items(one, [int(s) for s in seeds], workers):
         results.append(r)
         if on_seed is not None:
             on_seed(r)

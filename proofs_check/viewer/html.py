@@ -14,7 +14,8 @@ Every rendered element that a test reads carries data attributes: token cells ``
 
 Size budget (the project's choice [I]): a Sudoku page is at most ``PAGE_BASE_BYTES + PAGE_BYTES_PER_STEP * steps``
 = 100 kB + 64 B per step, i.e. 1.7 MB for a 25,000-step trace (the issue asks for at most 5 MB);
-``tests/proofs_check/test_viewer_delta.py`` checks it on the 23,890-step Arto Inkala 2012 puzzle (measured: 0.77 MB; Golden
+``tests/proofs_check/test_viewer_delta.py`` checks it on the 23,890-step Arto Inkala 2012 puzzle (measured: 0.77 MB;
+Golden
 Nugget, 29,660 steps: 0.98 MB; AI Escargot, 466 steps: 39 kB).  The same run's JSONL trace is 10.6 kB per step.
 """
 

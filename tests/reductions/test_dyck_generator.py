@@ -164,3 +164,79 @@ def test_bench_fast_path(benchmark: Any) -> None:
 def test_bench_machine(benchmark: Any) -> None:
     words = benchmark(lambda: [generate(2, 200, seed=s)[0] for s in range(10)])
     assert all(is_dyck(w) for w in words)
+
+
+# -- the fast support search against its plain oracle (issue 17) ------------------------------------------------
+@pytest.mark.parametrize(("k", "top", "length"), [(1, 8, None), (2, 6, None), (3, 4, None), (2, 6, 6), (1, 7, 6),
+                                                  (4, 4, 4), (2, 0, None), (2, 0, 0), (1, 1, None)])
+def test_batched_search_equals_the_reference_search(k: int, top: int, length: int | None) -> None:
+    """Same outputs, same state and transition counts as the one-state-at-a-time search with the reference g."""
+    from reductions.dyck_generator import reachable_outputs_reference
+
+    gen = DyckGenerator(k=k, length=length)
+    assert reachable_outputs(gen, top) == reachable_outputs_reference(gen, top)
+
+
+def test_free_form_with_a_small_cap_matches_the_reference() -> None:
+    from reductions.dyck_generator import reachable_outputs_reference
+
+    gen = DyckGenerator(k=2, cap=4, stop=Fraction(1, 3))
+    assert reachable_outputs(gen, 8) == reachable_outputs_reference(gen, 8)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_support_batch_lists_support_row_by_row(k: int) -> None:
+    """Every state up to content 5 (S0, S1, S2 phases, stop and grow): the batch equals support() per row."""
+    gen = DyckGenerator(k=k)
+    from itertools import product
+
+    tokens = list(range(3, 3 + 2 * k))
+    for n in range(1, 7):
+        states = [[1, *body] for body in product([0, *tokens], repeat=n - 1)
+                  if list(body).count(0) <= 1 and gen._is_state([1, *body])]
+        by_len: dict[int, list[list[int]]] = {}
+        for s in states:
+            by_len.setdefault(len(s), []).append(s)
+        for rows in by_len.values():
+            # rows of one phase only (a level of the search); group by mask count
+            for masked in (False, True):
+                group = [r for r in rows if (0 in r) == masked]
+                if not group:
+                    continue
+                sb = gen.support_batch(np.array(group))
+                expect = [(i, p) for i, r in enumerate(group) for p, _ in gen.support(r)]
+                assert sb.parent.tolist() == [i for i, _ in expect]
+                assert sb.y.tolist() == [p.y.tolist() for _, p in expect]
+                assert sb.insert.astype(int).tolist() == [p.insert.tolist() for _, p in expect]
+
+
+def test_support_batch_refuses_foreign_states() -> None:
+    gen = DyckGenerator(k=2)
+    for bad in ([[2, 3]], [[1, 0, 0]], [[1, 9]], [[1, 0, 3]]):
+        with pytest.raises(InvalidInstance):
+            gen.support_batch(np.array(bad))
+
+
+@given(st.integers(1, 3), st.integers(0, 30), st.integers(0, 2**32))
+def test_sampled_prediction_is_in_the_support(k: int, half: int, seed: int) -> None:
+    """The array-built sampler returns one of support()'s predictions at every state of a run."""
+    gen = DyckGenerator(k=k, length=2 * half)
+    rng = np.random.default_rng(seed)
+    for rec in make_machine(k, 2 * half).trace(start_sequence(), seed=seed):
+        pred = gen(rec.x, rng)
+        assert any(np.array_equal(pred.y, p.y) and np.array_equal(pred.insert, p.insert)
+                   for p, _ in gen.support(rec.x.tolist()))
+
+
+def test_row_keys_pack_or_fall_back_to_bytes_consistently() -> None:
+    """Equal rows get equal keys and different rows different keys, in the packed and the bytes form."""
+    from reductions.dyck_generator import _row_keys
+
+    rng = np.random.default_rng(5)
+    for top, width in ((7, 5), (7, 21), (7, 22), (100, 9), (100, 10)):
+        rows = rng.integers(0, top, (300, width))
+        rows[150:] = rows[:150]  # every row twice
+        keys = _row_keys(rows, top)
+        distinct = {tuple(r) for r in rows.tolist()}
+        assert len(set(keys.tolist())) == len(distinct)
+        assert keys[:150].tolist() == keys[150:].tolist()

@@ -301,15 +301,22 @@ def test_verify_recomputes_g_with_the_independent_apply_g(monkeypatch: pytest.Mo
     import reductions.tasks.sudoku as sudoku_mod
 
     t = solve(ESCARGOT)
-    calls = []
+    tokens = []
 
     def counting(*args: object, **kwargs: object) -> np.ndarray:
-        calls.append(1)
+        tokens.append(len(args[0]))  # type: ignore[arg-type]
         return apply_g(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sudoku_mod, "apply_g", counting)
     assert verify_trajectory(t) == []
-    assert len(calls) >= t.steps  # every step (plus the fixed-point check)
+    assert sum(tokens) >= t.steps * t.states.shape[1]  # every token of every step goes through apply_g
+    # a wrong next state at any single step (first, middle, last) is caught, with its step number
+    for k in (0, t.steps // 2, t.steps - 1):
+        states = t.states.copy()
+        states[k + 1, 0] = states[k + 1, 0] + 1 if states[k + 1, 0] != MASK - 1 else MASK + 2
+        wrong = SudokuTrajectory(puzzle=t.puzzle, states=states, y=t.y, remask=t.remask, solved=t.solved,
+                                 solution=t.solution, counts=t.counts)
+        assert any(f"first t={k + 1}" in p for p in verify_trajectory(wrong, sample=0)), k
     # a y of MASK where it is used is rejected by g itself
     y = t.y.copy()
     k = int(np.flatnonzero((t.states[:-1] == MASK).any(axis=1))[0])
