@@ -281,22 +281,8 @@ def arm_greedy_decode(logits: BatchLogits, prompts: Sequence[np.ndarray], *, voc
         outs = logits([xs[i] for i in running])
         still = []
         for i, lg in zip(running, outs, strict=True):
-            x = xs[i]
             tok = int(argmax_no_mask(lg[-1], mask_id))
-            y = x.copy()
-            y[-1] = tok
-            try:
-                nxt = advance("arm", x, Prediction(y=y), step=steps[i] + 1, mask_id=mask_id, vocab_size=vocab.size)
-            except (DisciplineViolation, LimitExceeded) as exc:
-                done[i] = _illegal(x, steps[i], exc)
-                continue
-            steps[i] += 1
-            xs[i] = nxt.x_next
-            if tok in stops:
-                done[i] = Rollout(final=xs[i], halt_reason="done", steps=steps[i])
-            elif steps[i] >= max_new:
-                done[i] = Rollout(final=xs[i], halt_reason="max-new", steps=steps[i])
-            else:
+            if _arm_write(i, tok, xs, steps, done, mask_id=mask_id, vocab=vocab, stops=stops, max_new=max_new):
                 still.append(i)
         running = still
     return [r for r in done if r is not None]
@@ -336,25 +322,34 @@ def arm_greedy_decode_cached(config: ModelConfig, params: Params, prompts: Seque
     while running:
         still, toks = [], []
         for i in running:
-            x = xs[i]
             tok = int(argmax_no_mask(last[i], mask_id))
-            y = x.copy()
-            y[-1] = tok
-            try:
-                nxt = advance("arm", x, Prediction(y=y), step=steps[i] + 1, mask_id=mask_id, vocab_size=vocab.size)
-            except (DisciplineViolation, LimitExceeded) as exc:
-                done[i] = _illegal(x, steps[i], exc)
-                continue
-            steps[i] += 1
-            xs[i] = nxt.x_next
-            if tok in stops:
-                done[i] = Rollout(final=xs[i], halt_reason="done", steps=steps[i])
-            elif steps[i] >= max_new:
-                done[i] = Rollout(final=xs[i], halt_reason="max-new", steps=steps[i])
-            else:
+            if _arm_write(i, tok, xs, steps, done, mask_id=mask_id, vocab=vocab, stops=stops, max_new=max_new):
                 still.append(i)
                 toks.append(tok)
         if still:
             last[still] = cache.step(np.array(still), np.array(toks))
         running = still
     return [r for r in done if r is not None]
+
+
+def _arm_write(i: int, tok: int, xs: list[np.ndarray], steps: list[int], done: list[Rollout | None], *, mask_id: int,
+               vocab: BaseVocabulary, stops: set[int] | frozenset[int], max_new: int) -> bool:
+    """One ARM step of instance ``i`` through the exact machine: write ``tok`` in the last slot; record the rollout in
+    ``done`` when the step is illegal, writes a stop token or reaches ``max_new``.  True when the instance goes on."""
+    x = xs[i]
+    y = x.copy()
+    y[-1] = tok
+    try:
+        nxt = advance("arm", x, Prediction(y=y), step=steps[i] + 1, mask_id=mask_id, vocab_size=vocab.size)
+    except (DisciplineViolation, LimitExceeded) as exc:
+        done[i] = _illegal(x, steps[i], exc)
+        return False
+    steps[i] += 1
+    xs[i] = nxt.x_next
+    if tok in stops:
+        done[i] = Rollout(final=xs[i], halt_reason="done", steps=steps[i])
+    elif steps[i] >= max_new:
+        done[i] = Rollout(final=xs[i], halt_reason="max-new", steps=steps[i])
+    else:
+        return True
+    return False

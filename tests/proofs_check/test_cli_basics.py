@@ -103,13 +103,9 @@ def test_numeric_flags_take_ascii_digits_only(argv: list[str], text: str, capsys
 
 def _command_flags(words: list[str]) -> set[str]:
     """The option strings of the (sub)command that ``words`` names, read off the real parser."""
-    parser: argparse.ArgumentParser = build_parser()
-    for w in words:
-        sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
-        if sub is None or w not in sub.choices:
-            break
-        parser = sub.choices[w]
-    return {s for a in parser._actions for s in a.option_strings}
+    from proofs_check.cli import command_flags
+
+    return command_flags(build_parser(), words)
 
 
 REFUSALS = [
