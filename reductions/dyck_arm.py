@@ -15,8 +15,10 @@ What is executable:
     ARM by walking its support letter by letter.
 (b) :func:`first_failures` -- exhaustive search over the ARM's support tree for the shortest emitted non-member and
     the shortest missed member (the measured length thresholds), run on the window ARMs below for several ``w``.
-(c) :class:`StackARM` is exact; its state is the reduced prefix, and :func:`state_growth` counts the distinct states
-    it needs at each length -- by Myhill-Nerode, a lower bound for *any* exact left-to-right recogniser.
+(c) :class:`StackARM` is exact; its state is the reduced prefix, and
+    :func:`reductions.dyck_two_sided.state_growth` counts the distinct states it needs at each length -- by
+    Myhill-Nerode, a lower bound for *any* exact left-to-right recogniser.  That count is a fact of the language, so
+    it lives with the language.
 
 An ARM here is given by ``next_support(prefix)``: the sorted tuple of symbols it may emit next (letters ``+-i`` and
 ``EOS = 0``), plus ``state_key(prefix)``: a value such that equal keys imply equal futures (used to merge states in
@@ -25,6 +27,12 @@ distribution fits: :class:`DistributionARM` wraps a callable ``distribution(pref
 (the support is the symbols of positive probability; the state key is the prefix itself, which never merges two
 prefixes wrongly), so reductions (a) and (b) run on it unchanged.  What cannot be handled is a sampler that only
 draws tokens and reports nothing: its support cannot be read off exactly.
+
+The other side of every check is the language, handed in as a value (``language=``) that reads it left to right:
+a :class:`PrefixLanguage` -- alphabet, state after a prefix, one step, acceptance, and a completion for every
+prefix.  The checks walk the ARM and the language in lock-step and never call the language's module themselves;
+:class:`reductions.dyck_two_sided.DyckLanguage` is the one the project checks against (the default, built from the
+ARM's ``k``), built once by the caller of a whole section.
 """
 
 from __future__ import annotations
@@ -32,15 +40,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import product
 from typing import Protocol
 
-from reductions.dyck_two_sided import Word, check_k, inverse, is_dyck, letters, reduce_word
+from reductions.dyck_two_sided import DyckLanguage, Word, check_k, letters, reduce_word
 from reductions.errors import InvalidInstance
 
 __all__ = ["EOS", "AbelianARM", "BlockWindowARM", "DistributionARM", "FailureReport", "GreedyWindowARM",
-           "StackARM", "SupportARM", "Witness", "arm_suite", "capped_stack_distribution", "eos_recogniser",
-           "first_failures", "in_support", "reduction_witness", "state_growth", "verify_witness"]
+           "PrefixLanguage", "StackARM", "SupportARM", "Witness", "arm_language", "arm_suite",
+           "capped_stack_distribution", "eos_recogniser", "first_failures", "in_support", "reduction_witness",
+           "verify_witness"]
 
 EOS = 0
 
@@ -57,6 +65,45 @@ class SupportARM(Protocol):
     def next_support(self, prefix: Sequence[int]) -> tuple[int, ...]: ...
 
     def state_key(self, prefix: Sequence[int]) -> object: ...
+
+
+class PrefixLanguage(Protocol):
+    """A language read left to right, as the checks below need it: every prefix has a state and a completion."""
+
+    @property
+    def k(self) -> int: ...
+
+    @property
+    def letters(self) -> tuple[int, ...]: ...
+
+    @property
+    def start(self) -> Word: ...
+
+    def step(self, state: Word, letter: int) -> Word: ...
+
+    def state(self, word: Sequence[int]) -> Word: ...
+
+    def accepts(self, state: Word) -> bool: ...
+
+    def completion(self, state: Word) -> Word: ...
+
+    def contains(self, word: Sequence[int]) -> bool: ...
+
+
+def arm_language(arm: SupportARM, language: PrefixLanguage | None = None) -> PrefixLanguage:
+    """The language ``arm`` is checked against: ``language`` if given (it must have the ARM's ``k``), else
+    two-sided Dyck-k.
+
+    Examples
+    --------
+    >>> arm_language(StackARM(k=2)).letters
+    (1, -1, 2, -2)
+    """
+    if language is None:
+        return DyckLanguage(arm.k)
+    if language.k != arm.k:
+        raise InvalidInstance(f"{arm.name} has k = {arm.k}, the language it is checked against k = {language.k}")
+    return language
 
 
 def _check_w(w: int) -> int:
@@ -294,12 +341,14 @@ class Witness:
     word: Word
 
 
-def reduction_witness(arm: SupportARM, word: Sequence[int]) -> Witness | None:
+def reduction_witness(arm: SupportARM, word: Sequence[int], *,
+                      language: PrefixLanguage | None = None) -> Witness | None:
     """If the EOS recogniser is wrong on ``word``, a witness that the ARM is not exact; ``None`` if it is right.
 
     Cases: if some letter of ``word`` is forbidden after its prefix ``p``, the member ``p l (red(p l))^-1`` is
     missed; otherwise ``word`` itself is reachable and is an emitted non-member (EOS allowed, not in the language)
-    or a missed member (in the language, EOS forbidden).
+    or a missed member (in the language, EOS forbidden).  Membership and completions come from ``language``
+    (:func:`arm_language`).
 
     Examples
     --------
@@ -308,19 +357,21 @@ def reduction_witness(arm: SupportARM, word: Sequence[int]) -> Witness | None:
     >>> reduction_witness(StackARM(k=2), (1, 2, -2)) is None
     True
     """
+    lang = arm_language(arm, language)
     w = tuple(word)
-    if (EOS in arm.next_support(w)) == is_dyck(w):
+    member = lang.contains(w)
+    if (EOS in arm.next_support(w)) == member:
         return None
     for i, s in enumerate(w):
         if s not in arm.next_support(w[:i]):
             head = w[:i + 1]
-            return Witness("misses member", head + inverse(reduce_word(head)))
-    return Witness("emits non-member" if not is_dyck(w) else "misses member", w)
+            return Witness("misses member", head + lang.completion(lang.state(head)))
+    return Witness("misses member" if member else "emits non-member", w)
 
 
-def verify_witness(arm: SupportARM, witness: Witness) -> bool:
+def verify_witness(arm: SupportARM, witness: Witness, *, language: PrefixLanguage | None = None) -> bool:
     """Check a witness against the ARM by walking its support (independent of how it was found)."""
-    member, emitted = is_dyck(witness.word), in_support(arm, witness.word)
+    member, emitted = arm_language(arm, language).contains(witness.word), in_support(arm, witness.word)
     if witness.kind == "emits non-member":
         return emitted and not member
     if witness.kind == "misses member":
@@ -344,8 +395,11 @@ class FailureReport:
         return self.nonmember is None and self.missed is None
 
 
-def first_failures(arm: SupportARM, max_length: int, *, witness_length: int | None = None) -> FailureReport:
-    """Exhaustive breadth-first search over the ARM's support tree, merging prefixes with equal (state, reduction).
+def first_failures(arm: SupportARM, max_length: int, *, witness_length: int | None = None,
+                   language: PrefixLanguage | None = None) -> FailureReport:
+    """Exhaustive breadth-first search over the ARM's support tree, merging prefixes with equal (ARM state, language
+    state); the language state is the reduced prefix for :class:`~reductions.dyck_two_sided.DyckLanguage`, the
+    default (:func:`arm_language`).
 
     Prefixes up to ``max_length`` are explored; a missed member found through a forbidden letter is kept if it is
     at most ``witness_length`` long (default ``max_length``).  With ``witness_length = 2 * max_length + 2`` the
@@ -366,26 +420,27 @@ def first_failures(arm: SupportARM, max_length: int, *, witness_length: int | No
     -----
     Work proportional to the number of distinct (state, reduced prefix) pairs up to ``max_length``.  Theorem 5 (b).
     """
-    level: dict[tuple[object, Word], Word] = {(arm.state_key(()), ()): ()}
+    lang = arm_language(arm, language)
+    level: dict[tuple[object, Word], Word] = {(arm.state_key(()), lang.start): ()}
     nonmember: Witness | None = None
     missed: Witness | None = None
     states = 0
-    order = letters(arm.k)
     limit = max_length if witness_length is None else witness_length
     for t in range(max_length + 1):
         nxt: dict[tuple[object, Word], Word] = {}
         for (_, red), p in level.items():
             states += 1
             sup = arm.next_support(p)
-            if EOS in sup and red and nonmember is None:
+            member = lang.accepts(red)
+            if EOS in sup and not member and nonmember is None:
                 nonmember = Witness("emits non-member", p)
-            if EOS not in sup and not red and (missed is None or len(missed.word) > t):
+            if EOS not in sup and member and (missed is None or len(missed.word) > t):
                 missed = Witness("misses member", p)
-            for s in order:
+            for s in lang.letters:
                 q = p + (s,)
-                rq = red[:-1] if red and red[-1] == -s else red + (s,)
+                rq = lang.step(red, s)
                 if s not in sup:
-                    cand = q + inverse(rq)
+                    cand = q + lang.completion(rq)
                     if len(cand) <= limit and (missed is None or len(cand) < len(missed.word)):
                         missed = Witness("misses member", cand)
                 elif t < max_length:
@@ -394,51 +449,3 @@ def first_failures(arm: SupportARM, max_length: int, *, witness_length: int | No
             break
         level = nxt
     return FailureReport(arm=arm.name, max_length=max_length, nonmember=nonmember, missed=missed, states=states)
-
-
-# -- (c) the state an exact left-to-right recogniser needs ----------------------------------------------------------
-def state_growth(k: int, n: int) -> int:
-    """Number of distinct reduced forms among all prefixes of length ``n`` (= states :class:`StackARM` visits).
-
-    Any two prefixes with different reductions ``r != r'`` are told apart by the suffix ``r^-1`` (``p r^-1`` is a
-    Dyck word, ``p' r^-1`` is not), so every exact left-to-right recogniser needs at least this many states after
-    ``n`` symbols (Myhill-Nerode): ``1 + sum_{0<r<=n, r = n mod 2} 2k (2k-1)^(r-1)``, exponential in ``n``.
-
-    Examples
-    --------
-    >>> [state_growth(2, n) for n in range(5)]
-    [1, 4, 13, 40, 121]
-
-    Notes
-    -----
-    Enumerates reduced words level by level: O(number of states).  Theorem 5 (c).
-    """
-    check_k(k)
-    level: dict[Word, None] = {(): None}
-    for _ in range(n):
-        nxt: dict[Word, None] = {}
-        for red in level:
-            for s in letters(k):
-                nxt[red[:-1] if red and red[-1] == -s else red + (s,)] = None
-        level = nxt
-    return len(level)
-
-
-def states_separated(k: int, n: int) -> bool:
-    """Every two reduced forms reachable at length ``n`` are told apart by a suffix, checked on words: with ``p``
-    a prefix of length ``n`` reducing to ``r``, ``p r^-1`` is a Dyck word and ``p' r^-1`` is not for every other
-    reduced form ``r'`` of a prefix ``p'`` (the Myhill-Nerode argument of :func:`state_growth`, run).
-
-    Examples
-    --------
-    >>> states_separated(2, 2)
-    True
-
-    Notes
-    -----
-    Enumerates ``(2k)^n`` prefixes and checks every ordered pair of reduced forms: small ``n`` only.  Theorem 5 (c).
-    """
-    forms = sorted({reduce_word(p) for p in product(letters(k), repeat=n)})
-    pad = lambda r: r + (1, -1) * ((n - len(r)) // 2)  # noqa: E731 - a prefix of length n reducing to r
-    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r))
-               for r in forms for q in forms if q != r)

@@ -15,9 +15,18 @@ import numpy as np
 from machines.paradigms import ARM
 from machines.predictor import Prediction
 from pram.rng import SeedLike
-from reductions.dyck_arm import EOS, SupportARM, eos_recogniser, first_failures, reduction_witness, verify_witness
+from reductions.dyck_arm import (
+    EOS,
+    PrefixLanguage,
+    SupportARM,
+    arm_language,
+    eos_recogniser,
+    first_failures,
+    reduction_witness,
+    verify_witness,
+)
 from reductions.dyck_generator import dyck_vocabulary, tokens_to_word, word_to_tokens
-from reductions.dyck_two_sided import Word, is_dyck, letters
+from reductions.dyck_two_sided import Word
 from reductions.errors import InvalidInstance
 
 __all__ = ["ARMSampler", "ReductionCheck", "reduction_check", "sample_arm"]
@@ -88,7 +97,7 @@ class ReductionCheck:
         return self.verified == self.errors and (not self.exact or self.errors == 0)
 
 
-def reduction_check(arm: SupportARM, max_length: int) -> ReductionCheck:
+def reduction_check(arm: SupportARM, max_length: int, *, language: PrefixLanguage | None = None) -> ReductionCheck:
     """Run the EOS recogniser of ``arm`` on every word of length ``<= max_length`` and check every error's witness.
 
     Examples
@@ -99,18 +108,20 @@ def reduction_check(arm: SupportARM, max_length: int) -> ReductionCheck:
 
     Notes
     -----
-    ``sum_n (2k)^n`` recogniser calls.  Theorem 5 (a).
+    ``sum_n (2k)^n`` recogniser calls.  Theorem 5 (a).  The words, membership and the witnesses' completions come
+    from ``language`` (:func:`~reductions.dyck_arm.arm_language`), handed on to the witness and search functions.
     """
+    lang = arm_language(arm, language)
     rec = eos_recogniser(arm)
     words = errors = verified = 0
     for n in range(max_length + 1):
-        for word in product(letters(arm.k), repeat=n):
+        for word in product(lang.letters, repeat=n):
             words += 1
-            if rec(word) == is_dyck(word):
+            if rec(word) == lang.contains(word):
                 continue
             errors += 1
-            witness = reduction_witness(arm, word)
-            verified += witness is not None and verify_witness(arm, witness)
-    exact = first_failures(arm, max_length, witness_length=2 * max_length + 2).exact
+            witness = reduction_witness(arm, word, language=lang)
+            verified += witness is not None and verify_witness(arm, witness, language=lang)
+    exact = first_failures(arm, max_length, witness_length=2 * max_length + 2, language=lang).exact
     return ReductionCheck(arm=arm.name, max_length=max_length, words=words, errors=errors, verified=verified,
                           exact=exact)

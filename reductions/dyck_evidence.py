@@ -1,23 +1,31 @@
 """Theorem 5's evidence, measured on the Dyck side in one call: everything the five sections of the check need.
 
 :func:`theorem5_evidence` runs, for a :class:`Theorem5Plan`, the generator side first (reachable outputs, run
-lengths, seeded samples and their machine replays, :mod:`reductions.dyck_generator`), then the independent oracles
-(brute-force matrix products, the recurrence, free reduction; :mod:`reductions.dyck_matrix`,
-:mod:`reductions.dyck_two_sided`), then the ARM side (failure searches, the EOS reduction, state counts;
-:mod:`reductions.dyck_arm`, :mod:`reductions.dyck_arm_run`).  It returns raw measurements only; which of them make
-the claim hold is decided by ``proofs_check.claims.thm5``.
-"""
+lengths, seeded samples and their machine replays, :mod:`reductions.dyck_generator`), then the language side in one
+pass (brute-force matrix products, the recurrence, free reduction, the states an exact recogniser needs, and one
+:class:`~reductions.dyck_two_sided.DyckLanguage` per alphabet; :mod:`reductions.dyck_matrix`,
+:mod:`reductions.dyck_two_sided`), then the ARM side (failure searches, the EOS reduction;
+:mod:`reductions.dyck_arm`, :mod:`reductions.dyck_arm_run`), which is handed those languages and does not call back
+into the language's module. It returns raw measurements only; which of them make the claim hold is decided by
+``proofs_check.claims.thm5``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reductions.dyck_arm import FailureReport, SupportARM, first_failures, state_growth, states_separated
+from reductions.dyck_arm import FailureReport, SupportARM, first_failures
 from reductions.dyck_arm_run import ReductionCheck, reduction_check
 from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
-from reductions.dyck_two_sided import dyck_count, format_letters, is_dyck
+from reductions.dyck_two_sided import (
+    DyckLanguage,
+    dyck_count,
+    format_letters,
+    is_dyck,
+    state_growth,
+    states_separated,
+)
 
 __all__ = ["SampleStats", "StateRow", "SupportRow", "Theorem5Evidence", "Theorem5Plan", "WindowRow",
            "sample_spec", "theorem5_evidence"]
@@ -158,7 +166,7 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         words.append(sample_word(k, n, seed=s))
         if i % 1000 == 0:
             tick()
-    # the independent oracles: brute force, recurrence, free reduction
+    # the language side: brute force, recurrence, free reduction, the states an exact recogniser needs
     brutes = {key: dyck_codes_bruteforce(*key).tolist() for key in outputs}
     support = [SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brutes[k, n]), recurrence=dyck_count(k, n),
                           same_set=gen == brutes[k, n], steps=steps.get((k, n))) for (k, n), gen in outputs.items()]
@@ -173,23 +181,24 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
             st[3] += 1
             st[4] += replays[i] != w
     samples = tuple(SampleStats(k, *st) for k, st in stats.items())
-    # the ARM side: failure searches, the EOS reduction, state counts
+    states = []
+    for n in range(1, plan.state_top + 1):
+        count = state_growth(plan.state_k, n)
+        sep = states_separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
+        states.append(StateRow(k=plan.state_k, n=n, states=count, separated=sep))
+        tick()
+    languages = {arm.k: DyckLanguage(arm.k) for arm in plan.window_arms + plan.reduction_arms}
+    # the ARM side, against those languages: failure searches, the EOS reduction
     windows = []
     for arm in plan.window_arms:
-        rep = first_failures(arm, plan.window_length)
+        rep = first_failures(arm, plan.window_length, language=languages[arm.k])
         example = "; ".join(f"{w.kind.split()[0]} {format_letters(w.word)}"
                             for w in (rep.nonmember, rep.missed) if w is not None) or "-"
         windows.append(WindowRow(arm=arm, report=rep, example=example))
         tick()
     reductions = []
     for arm in plan.reduction_arms:
-        reductions.append((arm, reduction_check(arm, plan.reduction_length)))
-        tick()
-    states = []
-    for n in range(1, plan.state_top + 1):
-        count = state_growth(plan.state_k, n)
-        sep = states_separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
-        states.append(StateRow(k=plan.state_k, n=n, states=count, separated=sep))
+        reductions.append((arm, reduction_check(arm, plan.reduction_length, language=languages[arm.k])))
         tick()
     return Theorem5Evidence(support=tuple(support), samples=samples, windows=tuple(windows),
                             reductions=tuple(reductions), states=tuple(states))

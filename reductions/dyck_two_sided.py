@@ -17,6 +17,12 @@ Three recognisers that share no code, used as each other's oracles:
 
 :func:`dyck_count` counts the words by a dynamic programme on the reduced length (a third, closed-form method).
 
+Read left to right, the language is an automaton whose state after a prefix is the prefix's reduced form.
+:class:`DyckLanguage` is that automaton as one value (alphabet, step, acceptance, the completion of a prefix), which
+the ARM checks of :mod:`reductions.dyck_arm` are handed instead of calling back here for every prefix;
+:func:`state_growth` and :func:`states_separated` count and separate its states at a length (the Myhill-Nerode
+classes of the prefixes, Theorem 5 (c)).
+
 Word syntax (the CLI's ``WORD``): either signed integers separated by spaces and/or commas (``"1 -1 2 -2"``,
 ``"1,-1"``) or a run of letters (``"abBA"``): lower case ``a..z`` are ``a_1..a_26`` and upper case their
 inverses.  The empty string is the empty word.
@@ -27,11 +33,14 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import product
 
 from reductions.errors import InstanceTooLarge, InvalidInstance
 
-__all__ = ["MAX_K", "Word", "check_k", "check_word", "dyck_count", "dyck_words_bruteforce", "format_letters",
-           "format_word", "inverse", "is_dyck", "is_dyck_by_cancellation", "letters", "parse_word", "reduce_word"]
+__all__ = ["MAX_K", "DyckLanguage", "Word", "check_k", "check_word", "dyck_count", "dyck_words_bruteforce",
+           "format_letters", "format_word", "inverse", "is_dyck", "is_dyck_by_cancellation", "letters", "parse_word",
+           "reduce_word", "state_growth", "states_separated"]
 
 Word = tuple[int, ...]
 #: Largest supported number of letter pairs (the letter syntax has 26 letters).
@@ -222,6 +231,100 @@ def dyck_words_bruteforce(k: int, n: int, *, max_words: int = 1 << 26) -> list[W
         raise InstanceTooLarge(quantity="number of words (2k)^n", needed=total, limit=max_words,
                                hint="max_words=")
     return [word_of_code(int(c), k, n) for c in dyck_codes_bruteforce(k, n)]
+
+
+# -- the language read left to right: its automaton and the states it needs --------------------------------------
+@dataclass(frozen=True, slots=True)
+class DyckLanguage:
+    """Two-sided Dyck-k read left to right: the automaton whose state after a prefix is its reduced form.
+
+    It starts in ``()``; :meth:`step` appends one letter (cancelling or pushing it), a state accepts iff it is
+    ``()``, and :meth:`completion` is the shortest suffix taking a prefix in that state into the language (the
+    state's inverse) -- every prefix has one, the fact the EOS reduction of Theorem 5 (a) rests on.  This is what
+    :class:`reductions.dyck_arm.PrefixLanguage` asks for; the module functions above do the work.
+
+    Examples
+    --------
+    >>> lang = DyckLanguage(2)
+    >>> lang.letters, lang.step((1, 2), -2), lang.state((1, 2, -1)), lang.completion((1, 2, -1))
+    ((1, -1, 2, -2), (1,), (1, 2, -1), (1, -2, -1))
+    >>> lang.accepts(lang.start), lang.contains((1, 2, -1, -2))
+    (True, False)
+    """
+
+    k: int
+    letters: Word = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "letters", letters(self.k))
+
+    @property
+    def start(self) -> Word:
+        """The state of the empty prefix."""
+        return ()
+
+    def step(self, state: Word, letter: int) -> Word:
+        """The state after appending ``letter`` to a prefix in ``state`` (one step of :func:`reduce_word`)."""
+        return state[:-1] if state and state[-1] == -letter else state + (letter,)
+
+    def state(self, word: Sequence[int]) -> Word:
+        """The state after ``word``: :func:`reduce_word`."""
+        return reduce_word(word)
+
+    def accepts(self, state: Word) -> bool:
+        """True iff a prefix in ``state`` is in the language."""
+        return not state
+
+    def completion(self, state: Word) -> Word:
+        """The shortest suffix taking a prefix in ``state`` into the language: :func:`inverse` of the state."""
+        return inverse(state)
+
+    def contains(self, word: Sequence[int]) -> bool:
+        """Membership: :func:`is_dyck`."""
+        return is_dyck(word)
+
+
+def state_growth(k: int, n: int) -> int:
+    """Number of distinct reduced forms among all prefixes of length ``n`` (= states the exact stack ARM visits).
+
+    Any two prefixes with different reductions ``r != r'`` are told apart by the suffix ``r^-1`` (``p r^-1`` is a
+    Dyck word, ``p' r^-1`` is not), so every exact left-to-right recogniser needs at least this many states after
+    ``n`` symbols (Myhill-Nerode): ``1 + sum_{0<r<=n, r = n mod 2} 2k (2k-1)^(r-1)``, exponential in ``n``.
+
+    Examples
+    --------
+    >>> [state_growth(2, n) for n in range(5)]
+    [1, 4, 13, 40, 121]
+
+    Notes
+    -----
+    Enumerates the automaton's states level by level (:class:`DyckLanguage`): O(number of states).  Theorem 5 (c).
+    """
+    lang = DyckLanguage(k)
+    level = {lang.start}
+    for _ in range(n):
+        level = {lang.step(state, s) for state in level for s in lang.letters}
+    return len(level)
+
+
+def states_separated(k: int, n: int) -> bool:
+    """Every two reduced forms reachable at length ``n`` are told apart by a suffix, checked on words: with ``p``
+    a prefix of length ``n`` reducing to ``r``, ``p r^-1`` is a Dyck word and ``p' r^-1`` is not for every other
+    reduced form ``r'`` of a prefix ``p'`` (the Myhill-Nerode argument of :func:`state_growth`, run).
+
+    Examples
+    --------
+    >>> states_separated(2, 2)
+    True
+
+    Notes
+    -----
+    Enumerates ``(2k)^n`` prefixes and checks every ordered pair of reduced forms: small ``n`` only.  Theorem 5 (c).
+    """
+    forms = sorted({reduce_word(p) for p in product(letters(k), repeat=n)})
+    pad = lambda r: r + (1, -1) * ((n - len(r)) // 2)  # noqa: E731 - a prefix of length n reducing to r
+    return all(is_dyck(pad(r) + inverse(r)) and not is_dyck(pad(q) + inverse(r))
+               for r in forms for q in forms if q != r)
 
 
 # -- the WORD syntax -----------------------------------------------------------------------------------------------

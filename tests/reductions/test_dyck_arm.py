@@ -24,11 +24,10 @@ from reductions.dyck_arm import (
     first_failures,
     in_support,
     reduction_witness,
-    state_growth,
     verify_witness,
 )
 from reductions.dyck_arm_run import ARMSampler, reduction_check, sample_arm
-from reductions.dyck_two_sided import inverse, is_dyck, letters, reduce_word
+from reductions.dyck_two_sided import inverse, is_dyck, letters, reduce_word, state_growth
 from reductions.errors import InvalidInstance
 
 SUITE = arm_suite(2, windows=(1, 2, 3, 4)) + arm_suite(3, windows=(2,))
