@@ -33,8 +33,8 @@ from reductions.errors import InvalidInstance
 from reductions.tasks.sudoku_generate import _carve, count_solutions, random_solution
 from reductions.tasks.sudoku_grid import BOX, COL, ROW, format_grid
 
-__all__ = ["PAPER_TRAIN_STATS", "TEST_GIVENS", "TRAIN_GIVENS", "TRAIN_TARGET", "iter_split", "mrv_counts", "test_puzzle",
-           "train_puzzle", "transitions_of"]
+__all__ = ["PAPER_TRAIN_STATS", "TEST_GIVENS", "TRAIN_GIVENS", "TRAIN_TARGET", "heldout_puzzle", "iter_split",
+           "mrv_counts", "train_puzzle", "transitions_of"]
 
 #: the paper's training-set statistics (PAPER.md §3.1; transitions per puzzle)
 PAPER_TRAIN_STATS = {"count": 100, "givens_min": 21, "givens_max": 25, "givens_mean": 22.99,
@@ -204,12 +204,12 @@ def train_puzzle(seed: int, index: int, *, target: tuple[int, int] = TRAIN_TARGE
     raise InvalidInstance(f"training puzzle {index} (seed {seed}) did not reach its band in {max_moves} moves")
 
 
-def test_puzzle(seed: int, index: int) -> str:
+def heldout_puzzle(seed: int, index: int) -> str:
     """Test puzzle ``index`` of the stream ``seed``: givens uniform on ``TEST_GIVENS``, unique solution.
 
     Examples
     --------
-    >>> p = test_puzzle(0, 0)
+    >>> p = heldout_puzzle(0, 0)
     >>> 22 <= 81 - p.count(".") <= 28
     True
     """
@@ -226,7 +226,7 @@ def iter_split(split: str, seed: int, count: int, *, start: int = 0,
         def make(s: int, i: int) -> str:
             return train_puzzle(s, i, target=target)
     elif split == "test":
-        make = test_puzzle
+        make = heldout_puzzle
     else:
         raise InvalidInstance(f"split must be 'train' or 'test', got {split!r}")
     for i in range(start, count):
