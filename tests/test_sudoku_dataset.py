@@ -11,7 +11,14 @@ import pytest
 from proofs_check.cli import main
 from reductions.errors import InvalidInstance
 from reductions.tasks.sudoku import solve
-from reductions.tasks.sudoku_dataset import PAPER_TRAIN_STATS, heldout_puzzle, iter_split, mrv_counts, train_puzzle
+from reductions.tasks.sudoku_dataset import (
+    PAPER_TRAIN_STATS,
+    heldout_puzzle,
+    iter_split,
+    mrv_counts,
+    split_stats,
+    train_puzzle,
+)
 from reductions.tasks.sudoku_grid import famous_puzzles
 
 DATA = Path(__file__).resolve().parent.parent / "reductions" / "tasks" / "data"
@@ -162,3 +169,12 @@ def test_bad_requests_are_typed_errors(tmp_path):
     with pytest.raises(InvalidInstance):
         train_puzzle(0, 0, target=(0, 10))
     assert main(["sudoku", "dataset", "--split", "dev", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_split_stats_in_both_units():
+    puzzles = ["".join("." if v == 0 else str(v) for v in a.tolist()) for _, a in famous_puzzles()[:3]]
+    steps = sorted(solve(p).steps for p in puzzles)
+    st = split_stats(puzzles)
+    assert st["transitions"] == {"mean": sum(steps) / 3, "median": steps[1], "min": steps[0], "max": steps[2]}
+    assert st["pairs"]["median"] * 2 == steps[1]
+    assert sum(st["givens_hist"].values()) == 3

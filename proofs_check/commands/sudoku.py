@@ -208,7 +208,7 @@ def run_dataset(args: argparse.Namespace) -> int:
     import time
 
     from machines.io import atomic_write_text
-    from reductions.tasks.sudoku_dataset import iter_split, transitions_of
+    from reductions.tasks.sudoku_dataset import iter_split, split_stats, transitions_of
 
     count = args.count if args.count is not None else (100 if args.split == "train" else 1000)
     check_writable(args.out)
@@ -235,7 +235,8 @@ def run_dataset(args: argparse.Namespace) -> int:
         import hashlib
 
         emit_json({"schema": "powergen.sudoku.dataset/1", "split": args.split, "seed": args.seed, "count": count,
-                   "out": args.out, "sha256": hashlib.sha256(text.encode()).hexdigest()})
+                   "out": args.out, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                   "cpu_seconds": round(time.process_time() - t0, 1), "stats": split_stats(done)})
     return EXIT_OK
 
 

@@ -34,7 +34,7 @@ from reductions.tasks.sudoku_generate import _carve, count_solutions, random_sol
 from reductions.tasks.sudoku_grid import BOX, COL, ROW, format_grid
 
 __all__ = ["PAPER_TRAIN_STATS", "TEST_GIVENS", "TRAIN_GIVENS", "TRAIN_TARGET", "heldout_puzzle", "iter_split",
-           "mrv_counts", "train_puzzle", "transitions_of"]
+           "mrv_counts", "split_stats", "train_puzzle", "transitions_of"]
 
 #: the paper's training-set statistics (PAPER.md §3.1; transitions per puzzle)
 PAPER_TRAIN_STATS = {"count": 100, "givens_min": 21, "givens_max": 25, "givens_mean": 22.99,
@@ -231,3 +231,17 @@ def iter_split(split: str, seed: int, count: int, *, start: int = 0,
         raise InvalidInstance(f"split must be 'train' or 'test', got {split!r}")
     for i in range(start, count):
         yield make(seed, i)
+
+
+def split_stats(puzzles: list[str]) -> dict[str, object]:
+    """Givens histogram and MRV trajectory lengths in transitions (the paper's unit) and in 2-step pairs."""
+    givens = [81 - p.count(".") for p in puzzles]
+    steps = sorted(transitions_of([0 if ch == "." else int(ch) for ch in p]) for p in puzzles)
+    n = len(steps)
+    med = (steps[(n - 1) // 2] + steps[n // 2]) / 2 if n else 0.0
+    return {"count": n, "givens_hist": {g: givens.count(g) for g in sorted(set(givens))},
+            "givens_mean": sum(givens) / n if n else 0.0,
+            "transitions": {"mean": sum(steps) / n if n else 0.0, "median": med,
+                            "min": steps[0] if n else 0, "max": steps[-1] if n else 0},
+            "pairs": {"mean": sum(steps) / n / 2 if n else 0.0, "median": med / 2,
+                      "min": steps[0] // 2 if n else 0, "max": steps[-1] // 2 if n else 0}}
