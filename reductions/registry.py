@@ -236,14 +236,15 @@ ENTRIES: tuple[Entry, ...] = (
         statement="AP-MDM, 100 training puzzles, ~1.2M parameters: 99.28% on 9×9 Sudoku.",
         provenance="V:papernotes", page="experiment_sudoku",
         modules=("reductions/tasks/sudoku.py", "reductions/tasks/sudoku_policy.py",
-                 "reductions/tasks/sudoku_generate.py", "reductions/tasks/sudoku_grid.py"),
+                 "reductions/tasks/sudoku_generate.py", "reductions/tasks/sudoku_grid.py",
+                 "reductions/tasks/sudoku_dataset.py"),
         tests=("tests/reductions/test_sudoku.py", "tests/reductions/test_sudoku_policy.py",
-               "tests/reductions/test_arm_view.py"),
+               "tests/reductions/test_arm_view.py", "tests/reductions/test_sudoku_dataset.py"),
         commands=("powergen sudoku solve PUZZLE --trace FILE", "powergen sudoku generate",
-                  "powergen sudoku table --famous"),
+                  "powergen sudoku table --famous", "powergen sudoku dataset --split test --seed 0 --out FILE"),
         tour_steps=("proofs_check/tour_steps/t60_sudoku.py",),
-        notes="the oracle process runs; the learned experiment runs on the training engine but does not yet "
-              "solve graphs (a training run is in progress)",
+        notes="only the oracle process runs; the learned experiment is not reproduced yet (the test set and part "
+              "of the 100 training puzzles are generated)",
     ),
     Entry(
         id="maxflow", kind="experiment", title="Graph editing: max-flow and the minimum cut (oracle process)",

@@ -6,6 +6,9 @@
   with ``--trace``, over ``--max-trace-steps``: a trace takes about 10.6 kB per step, so the default 20000 steps
   bound it near 212 MB).
 * ``generate --count N --givens G --seed S`` -- unique-solution puzzles, one per line.
+* ``dataset --split train|test --seed S --out FILE [--count N] [--json]`` -- the seeded training/test puzzle files
+  of :mod:`reductions.tasks.sudoku_dataset`, byte-identical for the same arguments; progress on stderr, one line
+  per puzzle; resumable (finished lines are kept in ``FILE.partial`` until the file is complete).
 * ``table [--file F | --famous | --count N --seed S --givens G] [--json]`` -- givens, backtracks, AP-MDM steps,
   context (constant 324), the ARM edit-log tokens of the same trajectory, and the independent validator's verdict.
 """
@@ -87,6 +90,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_seed_flag(g)
     add_json_flag(g)
     g.set_defaults(func=run_generate)
+
+    d = ss.add_parser("dataset", help="the seeded training (hard, 100) or test (1,000) puzzle file")
+    d.add_argument("--split", choices=("train", "test"), required=True, help="which split")
+    d.add_argument("--count", type=pos_int, default=None, help="puzzles (default 100 train, 1000 test)")
+    d.add_argument("--out", metavar="FILE", required=True, help="output file, one 81-character puzzle per line")
+    add_seed_flag(d)
+    add_json_flag(d)
+    d.set_defaults(func=run_dataset)
 
     t = ss.add_parser("table", help="steps vs backtracks at a constant context, over a set of puzzles")
     src = t.add_mutually_exclusive_group()
@@ -190,6 +201,44 @@ def run_generate(args: argparse.Namespace) -> int:
                    "puzzles": puzzles})
     else:
         print("\n".join(puzzles))
+    return EXIT_OK
+
+
+def run_dataset(args: argparse.Namespace) -> int:
+    """Write a split; lines already in ``FILE.partial`` (a run stopped early, same arguments) are kept."""
+    import sys
+    import time
+
+    from machines.io import atomic_write_text
+    from reductions.tasks.sudoku_dataset import iter_split, split_stats, transitions_of
+
+    count = args.count if args.count is not None else (100 if args.split == "train" else 1000)
+    check_writable(args.out)
+    part = args.out + ".partial"
+    done: list[str] = []
+    if os.path.exists(part):
+        with open(part, encoding="utf-8") as fh:
+            done = [line for line in fh.read().splitlines() if line][:count]
+    t0 = time.process_time()
+    with open(part, "w", encoding="utf-8") as fh:
+        fh.write("".join(p + "\n" for p in done))
+        fh.flush()
+        for k, p in enumerate(iter_split(args.split, args.seed, count, start=len(done)), start=len(done)):
+            fh.write(p + "\n")
+            fh.flush()
+            done.append(p)
+            print(f"{args.split} {k + 1}/{count}: {81 - p.count('.')} givens, "
+                  f"{transitions_of([0 if ch == '.' else int(ch) for ch in p])} transitions, "
+                  f"{time.process_time() - t0:.1f} s CPU", file=sys.stderr, flush=True)
+    text = "".join(p + "\n" for p in done)
+    atomic_write_text(args.out, text)
+    os.remove(part)
+    if args.json:
+        import hashlib
+
+        emit_json({"schema": "powergen.sudoku.dataset/1", "split": args.split, "seed": args.seed, "count": count,
+                   "out": args.out, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                   "cpu_seconds": round(time.process_time() - t0, 1), "stats": split_stats(done)})
     return EXIT_OK
 
 
