@@ -57,7 +57,31 @@ def _reduction(out: Path) -> None:
                    word_bits=DEFAULT_WORD_BITS, quiet=True)
 
 
+def _parity(out: Path) -> None:
+    from machines.paradigms import APMDM
+    from proofs_check.viewer.hooks import demo_page
+    from reductions.tasks.parity import VOCAB, encode_bits, oracle
+
+    x0 = encode_bits([1, 0, 1, 1, 0, 1, 0, 0, 1])
+    res = APMDM(vocab=VOCAB, predictor=oracle).run(x0, seed=0, keep_records=True)
+    demo_page(out, "ap-mdm", VOCAB, x0, res, title="Parity: the paper's process on 9 bits (oracle predictor)",
+              quiet=True)
+
+
+def _dyck(out: Path) -> None:
+    from proofs_check.viewer.hooks import demo_page
+    from reductions.dyck_generator import dyck_vocabulary, make_machine, start_sequence
+
+    x0 = start_sequence()
+    res = make_machine(2, 8).run(x0, seed=1, keep_records=True)
+    demo_page(out, "ap-mdm", dyck_vocabulary(2), x0, res,
+              title="Theorem 5: the AP-MDM generator of two-sided Dyck-2 (powergen dyck sample --k 2 --length 8)",
+              quiet=True)
+
+
 RECORDED: dict[str, Callable[[Path], None]] = {
+    "parity_9_bits.html": _parity,
+    "dyck2_length8.html": _dyck,
     "sudoku_escargot.html": _sudoku,
     "maxflow_6_seed1.html": _maxflow,
     "demo_apmdm.html": _demo,
