@@ -149,9 +149,12 @@ class DyckGenerator:
         return Fraction(1) if n >= self.cap else self.stop
 
     @staticmethod
-    def _prediction(x: list[int], phase: str, where: int, choice: int) -> Prediction:
-        y = list(x)
-        insert = [0] * len(x)
+    def _prediction(xa: np.ndarray, phase: str, where: int, choice: int) -> Prediction:
+        """The prediction of ``choice`` in ``phase`` at ``where`` on the int64 sequence ``xa`` (S0: insert an
+        anchor at ``choice``, or stop when ``choice < 0``; S1: write letter ``choice`` and insert after it; S2:
+        write the inverse of the letter before ``where``)."""
+        y = xa.copy()
+        insert = np.zeros(xa.shape[0], dtype=np.bool_)  # bool: the machine takes it without a conversion pass
         if phase == "S0":
             if choice >= 0:
                 insert[choice] = 1
@@ -159,8 +162,8 @@ class DyckGenerator:
             y[where] = _FIRST_LETTER_ID + choice
             insert[where] = 1
         else:
-            y[where] = _FIRST_LETTER_ID + ((x[where - 1] - _FIRST_LETTER_ID) ^ 1)
-        return Prediction(y=np.array(y, dtype=np.int64), insert=np.array(insert, dtype=np.bool_))
+            y[where] = _FIRST_LETTER_ID + ((int(xa[where - 1]) - _FIRST_LETTER_ID) ^ 1)
+        return Prediction(y=y, insert=insert)
 
     # -- the predictor ------------------------------------------------------------------------------------------
     def __call__(self, x: np.ndarray, rng: np.random.Generator) -> Prediction:
@@ -176,33 +179,24 @@ class DyckGenerator:
                 choice = int(rng.integers(0, where + 1))
         elif phase == "S1":
             choice = int(rng.integers(0, 2 * self.k))
-        y = xa.copy()
-        insert = np.zeros(xa.shape[0], dtype=np.bool_)  # bool: the machine takes it without a conversion pass
-        if phase == "S0":
-            if choice >= 0:
-                insert[choice] = 1
-        elif phase == "S1":
-            y[where] = _FIRST_LETTER_ID + choice
-            insert[where] = 1
-        else:
-            y[where] = _FIRST_LETTER_ID + ((int(xa[where - 1]) - _FIRST_LETTER_ID) ^ 1)
-        return Prediction(y=y, insert=insert)  # the prediction _prediction() builds, from the array
+        return self._prediction(xa, phase, where, choice)
 
     def support(self, x: np.ndarray | list[int] | tuple[int, ...]) -> list[tuple[Prediction, Fraction]]:
         """Every prediction the sampler can return on ``x``, with its exact probability (they sum to 1)."""
         xs = np.asarray(x, dtype=np.int64).tolist() if isinstance(x, np.ndarray) else [int(t) for t in x]
         phase, where = self._phase(xs)
+        xa = np.asarray(xs, dtype=np.int64)
         if phase == "S0":
             p = self._stops(where)
-            out = [(self._prediction(xs, phase, where, -1), p)] if p > 0 else []
+            out = [(self._prediction(xa, phase, where, -1), p)] if p > 0 else []
             if p < 1:
                 each = (1 - p) / (where + 1)
-                out += [(self._prediction(xs, phase, where, i), each) for i in range(where + 1)]
+                out += [(self._prediction(xa, phase, where, i), each) for i in range(where + 1)]
             return out
         if phase == "S1":
             each = Fraction(1, 2 * self.k)
-            return [(self._prediction(xs, phase, where, c), each) for c in range(2 * self.k)]
-        return [(self._prediction(xs, phase, where, 0), Fraction(1))]
+            return [(self._prediction(xa, phase, where, c), each) for c in range(2 * self.k)]
+        return [(self._prediction(xa, phase, where, 0), Fraction(1))]
 
     def support_batch(self, xs: np.ndarray) -> SupportBatch:
         """:meth:`support` of every row of ``xs`` at once: the same predictions, in the same order, as arrays.

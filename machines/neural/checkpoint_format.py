@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import math
-import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from machines.errors import MachineError
+from machines.io import json_depth
 from machines.neural.config import ModelConfig, TrainConfig
 from machines.neural.model import Transformer
 
@@ -105,16 +105,6 @@ def manifest_of(ck: Checkpoint, arrays: dict[str, np.ndarray], archive: bytes) -
             "state": {k: ck.state.get(k) for k in STATE_KEYS}}
 
 
-def _json_depth(text: str) -> int:
-    """Nesting depth of a JSON text (strings skipped), computed without recursion."""
-    stripped = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
-    depth = best = 0
-    for ch in re.findall(r"[\[\]{}]", stripped):
-        depth += 1 if ch in "[{" else -1
-        best = max(best, depth)
-    return best
-
-
 def read_manifest(path: Path, problems: list[str]) -> dict[str, Any] | None:
     try:
         size = path.stat().st_size
@@ -130,7 +120,7 @@ def read_manifest(path: Path, problems: list[str]) -> dict[str, Any] | None:
     except UnicodeDecodeError as exc:
         problems.append(f"{path.name} is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
         return None
-    if _json_depth(text) > MAX_JSON_DEPTH:
+    if json_depth(text) > MAX_JSON_DEPTH:
         problems.append(f"{path.name} is nested deeper than {MAX_JSON_DEPTH} levels")
         return None
     try:
