@@ -14,6 +14,14 @@ conditioning).  Positions are never embedded absolutely: attention sees only rel
   with ``global_first``).  The chunks are cut from the *current* positions, so after a deletion the tokens are
   re-chunked -- the re-encoding the paper relies on.
 
+Two structural options for grid tasks (the project's design [I], off by default;
+:mod:`machines.neural.structure`):
+
+* ``pool`` -- every ``pool`` consecutive tokens form one position (e.g. the 4 tokens of a Sudoku cell): one
+  embedding table per slot, summed; the heads emit ``pool`` token/control predictions per position;
+* ``peer_grid`` -- the positions (after pooling) are the cells of a ``b^2 x b^2`` grid (``b = peer_grid``, row
+  major), and a query attends only to its peers: the cells of its row, column or ``b x b`` box (itself included).
+
 All of them are recomputed from the current sequence at every AP-MDM step (the paper's positional re-encoding).
 
 :class:`TrainConfig` fixes AdamW, the warm-up, clipping, the batch size and the number of steps.
@@ -98,6 +106,8 @@ class ModelConfig:
     causal: bool = False
     init_std: float = 0.02
     ctrl_bias: float = -2.0
+    pool: int = 1
+    peer_grid: int | None = None
 
     def __post_init__(self) -> None:
         if self.rotary is not None:
@@ -136,6 +146,13 @@ class ModelConfig:
             problems.append(f"rotary frequencies must be finite, got {list(self.rotary)!r}")
         if self.causal and self.global_first:
             problems.append("causal and global_first cannot be combined")
+        if not isinstance(self.pool, int) or isinstance(self.pool, bool) or self.pool < 1:
+            problems.append(f"pool must be a positive int, got {self.pool!r}")
+        if self.peer_grid is not None:
+            if not isinstance(self.peer_grid, int) or isinstance(self.peer_grid, bool) or self.peer_grid < 1:
+                problems.append(f"peer_grid must be a positive int (the box side) or None, got {self.peer_grid!r}")
+            if self.window is not None or self.block is not None or self.causal or self.global_first:
+                problems.append("peer_grid cannot be combined with window, block, causal or global_first")
         if problems:
             raise NeuralConfigError("invalid model config: " + "; ".join(problems))
 

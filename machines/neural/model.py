@@ -5,6 +5,8 @@
 delete).  Initialisation follows the official heads (PAPER.md §3.6): token head zero, control heads ``N(0, 0.02)``
 with bias ``-2`` (so every control starts "off"); everything else ``N(0, init_std)``, norms at ``(1, 0)``.
 The official timestep conditioning (a learned constant at sigma = 0) is dropped: it adds parameters and nothing else.
+With ``pool = p > 1`` every ``p`` tokens share one position (summed slot embeddings; heads of ``p*V`` and ``3p``
+outputs) and with ``peer_grid`` attention is restricted to grid peers (:mod:`machines.neural.structure`, [I]).
 
 Notes
 -----
@@ -24,6 +26,7 @@ import numpy as np
 from machines.neural.attention import Attention
 from machines.neural.config import ModelConfig
 from machines.neural.layers import MLP, Embedding, Grads, LayerNorm, Linear, Params
+from machines.neural.structure import PeerAttention, pooled_index
 
 __all__ = ["Transformer", "Outputs", "CTRL_NAMES"]
 
@@ -54,8 +57,9 @@ class Transformer:
     def __init__(self, cfg: ModelConfig) -> None:
         self.cfg = cfg
         self.emb = Embedding("tok.")
+        att = PeerAttention if cfg.peer_grid is not None else Attention
         self.blocks = [
-            (LayerNorm(f"b{i}.ln1."), Attention(f"b{i}.attn.", cfg), LayerNorm(f"b{i}.ln2."), MLP(f"b{i}.mlp."))
+            (LayerNorm(f"b{i}.ln1."), att(f"b{i}.attn.", cfg), LayerNorm(f"b{i}.ln2."), MLP(f"b{i}.mlp."))
             for i in range(cfg.n_layers)
         ]
         self.lnf = LayerNorm("lnf.")
@@ -66,8 +70,8 @@ class Transformer:
     def shapes(self) -> dict[str, tuple[int, ...]]:
         """Parameter names and shapes, in a fixed order."""
         c = self.cfg
-        d, m, V = c.d_model, c.mlp_dim, c.vocab_size
-        s: dict[str, tuple[int, ...]] = {"tok.w": (V, d)}
+        d, m, V, P = c.d_model, c.mlp_dim, c.vocab_size, c.pool
+        s: dict[str, tuple[int, ...]] = {"tok.w": (P * V, d)}
         for i in range(c.n_layers):
             s |= {f"b{i}.ln1.g": (d,), f"b{i}.ln1.b": (d,), f"b{i}.attn.qkv.w": (d, 3 * d),
                   f"b{i}.attn.qkv.b": (3 * d,), f"b{i}.attn.o.w": (d, d), f"b{i}.attn.o.b": (d,)}
@@ -75,8 +79,8 @@ class Transformer:
                 s[f"b{i}.attn.rel"] = (c.n_heads, 2 * c.rel_clip + 1)
             s |= {f"b{i}.ln2.g": (d,), f"b{i}.ln2.b": (d,), f"b{i}.mlp.fc.w": (d, m), f"b{i}.mlp.fc.b": (m,),
                   f"b{i}.mlp.proj.w": (m, d), f"b{i}.mlp.proj.b": (d,)}
-        s |= {"lnf.g": (d,), "lnf.b": (d,), "head.tok.w": (d, V), "head.tok.b": (V,), "head.ctrl.w": (d, 3),
-              "head.ctrl.b": (3,)}
+        s |= {"lnf.g": (d,), "lnf.b": (d,), "head.tok.w": (d, P * V), "head.tok.b": (P * V,),
+              "head.ctrl.w": (d, 3 * P), "head.ctrl.b": (3 * P,)}
         return s
 
     def init(self, rng: np.random.Generator, dtype: Any = np.float32) -> Params:
@@ -93,7 +97,7 @@ class Transformer:
             else:
                 a = rng.normal(0.0, c.init_std, size=shape)
             params[name] = a.astype(dtype)
-        params["head.ctrl.b"] = np.full(3, c.ctrl_bias, dtype=dtype)
+        params["head.ctrl.b"] = np.full(3 * c.pool, c.ctrl_bias, dtype=dtype)
         return params
 
     @staticmethod
@@ -117,7 +121,14 @@ class Transformer:
         ``local=True`` uses the ``O(L * window)`` / ``O(L * block)`` attention of a windowed or chunked model
         (inference only: the cache is then None).
         """
-        h, c_emb = self.emb.forward(params, x)
+        pool = self.cfg.pool
+        B, L = x.shape
+        if pool > 1:
+            e, c_emb = self.emb.forward(params, pooled_index(x, pool, self.cfg.vocab_size))  # (B, L/p, p, d)
+            h = e.sum(axis=2)
+            valid = valid.reshape(B, L // pool, pool).any(axis=2)
+        else:
+            h, c_emb = self.emb.forward(params, x)
         caches = []
         for ln1, att, ln2, mlp in self.blocks:
             a, c1 = ln1.forward(params, h)
@@ -133,6 +144,8 @@ class Transformer:
         f, cf = self.lnf.forward(params, h)
         tok, ct = self.head_tok.forward(params, f)
         ctrl, cc = self.head_ctrl.forward(params, f)
+        if pool > 1:
+            tok, ctrl = tok.reshape(B, L, -1), ctrl.reshape(B, L, 3)
         if local:
             return Outputs(tok, ctrl), None
         return Outputs(tok, ctrl), (c_emb, caches, cf, ct, cc)
@@ -140,6 +153,10 @@ class Transformer:
     def backward(self, params: Params, d_token: np.ndarray, d_ctrl: np.ndarray, cache: Any) -> Grads:
         """Gradients of every parameter given the gradients of the two logit tensors."""
         c_emb, caches, cf, ct, cc = cache
+        pool = self.cfg.pool
+        if pool > 1:  # back to one row of p*V token / 3p control logits per position
+            B, L = d_token.shape[:2]
+            d_token, d_ctrl = d_token.reshape(B, L // pool, -1), d_ctrl.reshape(B, L // pool, -1)
         grads: Grads = {}
         df1, g = self.head_tok.backward(params, d_token, ct)
         grads |= g
@@ -158,6 +175,8 @@ class Transformer:
             dx, g = ln1.backward(params, da, c1)
             grads |= g
             dh = dh + dx
+        if pool > 1:
+            dh = np.broadcast_to(dh[:, :, None, :], (*dh.shape[:2], pool, dh.shape[2]))
         _, g = self.emb.backward(params, dh, c_emb)
         grads |= g
         return {name: grads[name] for name in params}
