@@ -115,12 +115,16 @@ def _illegal(x: np.ndarray, steps: int, exc: Exception) -> Rollout:
     return Rollout(final=x, halt_reason="illegal", steps=steps, error=str(exc))
 
 
-def apmdm_rollout(predict: BatchPredictor, x0s: Sequence[np.ndarray], *, vocab: BaseVocabulary, max_steps: int,
-                  max_length: int | None = None,
-                  on_step: Callable[[int, int], None] | None = None) -> list[Rollout]:
+def apmdm_rollout(predict: BatchPredictor, x0s: Sequence[np.ndarray], *, vocab: BaseVocabulary,
+                  max_steps: int | Sequence[int], max_length: int | None = None,
+                  on_step: Callable[[int, int], None] | None = None,
+                  observe: Callable[[list[int], list[np.ndarray], list[Prediction]], None] | None = None
+                  ) -> list[Rollout]:
     """Run every ``x0`` to a halt on the exact AP-MDM machine, one ``predict`` call per step for all running ones.
 
-    ``on_step(step, n_running)`` is called after every batched step (progress).
+    ``max_steps`` is one cap for all or one per instance.  ``on_step(step, n_running)`` is called after every batched
+    step (progress); ``observe(indices, xs, predictions)`` sees every batched prediction before it is applied (the
+    instances' indices into ``x0s``; for error analysis).
 
     Examples
     --------
@@ -140,10 +144,15 @@ def apmdm_rollout(predict: BatchPredictor, x0s: Sequence[np.ndarray], *, vocab: 
     xs = [np.asarray(x, np.int64) for x in x0s]
     steps = [0] * len(xs)
     done: list[Rollout | None] = [None] * len(xs)
+    caps = [int(max_steps)] * len(xs) if isinstance(max_steps, int) else [int(m) for m in max_steps]
+    if len(caps) != len(xs):
+        raise ValueError(f"max_steps: {len(caps)} caps for {len(xs)} instances")
     running = list(range(len(xs)))
     t = 0
     while running:
         preds = predict([xs[i] for i in running])
+        if observe is not None:
+            observe(list(running), [xs[i] for i in running], list(preds))
         t += 1
         still = []
         for i, pred in zip(running, preds, strict=True):
@@ -160,7 +169,7 @@ def apmdm_rollout(predict: BatchPredictor, x0s: Sequence[np.ndarray], *, vocab: 
             if np.array_equal(nxt.x_next, x):
                 done[i] = Rollout(final=x, halt_reason="fixed-point", steps=steps[i])
                 continue
-            if steps[i] + 1 > max_steps:
+            if steps[i] + 1 > caps[i]:
                 done[i] = Rollout(final=x, halt_reason="max-steps", steps=steps[i])
                 continue
             steps[i] += 1

@@ -1,0 +1,282 @@
+"""``powergen experiment sudoku``: train the four Sudoku models under one CPU budget each, evaluate, write the table;
+and the shipped weights (``powergen eval sudoku --checkpoint shipped``, ``powergen sudoku solve --model``).
+
+**Runs.**  Model ``kind`` trains in ``<run_dir>/<kind>/`` (:func:`proofs_check.experiments.trainer.train_run`:
+one atomic checkpoint, exact resume, the CPU budget counted over sessions); its final evaluation is kept in
+``<run_dir>/<kind>/result.json`` (reused when the checkpoint has not moved and the evaluation settings are the same),
+the table of all kinds in ``<run_dir>/result.json``.  The AP-MDM transition stores live in ``<run_dir>/../stores``
+(shared by runs on the same puzzles).
+
+**Shipped weights** (the project's convention [I], beside max-flow's): ``proofs_check/experiments/shipped/sudoku/``
+holds ``manifest.json`` (schema, and per model kind: the weights file, its sha256, the model config, the updates,
+the training CPU seconds and the command that trained it) and one ``<kind>.npz`` of float32 parameters per kind.
+:func:`export_shipped` writes them from a finished run; until then :func:`load_model` ``("shipped")`` raises
+:class:`NoShippedWeights`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from machines.io import atomic_write_bytes, atomic_write_text
+from machines.neural.config import ModelConfig, TrainConfig
+from machines.neural.layers import Params
+from machines.neural.model import Transformer
+from proofs_check.errors import CheckError
+from proofs_check.experiments import sudoku as sx
+from proofs_check.experiments import sudoku_baselines as sb
+
+__all__ = ["MODELS", "NoShippedWeights", "SHIPPED_DIR", "LoadedModel", "export_shipped", "load_model",
+           "run_experiment", "run_model"]
+
+MODELS = ("ap-mdm", "ap-mdm-peer", "ao-mdm", "arm")
+APMDM = ("ap-mdm", "ap-mdm-peer")
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped" / "sudoku"
+SHIPPED_SCHEMA = "powergen.shipped.sudoku/1"
+RESULT_SCHEMA = "powergen.experiment.sudoku/1"
+
+
+class NoShippedWeights(CheckError, FileNotFoundError):
+    """No shipped Sudoku weights (yet), or not for the requested model kind."""
+
+
+class SudokuModelError(CheckError, ValueError):
+    """A model path or weights file cannot be used for the Sudoku experiment."""
+
+
+def default_config(kind: str) -> ModelConfig:
+    """The model of ``kind`` (:data:`MODELS`)."""
+    if kind in APMDM:
+        return sx.model_config(kind)
+    if kind == "ao-mdm":
+        return sb.aomdm_config()
+    if kind == "arm":
+        return sb.arm_config()
+    raise SudokuModelError(f"unknown model kind {kind!r} (one of {', '.join(MODELS)})")
+
+
+def evaluate_kind(kind: str, config: ModelConfig, params: Params, puzzles: Sequence[str], *,
+                  cap_multiple: float = 2.0, tf_puzzles: Sequence[str] = (), tf_stride: int = 1,
+                  on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Evaluate one model on ``puzzles`` (rollout / decoding) and, for AP-MDM, teacher-forced on ``tf_puzzles``."""
+    if kind in APMDM:
+        pred = sx.neural_predictor(config, params)
+        res = sx.evaluate_apmdm(pred, puzzles, cap_multiple=cap_multiple, on_step=on_step)
+        if tf_puzzles:
+            res["teacher_forced"] = sx.step_accuracy(pred, tf_puzzles, stride=tf_stride)
+        return res
+    if kind == "ao-mdm":
+        return sb.evaluate_aomdm(config, params, puzzles)
+    return sb.evaluate_arm(config, params, puzzles)
+
+
+def _sampler_and_data(kind: str, puzzles: Sequence[str], tcfg: TrainConfig, *, store_root: Path,
+                      processes: int) -> tuple[Any, str, dict[str, Any]]:
+    from proofs_check.experiments.store import build_store
+
+    digest = sx.puzzles_digest(puzzles)
+    if kind in APMDM:
+        c0 = time.process_time()
+        store = build_store(sx.SudokuSource(puzzles), seed=0, count=len(puzzles), root=store_root,
+                            processes=processes, shard_size=max(1, -(-len(puzzles) // max(processes, 1))))
+        info = {"transitions": len(store), "puzzles": len(puzzles), "sha256": store.content_sha256,
+                "per_puzzle_mean": round(len(store) / len(puzzles), 1),
+                "build_cpu_seconds": round(time.process_time() - c0, 1), "directory": str(store.directory)}
+        sampler = sx.store_sampler(store, tcfg.batch_size, halt_examples=kind == "ap-mdm-peer")
+        return sampler, f"{kind}:{store.content_sha256}", info
+    info = {"puzzles": len(puzzles), "sha256": digest}
+    if kind == "ao-mdm":
+        return sb.mdm_sampler(puzzles, tcfg.batch_size), f"{kind}:{digest}", info
+    return sb.arm_sampler(puzzles, tcfg.batch_size), f"{kind}:{digest}", info
+
+
+def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], test_puzzles: Sequence[str],
+              seed: int = 0, budget_cpu_seconds: float | None = 3600.0, model: ModelConfig | None = None,
+              train: TrainConfig | None = None, cap_multiple: float = 2.0, tf_count: int = 20, tf_stride: int = 1,
+              probe_count: int = 3, eval_every: int = 500, processes: int = 1, store_root: str | Path | None = None,
+              checkpoint_every_cpu_seconds: float = 180.0, stop_after: int | None = None,
+              on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Train (resuming) and evaluate one model kind; write and return ``<run_dir>/result.json``."""
+    from proofs_check.experiments.trainer import train_run
+
+    run = Path(run_dir)
+    mcfg = model or default_config(kind)
+    tcfg = train or sx.train_config()
+    root = Path(store_root) if store_root is not None else run.parent.parent / "stores"
+    sampler, data, info = _sampler_and_data(kind, train_puzzles, tcfg, store_root=root, processes=processes)
+    probe_set = list(test_puzzles[:probe_count])
+
+    def probe(params: Params, step: int) -> dict[str, Any]:
+        if not probe_set:
+            return {}
+        res = evaluate_kind(kind, mcfg, params, probe_set, cap_multiple=cap_multiple,
+                            tf_puzzles=probe_set[:2], tf_stride=5)
+        out = {"probe_accuracy": res["accuracy"], "probe_outcomes": res["outcomes"], "eval_cpu": res["cpu_seconds"]}
+        if "teacher_forced" in res:
+            out["probe_step_accuracy"] = res["teacher_forced"]["accuracy"]
+            out["probe_per_decision"] = {k: v["accuracy"] for k, v in res["teacher_forced"]["per_decision"].items()}
+        return out
+
+    st = train_run(sampler, model=mcfg, train=tcfg, seed=seed, data=data, run_dir=run,
+                   budget_cpu_seconds=budget_cpu_seconds, checkpoint_every_cpu_seconds=checkpoint_every_cpu_seconds,
+                   evaluate=probe, eval_every=eval_every, on_log=on_log, stop_after=stop_after)
+    settings = {"test": sx.puzzles_digest(test_puzzles), "n_test": len(test_puzzles), "cap_multiple": cap_multiple,
+                "tf_count": tf_count, "tf_stride": tf_stride}
+    cached = run / "result.json"
+    if cached.is_file():
+        old = json.loads(cached.read_text(encoding="utf-8"))
+        if old.get("steps_done") == st.step and old.get("eval_settings") == settings:
+            return dict(old)
+    final = evaluate_kind(kind, mcfg, st.params, test_puzzles, cap_multiple=cap_multiple,
+                          tf_puzzles=test_puzzles[:tf_count] if kind in APMDM else (), tf_stride=tf_stride)
+    result = {"schema": RESULT_SCHEMA, "model_kind": kind, "seed": seed, "n_params": Transformer(mcfg).param_count(),
+              "model": mcfg.to_json(), "train": tcfg.to_json(), "steps_done": st.step, "stopped": st.stopped,
+              "cpu_train_seconds": round(st.cpu_train, 1), "budget_cpu_seconds": budget_cpu_seconds, "data": info,
+              "eval_settings": settings, "eval": final, "paper": sx.PAPER_ACCURACY[kind],
+              "history": st.history or [], "probes": st.evals or []}
+    atomic_write_text(cached, json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    return result
+
+
+def run_experiment(*, run_dir: str | Path, models: Sequence[str] = MODELS, train_file: str | Path = sx.TRAIN_FILE,
+                   test_file: str | Path = sx.TEST_FILE, test_count: int | None = None,
+                   **kwargs: Any) -> dict[str, Any]:
+    """:func:`run_model` for every kind in ``models`` on the same puzzles; ``<run_dir>/result.json`` gets the
+    table (``kwargs`` go to :func:`run_model`)."""
+    train_p = sx.read_puzzles(train_file)
+    test_p = sx.read_puzzles(test_file)[:test_count]
+    out: dict[str, Any] = {"schema": RESULT_SCHEMA, "train_file": str(train_file), "test_file": str(test_file),
+                           "train_puzzles": len(train_p), "test_puzzles": len(test_p), "models": {}}
+    for kind in models:
+        mcfg = kwargs.pop(f"model_{kind.replace('-', '_')}", None)
+        out["models"][kind] = run_model(kind, run_dir=Path(run_dir) / kind, train_puzzles=train_p,
+                                        test_puzzles=test_p, model=mcfg, **kwargs)
+    slim = {k: {kk: vv for kk, vv in v.items() if kk not in ("history",)} for k, v in out["models"].items()}
+    atomic_write_text(Path(run_dir) / "result.json",
+                      json.dumps(out | {"models": slim}, indent=1, sort_keys=True, allow_nan=False) + "\n")
+    return out
+
+
+# -- shipped weights and model loading ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model ready to evaluate: its kind, config, float32 parameters and where it came from."""
+
+    kind: str
+    config: ModelConfig
+    params: Params
+    source: str
+    updates: int
+
+
+def _weights_bytes(kind: str, config: ModelConfig, params: Params, updates: int) -> bytes:
+    import io
+    import zipfile
+
+    meta = json.dumps({"kind": kind, "model": config.to_json(), "updates": updates}, sort_keys=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:  # fixed timestamps: byte-identical
+        for name, arr in [("meta.json", np.frombuffer(meta.encode(), np.uint8))] + sorted(
+                (f"param.{k}", np.asarray(v, np.float32)) for k, v in params.items()):
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            b = io.BytesIO()
+            np.save(b, arr, allow_pickle=False)
+            z.writestr(info, b.getvalue())
+    return buf.getvalue()
+
+
+def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: str | Path = SHIPPED_DIR) -> Path:
+    """Write ``<directory>/<kind>.npz`` from the run's checkpoint and record it in ``<directory>/manifest.json``."""
+    from proofs_check.experiments.trainer import load_run
+
+    st = load_run(run_dir)
+    if not st.data.startswith(kind + ":"):
+        raise SudokuModelError(f"{run_dir} holds a {st.data.split(':')[0]!r} run, not {kind!r}")
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    data = _weights_bytes(kind, st.model, st.params, st.step)
+    atomic_write_bytes(d / f"{kind}.npz", data)
+    man_path = d / "manifest.json"
+    man = json.loads(man_path.read_text(encoding="utf-8")) if man_path.is_file() else {"schema": SHIPPED_SCHEMA,
+                                                                                      "models": {}}
+    man["models"][kind] = {"file": f"{kind}.npz", "sha256": hashlib.sha256(data).hexdigest(), "updates": st.step,
+                           "cpu_train_seconds": round(st.cpu_train, 1), "command": command,
+                           "n_params": Transformer(st.model).param_count()}
+    atomic_write_text(man_path, json.dumps(man, indent=1, sort_keys=True) + "\n")
+    return d / f"{kind}.npz"
+
+
+def _read_weights(path: Path, expect_sha: str | None = None) -> LoadedModel:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SudokuModelError(f"cannot read {path}: {exc}") from None
+    if expect_sha is not None and hashlib.sha256(raw).hexdigest() != expect_sha:
+        raise SudokuModelError(f"{path}: sha256 differs from the shipped manifest")
+    import io
+
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            meta = json.loads(z["meta.json"].tobytes().decode())
+            params = {k.removeprefix("param."): z[k] for k in z.files if k.startswith("param.")}
+        cfg = ModelConfig.from_json(meta["model"])
+        kind = str(meta["kind"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SudokuModelError(f"{path} is not a Sudoku weights file: {exc}") from None
+    if {k: v.shape for k, v in params.items()} != Transformer(cfg).shapes():
+        raise SudokuModelError(f"{path}: the parameters do not match the model config")
+    return LoadedModel(kind=kind, config=cfg, params=params, source=str(path), updates=int(meta.get("updates", 0)))
+
+
+def shipped_manifest(directory: str | Path = SHIPPED_DIR) -> dict[str, Any]:
+    """The shipped manifest; :class:`NoShippedWeights` when nothing is shipped."""
+    p = Path(directory) / "manifest.json"
+    if not p.is_file():
+        raise NoShippedWeights(f"no shipped Sudoku weights yet ({p} does not exist): train with powergen experiment "
+                               "sudoku, or pass a run directory or weights file")
+    try:
+        man = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SudokuModelError(f"cannot read {p}: {exc}") from None
+    if not isinstance(man, dict) or man.get("schema") != SHIPPED_SCHEMA or not isinstance(man.get("models"), dict):
+        raise SudokuModelError(f"{p}: expected schema {SHIPPED_SCHEMA!r}")
+    return man
+
+
+def load_model(spec: str, *, kinds: Sequence[str] = MODELS, directory: str | Path = SHIPPED_DIR) -> list[LoadedModel]:
+    """``"shipped"`` (every shipped kind among ``kinds``), a run directory (``checkpoint.npz`` of the trainer) or a
+    weights ``.npz`` written by :func:`export_shipped`."""
+    if spec == "shipped":
+        man = shipped_manifest(directory)
+        got = [_read_weights(Path(directory) / e["file"], e.get("sha256")) for k, e in sorted(man["models"].items())
+               if k in kinds]
+        if not got:
+            raise NoShippedWeights(f"no shipped Sudoku weights for {', '.join(kinds)}")
+        return got
+    p = Path(spec)
+    if p.is_dir():
+        from proofs_check.experiments.trainer import RunError, load_run
+
+        try:
+            st = load_run(p)
+        except RunError as exc:
+            raise SudokuModelError(str(exc)) from None
+        kind = st.data.split(":")[0]
+        if kind not in MODELS:
+            raise SudokuModelError(f"{p} holds a run of {kind!r}, not a Sudoku model")
+        loaded = [LoadedModel(kind=kind, config=st.model, params=st.params, source=str(p), updates=st.step)]
+    elif p.is_file():
+        loaded = [_read_weights(p)]
+    else:
+        raise SudokuModelError(f"no such model: {spec} (expected 'shipped', a run directory or a weights file)")
+    if loaded[0].kind not in kinds:
+        raise SudokuModelError(f"{spec} holds a {loaded[0].kind!r} model; expected one of {', '.join(kinds)}")
+    return loaded
