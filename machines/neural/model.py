@@ -126,7 +126,7 @@ class Transformer:
         if pool > 1:
             e, c_emb = self.emb.forward(params, pooled_index(x, pool, self.cfg.vocab_size))  # (B, L/p, p, d)
             h = e.sum(axis=2)
-            valid = valid.reshape(B, L // pool, pool).any(axis=2)
+            valid = np.asarray(valid.reshape(B, L // pool, pool).any(axis=2))
         else:
             h, c_emb = self.emb.forward(params, x)
         caches = []

@@ -290,7 +290,7 @@ class _Divergence:
             except (MachineError, ReductionError):
                 got = None
             if got is None or not np.array_equal(got, want):
-                self.first[i] = decision_type(x, o.y, o.remask)
+                self.first[i] = decision_type(x, o.y, np.asarray(o.remask))
 
 
 def evaluate_apmdm(predict: BatchPredictor, puzzles: Sequence[str], *, cap_multiple: float = 2.0,

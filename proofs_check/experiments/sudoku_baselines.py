@@ -52,7 +52,8 @@ def fill_order(puzzle: str) -> tuple[list[int], np.ndarray]:
 
     Examples
     --------
-    >>> order, sol = fill_order("." + "34678912672195348198342567859761423426853791713924856961537284287419635345286179")
+    >>> solved = "534678912672195348198342567859761423426853791713924856961537284287419635345286179"
+    >>> order, sol = fill_order("." + solved[1:])
     >>> order, int(sol[0])
     ([0], 5)
     """
@@ -75,7 +76,7 @@ def arm_sequence(puzzle: str) -> tuple[np.ndarray, int]:
     return np.concatenate([prompt, np.asarray(pairs, np.int64), [END]]), 81
 
 
-def judge_written(puzzle: str, written: Sequence[int], solution: np.ndarray | None) -> str:
+def judge_written(puzzle: str, written: Sequence[int] | np.ndarray, solution: np.ndarray | None) -> str:
     """Replay the ARM's output (after the prompt) on the puzzle: ``exact`` / ``valid-but-wrong`` / ``invalid`` /
     ``malformed`` (not ``#cell digit`` pairs ending in ``[END]``, or a cell that is a given or written twice)."""
     w = [int(t) for t in written]

@@ -205,8 +205,8 @@ def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: s
     data = _weights_bytes(kind, st.model, st.params, st.step)
     atomic_write_bytes(d / f"{kind}.npz", data)
     man_path = d / "manifest.json"
-    man = json.loads(man_path.read_text(encoding="utf-8")) if man_path.is_file() else {"schema": SHIPPED_SCHEMA,
-                                                                                      "models": {}}
+    man: dict[str, Any] = (json.loads(man_path.read_text(encoding="utf-8")) if man_path.is_file()
+                           else {"schema": SHIPPED_SCHEMA, "models": {}})
     man["models"][kind] = {"file": f"{kind}.npz", "sha256": hashlib.sha256(data).hexdigest(), "updates": st.step,
                            "cpu_train_seconds": round(st.cpu_train, 1), "command": command,
                            "n_params": Transformer(st.model).param_count()}
