@@ -4,7 +4,8 @@ For each length, ``count`` random instances are run by :class:`machines.paradigm
 :class:`~machines.neural.predictor.NeuralPredictor` to a fixed point; the report gives accuracy and steps per
 length, the fraction of the training transitions the model reproduces, and (with >= 3 lengths) the growth class
 of the mean step count (:func:`proofs_check.growth.classify_growth`).  ``--oracle`` runs the task's own process
-instead of a checkpoint.  Exit 0 when every run is correct, 1 otherwise.
+instead of a checkpoint.  Exit 0 when every run is correct, 1 otherwise.  ``powergen eval sudoku --checkpoint
+shipped|PATH [--count N]`` is the Sudoku experiment's evaluation (:func:`proofs_check.experiments.sudoku_cli.run_eval`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ SCHEMA = "powergen.eval/1"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate a trained f_theta as an AP-MDM machine on random instances")
-    p.add_argument("task", metavar="TASK", choices=registry.names(), help=f"one of: {', '.join(registry.names())}")
+    names = [*registry.names(), "sudoku"]
+    p.add_argument("task", metavar="TASK", choices=names, help=f"one of: {', '.join(names)}")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--checkpoint", metavar="DIR", help="a directory written by powergen train")
     src.add_argument("--oracle", action="store_true", help="run the task's own (oracle) process instead")
@@ -59,6 +61,10 @@ def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "sudoku":
+        from proofs_check.experiments.sudoku_cli import run_eval
+
+        return run_eval(args)
     task = registry.get(args.task)
     lengths = args.lengths or list(task.default_lengths)
     count = args.count or task.default_count

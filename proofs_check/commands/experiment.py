@@ -1,6 +1,7 @@
 """``powergen experiment TASK``: train a task's learned models under a CPU budget, evaluate them, print the table.
 
-Today TASK is ``maxflow``; ``--models`` picks AP-MDM and/or the edit-log ARM (the answer-only ARM is still to come,
+TASK is ``maxflow`` or ``sudoku`` (:mod:`proofs_check.experiments.sudoku_cli`: ``--models
+ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  For maxflow ``--models`` picks AP-MDM and/or the edit-log ARM (the answer-only ARM is still to come,
 issue 15).  The run lives
 in ``--run-dir`` (default ``runs/experiment-maxflow-seed<S>``): running the same command again resumes it from its
 checkpoint (``checkpoint.npz``, replaced atomically every few CPU-minutes), so the command may be interrupted at any
@@ -22,7 +23,7 @@ SCHEMA = "powergen.experiment/1"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("experiment", help="train and evaluate a task's learned models (maxflow) under a CPU budget")
-    p.add_argument("task", metavar="TASK", choices=["maxflow"], help="the experiment: maxflow")
+    p.add_argument("task", metavar="TASK", choices=["maxflow", "sudoku"], help="the experiment: maxflow or sudoku")
     p.add_argument("--budget-cpu-minutes", type=float, default=60.0, metavar="M",
                    help="training CPU time per model, in minutes (default 60)")
     p.add_argument("--run-dir", default=None, metavar="DIR",
@@ -38,23 +39,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--probe-per-size", type=pos_int, default=10, metavar="N",
                    help="held-out graphs per size of each probe during training (default 10)")
     p.add_argument("--processes", type=pos_int, default=1, metavar="P", help="processes for building the data")
-    p.add_argument("--models", type=_models, default=("ap-mdm",), metavar="LIST",
-                   help="comma-separated models to train: ap-mdm, arm (the edit-log ARM; its run directory is "
-                        "RUN_DIR-arm); default ap-mdm")
+    p.add_argument("--models", type=_models, default=None, metavar="LIST",
+                   help="comma-separated models to train: maxflow: ap-mdm, arm (the edit-log ARM; its run directory "
+                        "is RUN_DIR-arm; default ap-mdm); sudoku: ap-mdm, ap-mdm-peer, ao-mdm, arm (default all)")
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
+    from proofs_check.experiments.sudoku_cli import add_sudoku_flags
+
+    add_sudoku_flags(p)
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
 MODELS = ("ap-mdm", "arm")
+SUDOKU_MODELS = ("ap-mdm", "ap-mdm-peer", "ao-mdm", "arm")
 
 
 def _models(text: str) -> tuple[str, ...]:
     names = tuple(t.strip() for t in text.split(",") if t.strip())
-    bad = [n for n in names if n not in MODELS]
+    bad = [n for n in names if n not in MODELS + SUDOKU_MODELS]
     if bad or not names:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(MODELS)}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(SUDOKU_MODELS)}, "
+                                         f"got {text!r}")
     return names
 
 
@@ -67,6 +73,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.budget_cpu_minutes > 0:
         raise UsageError(f"--budget-cpu-minutes must be > 0, got {args.budget_cpu_minutes}")
+    if args.task == "sudoku":
+        from proofs_check.experiments.sudoku_cli import run_sudoku
+
+        return run_sudoku(args)
+    args.models = args.models or ("ap-mdm",)
+    if [m for m in args.models if m not in MODELS]:
+        raise UsageError(f"--models for maxflow: {', '.join(MODELS)}; got {','.join(args.models)}")
     run_dir = args.run_dir or f"runs/experiment-{args.task}-seed{args.seed}"
     model = override(mf.model_config(), args.model)
     t_over = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size)) if v is not None}

@@ -78,6 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"with --trace: refuse runs longer than this (about {TRACE_BYTES_PER_STEP / 1000:.1f} kB of "
                         f"trace per step; default {DEFAULT_MAX_TRACE_STEPS})")
     s.add_argument("--html", metavar="FILE", help="write a self-contained HTML page that plays the run")
+    s.add_argument("--model", metavar="shipped|PATH", default=None,
+                   help="run a learned AP-MDM instead of the oracle (shipped weights, a run directory or a weights "
+                        "file); every step through g, compared with the oracle's trajectory")
     add_json_flag(s)
     s.set_defaults(func=run_solve)
 
@@ -141,6 +144,12 @@ def generate_seconds(count: int, givens: int, window: bool) -> float:
 
 def run_solve(args: argparse.Namespace) -> int:
     parse_puzzle(args.puzzle)  # a malformed puzzle is refused before any file system side effect
+    if args.model is not None:
+        if args.trace or args.html:
+            raise UsageError("sudoku solve: --trace and --html show the oracle's run; drop them with --model")
+        from proofs_check.experiments.sudoku_cli import run_solve_model
+
+        return run_solve_model(args)
     check_seconds(args, args.max_steps * SECONDS_PER_STEP, f"a search of up to --max-steps {args.max_steps} steps")
     if args.trace:
         check_writable(args.trace)  # before the search, not after it
