@@ -1,7 +1,8 @@
 """``powergen experiment TASK``: train a task's learned models under a CPU budget, evaluate them, print the table.
 
 TASK is ``maxflow`` or ``sudoku`` (:mod:`proofs_check.experiments.sudoku_cli`: ``--models
-ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  For maxflow ``--models`` picks AP-MDM and/or the edit-log ARM (the answer-only ARM is still to come,
+ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  For maxflow ``--models`` picks
+AP-MDM and/or the edit-log ARM (the answer-only ARM is still to come,
 issue 15).  The run lives
 in ``--run-dir`` (default ``runs/experiment-maxflow-seed<S>``): running the same command again resumes it from its
 checkpoint (``checkpoint.npz``, replaced atomically every few CPU-minutes), so the command may be interrupted at any

@@ -155,10 +155,10 @@ def run_experiment(*, run_dir: str | Path, models: Sequence[str] = MODELS, train
     test_p = sx.read_puzzles(test_file)[:test_count]
     out: dict[str, Any] = {"schema": RESULT_SCHEMA, "train_file": str(train_file), "test_file": str(test_file),
                            "train_puzzles": len(train_p), "test_puzzles": len(test_p), "models": {}}
+    configs = {k: kwargs.pop(f"model_{k.replace('-', '_')}", None) for k in MODELS}
     for kind in models:
-        mcfg = kwargs.pop(f"model_{kind.replace('-', '_')}", None)
         out["models"][kind] = run_model(kind, run_dir=Path(run_dir) / kind, train_puzzles=train_p,
-                                        test_puzzles=test_p, model=mcfg, **kwargs)
+                                        test_puzzles=test_p, model=configs[kind], **kwargs)
     slim = {k: {kk: vv for kk, vv in v.items() if kk not in ("history",)} for k, v in out["models"].items()}
     atomic_write_text(Path(run_dir) / "result.json",
                       json.dumps(out | {"models": slim}, indent=1, sort_keys=True, allow_nan=False) + "\n")
