@@ -254,9 +254,10 @@ def judge_grid(puzzle: str, grid: np.ndarray, solution: np.ndarray | None) -> st
 
 @dataclass(frozen=True, slots=True)
 class PuzzleResult:
-    """One test puzzle: outcome (``exact``, ``valid-but-wrong``, ``stuck-at-cap``, ``illegal``,
-    ``halted-unsolved``), steps taken and the oracle's, whether the run followed the oracle step for step, and the
-    decision type of its first deviation (``""`` if none)."""
+    """One test puzzle: its outcome (``exact``, ``valid-but-wrong``, ``stuck-at-cap``, ``illegal``: the machine
+    rejected a step, e.g. an insert beyond 324 tokens; ``length-changed``: a delete; ``halted-unsolved``), the
+    steps taken and the oracle's, whether the run followed the oracle step for step, and the decision type of its
+    first deviation (``""`` if none)."""
 
     outcome: str
     steps: int
@@ -293,6 +294,19 @@ class _Divergence:
                 self.first[i] = decision_type(x, o.y, np.asarray(o.remask))
 
 
+def _fixed_length(predict: BatchPredictor) -> BatchPredictor:
+    """``predict`` on 324-token sequences; a sequence of another length (after a predicted delete: the Sudoku process
+    never changes the length) gets a halting prediction, and :func:`evaluate_apmdm` reports ``length-changed``."""
+
+    def wrapped(xs: Sequence[np.ndarray]) -> list[Prediction]:
+        ok = [k for k, x in enumerate(xs) if len(x) == CONTEXT]
+        got = dict(zip(ok, predict([xs[k] for k in ok]), strict=True)) if ok else {}
+        z = np.zeros(0, np.int64)
+        return [got[k] if k in got else Prediction(y=z, halt=True) for k in range(len(xs))]
+
+    return wrapped
+
+
 def evaluate_apmdm(predict: BatchPredictor, puzzles: Sequence[str], *, cap_multiple: float = 2.0,
                    divergence: bool = True, on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Roll ``predict`` out on every puzzle (batched, on the exact machine) and judge the final grids.
@@ -311,11 +325,13 @@ def evaluate_apmdm(predict: BatchPredictor, puzzles: Sequence[str], *, cap_multi
     caps = [max(1, math.ceil(cap_multiple * o.steps)) for o in oracle]
     div = _Divergence(len(puzzles)) if divergence else None
     with single_thread_blas():
-        rolls = apmdm_rollout(predict, [encode_grid(o.puzzle) for o in oracle], vocab=SUDOKU_VOCAB, max_steps=caps,
-                              on_step=on_step, observe=div)
+        rolls = apmdm_rollout(_fixed_length(predict), [encode_grid(o.puzzle) for o in oracle], vocab=SUDOKU_VOCAB,
+                              max_steps=caps, max_length=CONTEXT, on_step=on_step, observe=div)
     results = []
     for k, (p, o, r) in enumerate(zip(puzzles, oracle, rolls, strict=True)):
-        if r.halt_reason == "max-steps":
+        if r.final.shape[0] != CONTEXT:
+            outcome = "length-changed"
+        elif r.halt_reason == "max-steps":
             outcome = "stuck-at-cap"
         elif r.halt_reason == "illegal":
             outcome = "illegal"

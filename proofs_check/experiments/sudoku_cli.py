@@ -145,7 +145,7 @@ def run_solve_model(args: argparse.Namespace) -> int:
     from proofs_check.experiments import sudoku_run as sr
     from proofs_check.experiments.decoders import apmdm_rollout
     from reductions.tasks.sudoku import decode_values, encode_grid, solve
-    from reductions.tasks.sudoku_grid import SUDOKU_VOCAB, format_grid, parse_puzzle
+    from reductions.tasks.sudoku_grid import CONTEXT, SUDOKU_VOCAB, format_grid, parse_puzzle
 
     grid = parse_puzzle(args.puzzle)
     models = sr.load_model(args.model, kinds=sr.APMDM)
@@ -158,15 +158,17 @@ def run_solve_model(args: argparse.Namespace) -> int:
     def keep(idx: list[int], xs: list[np.ndarray], preds: list[Any]) -> None:
         states.append(xs[0])
 
-    roll = apmdm_rollout(sx.neural_predictor(m.config, m.params), [encode_grid(grid)], vocab=SUDOKU_VOCAB,
-                         max_steps=cap, observe=keep)[0]
+    roll = apmdm_rollout(sx._fixed_length(sx.neural_predictor(m.config, m.params)), [encode_grid(grid)],
+                         vocab=SUDOKU_VOCAB, max_steps=cap, max_length=CONTEXT, observe=keep)[0]
     traj = [*states[:roll.steps], roll.final] if roll.steps else [roll.final]
     same = len(traj) == oracle.states.shape[0] and all(np.array_equal(a, b) for a, b in zip(traj, oracle.states,
                                                                                                strict=True))
     first = None if same else next((t for t, (a, b) in enumerate(zip(traj, oracle.states, strict=False))
                                     if not np.array_equal(a, b)), min(len(traj), oracle.states.shape[0]))
-    final = decode_values(roll.final)
-    if roll.halt_reason in ("max-steps", "illegal"):
+    final = decode_values(roll.final) if roll.final.shape[0] == CONTEXT else np.zeros(81, np.int8)
+    if roll.final.shape[0] != CONTEXT:
+        verdict = "length-changed"
+    elif roll.halt_reason in ("max-steps", "illegal"):
         verdict = "stuck-at-cap" if roll.halt_reason == "max-steps" else "illegal"
     else:
         verdict = sx.judge_grid(puzzle, final, oracle.solution).replace("invalid", "halted-unsolved")

@@ -193,10 +193,12 @@ def _weights_bytes(kind: str, config: ModelConfig, params: Params, updates: int)
     return buf.getvalue()
 
 
-def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: str | Path = SHIPPED_DIR) -> Path:
-    """Write ``<directory>/<kind>.npz`` from the run's checkpoint and record it in ``<directory>/manifest.json``."""
+def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: str | Path | None = None) -> Path:
+    """Write ``<directory>/<kind>.npz`` (default :data:`SHIPPED_DIR`) from the run's checkpoint and record it in
+    ``<directory>/manifest.json``."""
     from proofs_check.experiments.trainer import load_run
 
+    directory = SHIPPED_DIR if directory is None else directory
     st = load_run(run_dir)
     if not st.data.startswith(kind + ":"):
         raise SudokuModelError(f"{run_dir} holds a {st.data.split(':')[0]!r} run, not {kind!r}")
@@ -236,9 +238,9 @@ def _read_weights(path: Path, expect_sha: str | None = None) -> LoadedModel:
     return LoadedModel(kind=kind, config=cfg, params=params, source=str(path), updates=int(meta.get("updates", 0)))
 
 
-def shipped_manifest(directory: str | Path = SHIPPED_DIR) -> dict[str, Any]:
+def shipped_manifest(directory: str | Path | None = None) -> dict[str, Any]:
     """The shipped manifest; :class:`NoShippedWeights` when nothing is shipped."""
-    p = Path(directory) / "manifest.json"
+    p = Path(SHIPPED_DIR if directory is None else directory) / "manifest.json"
     if not p.is_file():
         raise NoShippedWeights(f"no shipped Sudoku weights yet ({p} does not exist): train with powergen experiment "
                                "sudoku, or pass a run directory or weights file")
@@ -251,10 +253,12 @@ def shipped_manifest(directory: str | Path = SHIPPED_DIR) -> dict[str, Any]:
     return man
 
 
-def load_model(spec: str, *, kinds: Sequence[str] = MODELS, directory: str | Path = SHIPPED_DIR) -> list[LoadedModel]:
+def load_model(spec: str, *, kinds: Sequence[str] = MODELS,
+               directory: str | Path | None = None) -> list[LoadedModel]:
     """``"shipped"`` (every shipped kind among ``kinds``), a run directory (``checkpoint.npz`` of the trainer) or a
     weights ``.npz`` written by :func:`export_shipped`."""
     if spec == "shipped":
+        directory = SHIPPED_DIR if directory is None else directory
         man = shipped_manifest(directory)
         got = [_read_weights(Path(directory) / e["file"], e.get("sha256")) for k, e in sorted(man["models"].items())
                if k in kinds]
