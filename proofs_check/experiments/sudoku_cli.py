@@ -180,7 +180,7 @@ def run_solve_model(args: argparse.Namespace) -> int:
         emit_json(doc)
     else:
         con = stdout_console()
-        g = doc["final"]
+        g = str(doc["final"])
         con.print("\n".join(" ".join(g[9 * r:9 * r + 9]) for r in range(9)))
         con.print(f"{m.kind} ({m.source}): {verdict}, halt {roll.halt_reason} after {roll.steps} AP-MDM steps "
                   f"(oracle {oracle.steps}, cap {cap}); every step through g")
