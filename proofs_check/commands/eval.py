@@ -171,8 +171,13 @@ def run_maxflow(args: argparse.Namespace) -> int:
         con.print("|---|---|---|---|")
         for n, e in r["eval"]["per_size"].items():
             fails = ", ".join(f"{k} {v}" for k, v in e["failures"].items()) or "-"
-            con.print(f"| {n} | {e['accuracy']:.2f} % ({e['correct']}/{e['n']}) | {r['paper'][n]} % | {fails} |",
-                      highlight=False, markup=False)
+            ours = f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})"
+            con.print(f"| {n} | {ours} | {paper_cell(r['paper'][n])} | {fails} |", highlight=False, markup=False)
         con.print(f"evaluated in {r['eval']['cpu_seconds']} CPU-s on {count} held-out graphs per size, seed "
                   f"{args.seed}", highlight=False, markup=False)
     return EXIT_OK
+
+
+def paper_cell(paper: str) -> str:
+    """A paper cell: ``"N/A"`` as is, a number with a percent sign."""
+    return paper if paper == "N/A" else f"{paper} %"

@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 from proofs_check.cli_common import EXIT_OK, add_json_flag, add_seed_flag, emit_json, pos_int, stdout_console
-from proofs_check.commands.eval import size_range
+from proofs_check.commands.eval import paper_cell, size_range
 
 SCHEMA = "powergen.experiment/1"
 
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         cells = []
         for res in results.values():
             e = res["eval"]["per_size"][n]
-            cells += [f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})", f"{res['paper'][n]} %"]
+            cells += [f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})", paper_cell(res['paper'][n])]
         con.print(f"| {n} | " + " | ".join(cells) + " |")
     con.print("results: " + ", ".join(f"{run_dir}{SUFFIX[k]}/result.json" for k in results))
     return EXIT_OK
@@ -217,3 +217,4 @@ def _fields(model: Any) -> dict[str, Any]:
     if d.get("rotary") is not None:
         d["rotary"] = tuple(d["rotary"])
     return d
+

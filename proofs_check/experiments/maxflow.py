@@ -118,8 +118,15 @@ def validation(size: int, count: int, seed: int) -> list[FlowInstance]:
 
 
 def paper_row(kind: str, sizes: Sequence[int]) -> dict[str, str]:
-    """The paper's accuracy (in %) for ``kind`` at each size, ``"N/A"`` where it reports none."""
-    row = PAPER_ACCURACY.get("arm" if kind.startswith("arm") else kind, {})
+    """The paper's accuracy (in %) for ``kind`` at each size, ``"N/A"`` where it reports none (the paper's ARM
+    simulates the edit process: it is the edit-log ARM's row; the answer-only ARM has none).
+
+    Examples
+    --------
+    >>> paper_row("arm-edit-log", [5, 8]), paper_row("arm-answer", [5])
+    ({'5': '43.04', '8': 'N/A'}, {'5': 'N/A'})
+    """
+    row = PAPER_ACCURACY.get({"arm-edit-log": "arm"}.get(kind, kind), {})
     return {str(n): row.get(n, "N/A") for n in sizes}
 
 
