@@ -97,7 +97,7 @@ def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str
             ax_acc.plot(*zip(*succ, strict=True), "s--", label=f"{key}: rollout success")
     ax_loss.set(xlabel="update", ylabel="training loss", yscale="log", title="training loss")
     ax_acc.set(xlabel="update", ylabel="% of probe graphs / steps", ylim=(-2, 102),
-               title="probes (validation graphs, mean over sizes)")
+               title="probes (held-out graphs, mean over sizes)")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
