@@ -169,3 +169,19 @@ def test_the_committed_run_in_progress_stays_loadable_for_eval():
     (m,) = resolve_models(str(PROGRESS))
     assert m.kind == "ap-mdm" and m.model == st.model == mf.model_config()
     assert int(sum(a.size for a in m.params.values())) == 307_064
+
+
+def test_a_run_from_before_commands_were_recorded_ships_with_a_rebuilt_command(tiny_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "old"
+    shutil.copytree(tiny_run, run)
+    res = json.loads((run / "result.json").read_text())
+    for key in ("command", "train_sizes", "test_sizes"):
+        res.pop(key)
+    (run / "result.json").write_text(json.dumps(res))
+    man = ship.load_shipped(_ship(run, tmp_path / "out")).manifest
+    assert man["command"].startswith("powergen experiment maxflow --models ap-mdm")
+    assert "--train-graphs 7 " in man["command"] and "--steps 4 " in man["command"]
+    assert "rebuilt from result.json" in man["command"]
+    assert man["train_sizes"] == [4, 5, 6, 7, 8, 9, 10] and man["test_sizes"] == [4, 5]
