@@ -6,6 +6,14 @@ length, the fraction of the training transitions the model reproduces, and (with
 of the mean step count (:func:`proofs_check.growth.classify_growth`).  ``--oracle`` runs the task's own process
 instead of a checkpoint.  Exit 0 when every run is correct, 1 otherwise.  ``powergen eval sudoku --checkpoint
 shipped|PATH [--count N]`` is the Sudoku experiment's evaluation (:func:`proofs_check.experiments.sudoku_cli.run_eval`).
+
+``powergen eval maxflow --checkpoint shipped|PATH [--sizes 4-10] [--test-per-size N] [--seed S] [--json]``
+evaluates the graph-editing models (issue 15) without training: every shipped model (AP-MDM, edit-log ARM,
+answer-only ARM, whichever are shipped), a shipped model directory, or a training run directory, each with its
+batched decoder on the experiment's held-out test graphs and its success rule
+(:mod:`proofs_check.experiments.maxflow_eval`), and prints a table with the paper's numbers beside ours.  Exit 0
+when the evaluation ran (the accuracies are measurements, not a check); 2 when nothing is shipped, the path is
+bad or a model fails verification.
 """
 
 from __future__ import annotations
@@ -35,18 +43,45 @@ SCHEMA = "powergen.eval/1"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate a trained f_theta as an AP-MDM machine on random instances")
-    names = [*registry.names(), "sudoku"]
+    names = [*registry.names(), "maxflow", "sudoku"]
     p.add_argument("task", metavar="TASK", choices=names, help=f"one of: {', '.join(names)}")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--checkpoint", metavar="DIR", help="a directory written by powergen train")
+    src.add_argument("--checkpoint", metavar="DIR",
+                     help="a directory written by powergen train; for maxflow also 'shipped' (every shipped model), "
+                          "a shipped model directory or a run directory of powergen experiment")
     src.add_argument("--oracle", action="store_true", help="run the task's own (oracle) process instead")
     p.add_argument("--lengths", type=int_type(lo=1, hi=MAX_EVAL_LENGTH), nargs="+", default=None, metavar="N",
                    help="input lengths (default: the task's, 100 1000 for parity)")
     p.add_argument("--count", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None,
                    help="instances per length (default: the task's)")
+    p.add_argument("--sizes", type=size_range, default=None, metavar="A-B",
+                   help="maxflow: graph sizes to evaluate, e.g. 4-10 or 8,9,10 (default: each model's test sizes)")
+    p.add_argument("--test-per-size", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None, metavar="N",
+                   help="maxflow: held-out graphs per size (default 1000)")
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
+
+
+def size_range(text: str) -> tuple[int, ...]:
+    """argparse type: graph sizes ``A-B`` or ``A,B,...`` within 4..10, the experiment's range.
+
+    Examples
+    --------
+    >>> size_range("4-7"), size_range("8,10")
+    ((4, 5, 6, 7), (8, 10))
+    """
+    try:
+        if "-" in text:
+            lo, hi = (int(t) for t in text.split("-", 1))
+            sizes = tuple(range(lo, hi + 1))
+        else:
+            sizes = tuple(sorted({int(t) for t in text.split(",") if t.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes as A-B or A,B,... got {text!r}") from None
+    if not sizes or not all(4 <= n <= 10 for n in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must be a non-empty range within 4..10, got {text!r}")
+    return sizes
 
 
 def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
@@ -61,6 +96,10 @@ def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.task == "maxflow":
+        return run_maxflow(args)
+    if args.sizes is not None or args.test_per_size is not None:
+        raise UsageError("--sizes and --test-per-size are options of 'powergen eval maxflow'")
     if args.task == "sudoku":
         from proofs_check.experiments.sudoku_cli import run_eval
 
@@ -99,3 +138,51 @@ def run(args: argparse.Namespace) -> int:
         if growth is not None:
             con.print(f"steps grow like {growth['best']} (doubling ratios {growth['ratios']})")
     return EXIT_OK if ok else EXIT_FAILED
+
+
+MAXFLOW_SCHEMA = "powergen.eval.maxflow/1"
+
+
+def run_maxflow(args: argparse.Namespace) -> int:
+    """``powergen eval maxflow``: see the module docstring."""
+    from proofs_check.experiments.maxflow import paper_row
+    from proofs_check.experiments.maxflow_eval import evaluate_model, resolve_models
+
+    if args.oracle:
+        raise UsageError("powergen eval maxflow needs --checkpoint shipped|PATH (the oracle process is checked by "
+                         "'powergen maxflow table')")
+    if args.lengths is not None or args.count is not None:
+        raise UsageError("powergen eval maxflow takes --sizes and --test-per-size, not --lengths / --count")
+    count = args.test_per_size or 1000
+    models = resolve_models(args.checkpoint)
+    rows: list[dict[str, Any]] = []
+    for m in models:
+        sizes = args.sizes or tuple(int(n) for n in m.info.get("test_sizes", range(4, 11)))
+        res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed)
+        rows.append({"name": m.name, "kind": m.kind, "source": m.source,
+                     "n_params": int(sum(a.size for a in m.params.values())),
+                     "train_sizes": m.info.get("train_sizes"), "cpu_train_minutes": m.info.get("cpu_train_minutes"),
+                     "shipped_results": m.info.get("results"), "eval": res, "paper": paper_row(m.kind, sizes)})
+    if args.json:
+        emit_json({"schema": MAXFLOW_SCHEMA, "task": "maxflow", "seed": args.seed, "test_per_size": count,
+                   "models": rows})
+        return EXIT_OK
+    con = stdout_console()
+    for r in rows:
+        trained = f", trained on sizes {r['train_sizes']}" if r["train_sizes"] else ""
+        con.print(f"{r['name']} ({r['kind']}): {r['n_params']:,} parameters{trained}; {r['source']}",
+                  highlight=False, markup=False)
+        con.print("| nodes | ours | paper | failures |")
+        con.print("|---|---|---|---|")
+        for n, e in r["eval"]["per_size"].items():
+            fails = ", ".join(f"{k} {v}" for k, v in e["failures"].items()) or "-"
+            ours = f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})"
+            con.print(f"| {n} | {ours} | {paper_cell(r['paper'][n])} | {fails} |", highlight=False, markup=False)
+        con.print(f"evaluated in {r['eval']['cpu_seconds']} CPU-s on {count} held-out graphs per size, seed "
+                  f"{args.seed}", highlight=False, markup=False)
+    return EXIT_OK
+
+
+def paper_cell(paper: str) -> str:
+    """A paper cell: ``"N/A"`` as is, a number with a percent sign."""
+    return paper if paper == "N/A" else f"{paper} %"

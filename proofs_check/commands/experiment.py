@@ -1,9 +1,12 @@
 """``powergen experiment TASK``: train a task's learned models under a CPU budget, evaluate them, print the table.
 
 TASK is ``maxflow`` or ``sudoku`` (:mod:`proofs_check.experiments.sudoku_cli`: ``--models
-ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  For maxflow ``--models`` picks
-AP-MDM and/or the edit-log ARM (the answer-only ARM is still to come,
-issue 15).  The run lives
+ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  For maxflow ``--models`` picks AP-MDM,
+the edit-log ARM (``arm``, run directory ``RUN_DIR-arm``)
+and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``).  ``--train-sizes 4-7 --test-sizes 8-10`` is the
+length-generalisation split (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
+``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`); ``--plot DIR`` trains nothing
+and draws the runs' learning curves and accuracy by size into ``DIR``.  The run lives
 in ``--run-dir`` (default ``runs/experiment-maxflow-seed<S>``): running the same command again resumes it from its
 checkpoint (``checkpoint.npz``, replaced atomically every few CPU-minutes), so the command may be interrupted at any
 point.  Progress goes to stderr (one line per log, with the CPU time used and an estimate of what is left);
@@ -18,12 +21,14 @@ import sys
 from typing import Any
 
 from proofs_check.cli_common import EXIT_OK, add_json_flag, add_seed_flag, emit_json, pos_int, stdout_console
+from proofs_check.commands.eval import paper_cell, size_range
 
 SCHEMA = "powergen.experiment/1"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("experiment", help="train and evaluate a task's learned models (maxflow) under a CPU budget")
+    p = sub.add_parser("experiment",
+                       help="train and evaluate a task's learned models (maxflow, sudoku) under a CPU budget")
     p.add_argument("task", metavar="TASK", choices=["maxflow", "sudoku"], help="the experiment: maxflow or sudoku")
     p.add_argument("--budget-cpu-minutes", type=float, default=60.0, metavar="M",
                    help="training CPU time per model, in minutes (default 60)")
@@ -42,7 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--processes", type=pos_int, default=1, metavar="P", help="processes for building the data")
     p.add_argument("--models", type=_models, default=None, metavar="LIST",
                    help="comma-separated models to train: maxflow: ap-mdm, arm (the edit-log ARM; its run directory "
-                        "is RUN_DIR-arm; default ap-mdm); sudoku: ap-mdm, ap-mdm-peer, ao-mdm, arm (default all)")
+                        "is RUN_DIR-arm), arm-answer (prompt -> cut edges; RUN_DIR-arm-answer), default ap-mdm; "
+                        "sudoku: ap-mdm, ap-mdm-peer, ao-mdm, arm (default all)")
+    p.add_argument("--train-sizes", type=size_range, default=None, metavar="A-B",
+                   help="graph sizes of the training set, e.g. 4-7 (default 4-10)")
+    p.add_argument("--test-sizes", type=size_range, default=None, metavar="A-B",
+                   help="graph sizes of the final evaluation, e.g. 8-10 (default 4-10)")
+    act = p.add_mutually_exclusive_group()
+    act.add_argument("--ship", action="store_true",
+                     help="train nothing: promote the finished runs of --models to shipped models")
+    act.add_argument("--plot", default=None, metavar="DIR",
+                     help="train nothing: write learning curves and accuracy by size of the runs of --models to DIR "
+                          "(needs matplotlib, the 'plot' extra)")
+    p.add_argument("--ship-to", default=None, metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
     from proofs_check.experiments.sudoku_cli import add_sudoku_flags
 
@@ -52,16 +69,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-MODELS = ("ap-mdm", "arm")
+MODELS = ("ap-mdm", "arm", "arm-answer")
 SUDOKU_MODELS = ("ap-mdm", "ap-mdm-peer", "ao-mdm", "arm")
+SUFFIX = {"ap-mdm": "", "arm": "-arm", "arm-answer": "-arm-answer"}
 
 
 def _models(text: str) -> tuple[str, ...]:
     names = tuple(t.strip() for t in text.split(",") if t.strip())
-    bad = [n for n in names if n not in MODELS + SUDOKU_MODELS]
+    known = dict.fromkeys(MODELS + SUDOKU_MODELS)
+    bad = [n for n in names if n not in known]
     if bad or not names:
-        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(SUDOKU_MODELS)}, "
-                                         f"got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(known)}, got {text!r}")
     return names
 
 
@@ -75,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.budget_cpu_minutes > 0:
         raise UsageError(f"--budget-cpu-minutes must be > 0, got {args.budget_cpu_minutes}")
     if args.task == "sudoku":
+        if args.ship or args.plot is not None or args.train_sizes is not None or args.test_sizes is not None:
+            raise UsageError("--ship, --plot, --train-sizes and --test-sizes are options of 'powergen experiment "
+                             "maxflow'")
         from proofs_check.experiments.sudoku_cli import run_sudoku
 
         return run_sudoku(args)
@@ -97,13 +118,20 @@ def run(args: argparse.Namespace) -> int:
               f"(~{max(left, 0) / 60:.0f} CPU-min left)  loss {entry['loss']:.4f}  acc {acc}", file=sys.stderr,
               flush=True)
 
+    if args.ship:
+        return _ship(args, run_dir)
+    if args.plot is not None:
+        return _plot(args, run_dir)
     results: dict[str, Any] = {}
     log = None if args.json else on_log
+    sizes: dict[str, Any] = {"train_sizes": args.train_sizes or mf.SIZES, "test_sizes": args.test_sizes or mf.SIZES}
+    command = _command(args, run_dir)
     if "ap-mdm" in args.models:
         results["ap-mdm"] = mf.run_apmdm(run_dir=run_dir, seed=args.seed, budget_cpu_seconds=budget,
                                          train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                          probe_per_size=args.probe_per_size, eval_every=args.eval_every,
-                                         processes=args.processes, model=model, train=train, on_log=log)
+                                         processes=args.processes, model=model, train=train, on_log=log,
+                                         command=command, **sizes)
     if "arm" in args.models:
         from proofs_check.experiments import maxflow_arm as ma
 
@@ -111,7 +139,16 @@ def run(args: argparse.Namespace) -> int:
         results["arm"] = ma.run_arm(run_dir=run_dir + "-arm", seed=args.seed, budget_cpu_seconds=budget,
                                     train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                     probe_per_size=args.probe_per_size, eval_every=args.eval_every,
-                                    model=ma.arm_model_config(**_fields(model)), train=arm_train, on_log=log)
+                                    model=ma.arm_model_config(**_fields(model)), train=arm_train, on_log=log,
+                                    command=command, **sizes)
+    if "arm-answer" in args.models:
+        from proofs_check.experiments import maxflow_answer as mans
+
+        results["arm-answer"] = mans.run_answer(
+            run_dir=run_dir + "-arm-answer", seed=args.seed, budget_cpu_seconds=budget,
+            train_graphs=args.train_graphs, test_per_size=args.test_per_size, probe_per_size=args.probe_per_size,
+            eval_every=args.eval_every, model=mans.answer_model_config(**_fields(model)), train=train, on_log=log,
+            command=command, **sizes)
     if args.json:
         emit_json({"schema": SCHEMA, "task": args.task, "run_dir": run_dir, "models": results})
         return EXIT_OK
@@ -122,13 +159,72 @@ def run(args: argparse.Namespace) -> int:
                   f"{res['test_per_size']} held-out graphs per size")
     con.print("| nodes | " + " | ".join(f"{k} ours | {k} paper" for k in results) + " |")
     con.print("|---|" + "---|---|" * len(results))
-    for n in (str(k) for k in mf.SIZES):
+    for n in (str(k) for k in sizes["test_sizes"]):
         cells = []
         for res in results.values():
             e = res["eval"]["per_size"][n]
-            cells += [f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})", f"{res['paper'][n]} %"]
+            cells += [f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})", paper_cell(res['paper'][n])]
         con.print(f"| {n} | " + " | ".join(cells) + " |")
-    con.print(f"results: {run_dir}/result.json" + (f", {run_dir}-arm/result.json" if "arm" in results else ""))
+    con.print("results: " + ", ".join(f"{run_dir}{SUFFIX[k]}/result.json" for k in results))
+    return EXIT_OK
+
+
+def _command(args: argparse.Namespace, run_dir: str) -> str:
+    """The command line of this run, in canonical form (recorded in result.json and in a shipped manifest)."""
+    parts = ["powergen experiment", args.task, f"--budget-cpu-minutes {args.budget_cpu_minutes:g}",
+             f"--seed {args.seed}", f"--run-dir {run_dir}", f"--models {','.join(args.models)}",
+             f"--train-graphs {args.train_graphs}", f"--test-per-size {args.test_per_size}",
+             f"--eval-every {args.eval_every}", f"--probe-per-size {args.probe_per_size}"]
+    for flag, val in (("--steps", args.steps), ("--batch-size", args.batch_size)):
+        if val is not None:
+            parts.append(f"{flag} {val}")
+    for flag, val in (("--train-sizes", args.train_sizes), ("--test-sizes", args.test_sizes)):
+        if val is not None:
+            parts.append(f"{flag} {','.join(str(n) for n in val)}")
+    if args.model:
+        parts.append("--model " + " ".join(args.model))
+    return " ".join(parts)
+
+
+def ship_name(model: str, train_sizes: tuple[int, ...] | None) -> str:
+    """The shipped name of ``model`` trained on ``train_sizes``: the model key, plus ``-trainA-B`` for a split.
+
+    Examples
+    --------
+    >>> ship_name("ap-mdm", None), ship_name("arm", (4, 5, 6, 7))
+    ('ap-mdm', 'arm-train4-7')
+    """
+    from proofs_check.experiments.maxflow import SIZES
+
+    if train_sizes is None or tuple(train_sizes) == SIZES:
+        return model
+    return f"{model}-train{train_sizes[0]}-{train_sizes[-1]}"
+
+
+def _ship(args: argparse.Namespace, run_dir: str) -> int:
+    from proofs_check.experiments.ship import ship_run
+
+    shipped: dict[str, str] = {}
+    for m in args.models:
+        shipped[m] = str(ship_run(run_dir + SUFFIX[m], name=ship_name(m, args.train_sizes), task=args.task,
+                                  root=args.ship_to))
+    if args.json:
+        emit_json({"schema": SCHEMA, "task": args.task, "shipped": shipped})
+    else:
+        for m, where in shipped.items():
+            stdout_console().print(f"shipped {m}: {where}", highlight=False, markup=False)
+    return EXIT_OK
+
+
+def _plot(args: argparse.Namespace, run_dir: str) -> int:
+    from proofs_check.experiments.maxflow_plots import plot_runs
+
+    written = plot_runs({m: run_dir + SUFFIX[m] for m in args.models}, args.plot)
+    if args.json:
+        emit_json({"schema": SCHEMA, "task": args.task, "plots": written})
+    else:
+        for path in written:
+            stdout_console().print(f"plot written: {path}", highlight=False, markup=False)
     return EXIT_OK
 
 
@@ -140,3 +236,4 @@ def _fields(model: Any) -> dict[str, Any]:
     if d.get("rotary") is not None:
         d["rotary"] = tuple(d["rotary"])
     return d
+

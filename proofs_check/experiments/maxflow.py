@@ -12,7 +12,11 @@
 * Training graph ``j`` has ``sizes[j % len(sizes)]`` nodes and is drawn from ``default_rng([seed, j])``: equal counts
   per size (``count / 7`` for sizes 4..10).  Held-out graph ``i`` of size ``n`` comes from
   ``default_rng([seed, 1, n, i])``, another stream; :func:`evaluate` reports how many held-out graphs also occur in
-  the training set (small graphs can repeat).
+  the training set (small graphs can repeat).  The probes during training roll out *validation* graphs, a third
+  stream ``default_rng([seed, 2, n, i])`` (:func:`validation`), so monitoring never looks at a test graph; the probes
+  draw nothing from the batch generator, so they leave the training batches unchanged.
+* Length generalisation: ``train_sizes`` and ``test_sizes`` (default both 4..10) split the sizes, e.g. train on
+  4..7 and test on 8..10; training graph ``j`` then has ``train_sizes[j % len(train_sizes)]`` nodes.
 * Transitions are the oracle's (:func:`reductions.tasks.maxflow.transitions`), stored and verified by
   :mod:`proofs_check.experiments.store`, sampled uniformly over transitions.
 
@@ -46,7 +50,8 @@ from reductions.tasks.maxflow import FLOW_VOCAB, M, parse_state, run_maxflow, tr
 from reductions.tasks.maxflow_graph import FlowInstance, certificate_problems, generate_instance
 
 __all__ = ["MaxflowSource", "PAPER_ACCURACY", "SIZES", "evaluate", "held_out", "judge_final", "model_config",
-           "official_instance", "run_apmdm", "step_accuracy", "store_sampler", "train_config"]
+           "official_instance", "paper_row", "run_apmdm", "step_accuracy", "store_sampler", "train_config",
+           "validation"]
 
 SIZES = (4, 5, 6, 7, 8, 9, 10)
 MAX_LENGTH = 512  # the longest process sequence at 10 nodes is 6 + 6*45 + 1 + 5*10 + 2 = 329 tokens
@@ -91,9 +96,38 @@ class MaxflowSource:
         return transitions(self.instance(index, seed))
 
 
-def held_out(size: int, count: int, seed: int) -> list[FlowInstance]:
-    """The held-out graphs of ``size`` nodes: graph ``i`` from ``default_rng([seed, 1, size, i])``."""
-    return [official_instance(size, np.random.default_rng([seed, 1, size, i])) for i in range(count)]
+STREAMS = {"test": 1, "validation": 2}  # the second entropy word of a held-out graph's generator (training: none)
+
+
+def held_out(size: int, count: int, seed: int, *, stream: str = "test") -> list[FlowInstance]:
+    """The held-out graphs of ``size`` nodes: test graph ``i`` from ``default_rng([seed, 1, size, i])``, validation
+    graph ``i`` (``stream="validation"``) from ``default_rng([seed, 2, size, i])``.
+
+    Examples
+    --------
+    >>> held_out(6, 2, 0) == held_out(6, 2, 0), held_out(6, 2, 0) == held_out(6, 2, 0, stream="validation")
+    (True, False)
+    """
+    word = STREAMS[stream]
+    return [official_instance(size, np.random.default_rng([seed, word, size, i])) for i in range(count)]
+
+
+def validation(size: int, count: int, seed: int) -> list[FlowInstance]:
+    """The validation graphs the probes roll out during training (never test graphs): see :func:`held_out`."""
+    return held_out(size, count, seed, stream="validation")
+
+
+def paper_row(kind: str, sizes: Sequence[int]) -> dict[str, str]:
+    """The paper's accuracy (in %) for ``kind`` at each size, ``"N/A"`` where it reports none (the paper's ARM
+    simulates the edit process: it is the edit-log ARM's row; the answer-only ARM has none).
+
+    Examples
+    --------
+    >>> paper_row("arm-edit-log", [5, 8]), paper_row("arm-answer", [5])
+    ({'5': '43.04', '8': 'N/A'}, {'5': 'N/A'})
+    """
+    row = PAPER_ACCURACY.get({"arm-edit-log": "arm"}.get(kind, kind), {})
+    return {str(n): row.get(n, "N/A") for n in sizes}
 
 
 def model_config(**overrides: Any) -> ModelConfig:
@@ -133,9 +167,10 @@ def store_sampler(store: TransitionStore, batch_size: int) -> Sampler:
 
 
 def step_accuracy(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: int = 10, seed: int = 0,
-                  stride: int = 3) -> dict[str, float]:
-    """Teacher-forced accuracy per size: on every ``stride``-th oracle transition of the first ``count`` held-out
-    graphs, the fraction where the model's prediction, through ``g``, gives exactly the oracle's ``x_{k+1}``.
+                  stride: int = 3, stream: str = "validation") -> dict[str, float]:
+    """Teacher-forced accuracy per size: on every ``stride``-th oracle transition of the first ``count`` graphs of
+    ``stream`` (validation by default), the fraction where the model's prediction, through ``g``, gives exactly the
+    oracle's ``x_{k+1}``.
 
     A graded learning curve: a rollout succeeds only if every one of its 16-80 steps is right.
     """
@@ -144,7 +179,7 @@ def step_accuracy(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, coun
     out: dict[str, float] = {}
     with single_thread_blas():
         for n in sizes:
-            ts = [t for inst in held_out(n, count, seed) for t in transitions(inst)][::stride]
+            ts = [t for inst in held_out(n, count, seed, stream=stream) for t in transitions(inst)][::stride]
             preds = predict([t.x for t in ts])
             ok = 0
             for t, p in zip(ts, preds, strict=True):
@@ -183,8 +218,9 @@ def judge_final(inst: FlowInstance, final: np.ndarray, halt: str, oracle_final: 
 
 
 def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: int = 100, seed: int = 0,
-             train_keys: set[tuple[Any, ...]] | None = None) -> dict[str, Any]:
-    """Roll out ``predict`` on ``count`` held-out graphs per size; per-size accuracy and failure reasons.
+             train_keys: set[tuple[Any, ...]] | None = None, stream: str = "test") -> dict[str, Any]:
+    """Roll out ``predict`` on ``count`` held-out graphs per size (of ``stream``: test, or validation for the
+    probes); per-size accuracy and failure reasons.
 
     ``train_keys`` (graph keys of the training set, :func:`graph_key`) lets the result report the overlap.
 
@@ -194,7 +230,7 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
     plus the oracle run and the networkx certificate per graph.
     """
     c0 = time.process_time()
-    insts = [(n, inst) for n in sizes for inst in held_out(n, count, seed)]
+    insts = [(n, inst) for n in sizes for inst in held_out(n, count, seed, stream=stream)]
     oracle = [run_maxflow(inst) for _, inst in insts]
     with single_thread_blas():
         rolls = apmdm_rollout(predict, [np.asarray(encode(inst)) for _, inst in insts], vocab=FLOW_VOCAB,
@@ -248,13 +284,16 @@ def _atomic_json(path: Any, obj: Any) -> None:
 def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None = 3600.0, train_graphs: int = 7000,
               test_per_size: int = 1000, probe_per_size: int = 10, eval_every: int = 1000, processes: int = 1,
               store_root: str | None = None, model: ModelConfig | None = None, train: TrainConfig | None = None,
-              checkpoint_every_cpu_seconds: float = 180.0,
+              checkpoint_every_cpu_seconds: float = 180.0, train_sizes: Sequence[int] = SIZES,
+              test_sizes: Sequence[int] = SIZES, command: str | None = None,
               on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Build (or reuse) the training store, train AP-MDM (resuming ``run_dir``) under the CPU budget, evaluate on
-    ``test_per_size`` held-out graphs per size, and write ``<run_dir>/result.json``.
+    ``test_per_size`` held-out graphs per size of ``test_sizes``, and write ``<run_dir>/result.json``.
 
-    During training ``probe_per_size`` held-out graphs per size (the first ones of the test stream) are rolled out
-    every ``eval_every`` updates: the learning curve in ``<run_dir>/train.log`` and the checkpoint.
+    Training graphs have the sizes ``train_sizes`` (equal counts).  During training ``probe_per_size`` validation
+    graphs (:func:`validation`, never test graphs) per size of ``train_sizes`` and ``test_sizes`` are rolled out
+    every ``eval_every`` updates: the learning curve in ``<run_dir>/train.log`` and the checkpoint.  ``command``
+    (the command line that started the run) is recorded in the result.
     """
     from pathlib import Path
 
@@ -264,7 +303,8 @@ def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None =
     mcfg = model or model_config()
     tcfg = train or train_config()
     root = Path(store_root) if store_root is not None else Path(run_dir).parent / "stores"
-    source = MaxflowSource()
+    source = MaxflowSource(train_sizes)
+    probe_sizes = sorted(set(train_sizes) | set(test_sizes))
     c0 = time.process_time()
     store = build_store(source, seed=seed, count=train_graphs, root=root, processes=processes)
     store_cpu = time.process_time() - c0
@@ -272,11 +312,11 @@ def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None =
     def probe(params: Params, step: int) -> dict[str, Any]:
         c1 = time.process_time()
         predict = neural_predictor(mcfg, params)
-        res = evaluate(predict, count=probe_per_size, seed=seed)
+        res = evaluate(predict, sizes=probe_sizes, count=probe_per_size, seed=seed, stream="validation")
         return {"probe_accuracy": res["accuracy"],
                 "probe_per_size": {n: e["accuracy"] for n, e in res["per_size"].items()},
                 "probe_failures": {n: e["failures"] for n, e in res["per_size"].items()},
-                "step_accuracy": step_accuracy(predict, count=probe_per_size, seed=seed),
+                "step_accuracy": step_accuracy(predict, sizes=probe_sizes, count=probe_per_size, seed=seed),
                 "eval_cpu": round(time.process_time() - c1, 1)}
 
     st = train_run(store_sampler(store, tcfg.batch_size), model=mcfg, train=tcfg, seed=seed,
@@ -284,7 +324,8 @@ def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None =
                    checkpoint_every_cpu_seconds=checkpoint_every_cpu_seconds, evaluate=probe, eval_every=eval_every,
                    on_log=on_log)
     keys = {graph_key(source.instance(j, seed)) for j in range(train_graphs)}
-    final = evaluate(neural_predictor(mcfg, st.params), count=test_per_size, seed=seed, train_keys=keys)
+    final = evaluate(neural_predictor(mcfg, st.params), sizes=test_sizes, count=test_per_size, seed=seed,
+                     train_keys=keys)
     from machines.neural.model import Transformer
 
     result = {"schema": "powergen.experiment.maxflow/1", "model_kind": "ap-mdm", "seed": seed,
@@ -294,8 +335,10 @@ def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None =
                                                                  "transitions": len(store),
                                                                  "sha256": store.content_sha256,
                                                                  "build_cpu_seconds": round(store_cpu, 1)},
-              "test_per_size": test_per_size, "eval": final,
-              "paper": {str(n): PAPER_ACCURACY["ap-mdm"][n] for n in SIZES},
+              "train_sizes": list(source.sizes), "test_sizes": [int(n) for n in test_sizes],
+              "test_per_size": test_per_size, "eval": final, "paper": paper_row("ap-mdm", test_sizes),
               "history_tail": (st.history or [])[-3:], "probes": st.evals or []}
+    if command is not None:
+        result["command"] = command
     _atomic_json(Path(run_dir) / "result.json", result)
     return result

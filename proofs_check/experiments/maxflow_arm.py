@@ -37,8 +37,8 @@ from reductions.tasks.arm_view import apply_edit_log, edit_log
 from reductions.tasks.maxflow import FLOW_VOCAB, encode_instance, run_maxflow, transitions
 from reductions.tasks.maxflow_graph import FlowInstance
 
-__all__ = ["ARM_VOCAB", "END", "arm_model_config", "arm_sequence", "evaluate_arm", "judge_log", "run_arm",
-           "sequence_sampler"]
+__all__ = ["ARM_VOCAB", "END", "arm_model_config", "arm_sequence", "evaluate_arm", "evaluate_causal", "judge_log",
+           "run_arm", "run_causal", "sequence_sampler"]
 
 MAX_POSITION = 512
 ARM_VOCAB = Vocabulary(tokens=(*FLOW_VOCAB.names, "@", "+", "-", ";", "[END]", "[M]",
@@ -118,8 +118,19 @@ def arm_model_config(**overrides: object) -> ModelConfig:
 
 
 def evaluate_arm(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,
-                 max_new: int = 3000) -> dict[str, Any]:
-    """Greedy (KV-cached) decoding on ``count`` held-out graphs per size, judged by :func:`judge_log`."""
+                 max_new: int = 3000, stream: str = "test") -> dict[str, Any]:
+    """Greedy (KV-cached) decoding on ``count`` held-out graphs per size (of ``stream``), judged by
+    :func:`judge_log`."""
+    return evaluate_causal(config, params, sizes=sizes, count=count, seed=seed, max_new=max_new, stream=stream,
+                           vocab=ARM_VOCAB, stop_id=END,
+                           judge=lambda inst, written, final: judge_log(inst, written, final))
+
+
+def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,
+                    max_new: int, stream: str, vocab: Vocabulary, stop_id: int,
+                    judge: Callable[[FlowInstance, np.ndarray, np.ndarray], str]) -> dict[str, Any]:
+    """Greedy (KV-cached) decoding of a causal model from the encoded graph, each output judged by
+    ``judge(instance, written tokens, oracle final sequence)`` (``""`` on success); per-size accuracy."""
     from proofs_check.experiments.decoders import arm_greedy_decode_cached
     from proofs_check.experiments.maxflow import held_out
     from proofs_check.experiments.trainer import single_thread_blas
@@ -128,13 +139,13 @@ def evaluate_arm(config: ModelConfig, params: Params, *, sizes: Sequence[int], c
     per_size: dict[str, Any] = {}
     total = n_all = 0
     for n in sizes:
-        insts = held_out(n, count, seed)
+        insts = held_out(n, count, seed, stream=stream)
         prompts = [encode_instance(i) for i in insts]
         with single_thread_blas():
-            rolls = arm_greedy_decode_cached(config, params, prompts, vocab=ARM_VOCAB, max_new=max_new,
-                                             stop_ids=[END])
-        why = [judge_log(i, r.final[len(p):], f) for i, p, r, f in zip(insts, prompts, rolls, oracle_arm_finals(insts),
-                                                                          strict=True)]
+            rolls = arm_greedy_decode_cached(config, params, prompts, vocab=vocab, max_new=max_new,
+                                             stop_ids=[stop_id])
+        why = [judge(i, r.final[len(p):], f) for i, p, r, f in zip(insts, prompts, rolls, oracle_arm_finals(insts),
+                                                                     strict=True)]
         ok = sum(not w for w in why)
         per_size[str(n)] = {"n": len(insts), "correct": ok, "accuracy": round(100.0 * ok / max(len(insts), 1), 2),
                             "failures": dict(sorted(Counter(w for w in why if w).items()))}
@@ -146,48 +157,73 @@ def evaluate_arm(config: ModelConfig, params: Params, *, sizes: Sequence[int], c
 def run_arm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None = 3600.0, train_graphs: int = 7000,
             test_per_size: int = 1000, probe_per_size: int = 3, eval_every: int = 1000,
             model: ModelConfig | None = None, train: TrainConfig | None = None,
-            on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+            train_sizes: Sequence[int] | None = None, test_sizes: Sequence[int] | None = None,
+            command: str | None = None, on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Train the edit-log ARM on the AP-MDM experiment's training graphs under the same CPU budget, evaluate it,
     and write ``<run_dir>/result.json`` (same layout as :func:`~proofs_check.experiments.maxflow.run_apmdm`)."""
+    from proofs_check.experiments.maxflow import train_config
+
+    mcfg = model or arm_model_config()
+    return run_causal(kind="arm-edit-log", build=arm_sequence,
+                      evaluate=lambda params, sizes, count, stream: evaluate_arm(
+                          mcfg, params, sizes=sizes, count=count, seed=seed, stream=stream),
+                      run_dir=run_dir, seed=seed, budget_cpu_seconds=budget_cpu_seconds, train_graphs=train_graphs,
+                      test_per_size=test_per_size, probe_per_size=probe_per_size, eval_every=eval_every, model=mcfg,
+                      train=train or train_config(batch_size=2), train_sizes=train_sizes, test_sizes=test_sizes,
+                      command=command, on_log=on_log)
+
+
+def run_causal(*, kind: str, build: Callable[[FlowInstance], tuple[np.ndarray, int]],
+               evaluate: Callable[[Params, Sequence[int], int, str], dict[str, Any]], run_dir: str, seed: int,
+               budget_cpu_seconds: float | None, train_graphs: int, test_per_size: int, probe_per_size: int,
+               eval_every: int, model: ModelConfig, train: TrainConfig, train_sizes: Sequence[int] | None,
+               test_sizes: Sequence[int] | None, command: str | None,
+               on_log: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+    """Train a causal baseline of kind ``kind`` on the sequences ``build(graph) -> (ids, prompt length)`` of the
+    training graphs (next-token loss after the prompt), probe it on validation graphs, evaluate it on the test graphs
+    with ``evaluate(params, sizes, count, stream)`` and write ``<run_dir>/result.json``."""
     import hashlib
     from pathlib import Path
 
     from machines.neural.model import Transformer
-    from proofs_check.experiments.maxflow import PAPER_ACCURACY, SIZES, MaxflowSource, _atomic_json, train_config
+    from proofs_check.experiments.maxflow import SIZES, MaxflowSource, _atomic_json, paper_row
     from proofs_check.experiments.trainer import train_run
 
-    mcfg = model or arm_model_config()
-    tcfg = train or train_config(batch_size=2)
-    source = MaxflowSource()
+    source = MaxflowSource(train_sizes or SIZES)
+    tests = [int(n) for n in (test_sizes or SIZES)]
+    probe_sizes = sorted(set(source.sizes) | set(tests))
     c0 = time.process_time()
-    built = [arm_sequence(source.instance(j, seed)) for j in range(train_graphs)]
+    built = [build(source.instance(j, seed)) for j in range(train_graphs)]
     data_cpu = time.process_time() - c0
     seqs, plens = [s for s, _ in built], [n for _, n in built]
     h = hashlib.sha256()
     for s in seqs:
         h.update(s.astype(np.uint16).tobytes() + b"|")
-    data = f"{source.name}-arm-seed{seed}-n{train_graphs}:{h.hexdigest()}"
+    suffix = "arm" if kind == "arm-edit-log" else kind
+    data = f"{source.name}-{suffix}-seed{seed}-n{train_graphs}:{h.hexdigest()}"
 
     def probe(params: Params, step: int) -> dict[str, Any]:
-        res = evaluate_arm(mcfg, params, sizes=SIZES, count=probe_per_size, seed=seed)
+        res = evaluate(params, probe_sizes, probe_per_size, "validation")
         return {"probe_accuracy": res["accuracy"],
                 "probe_per_size": {n: e["accuracy"] for n, e in res["per_size"].items()},
                 "probe_failures": {n: e["failures"] for n, e in res["per_size"].items()},
                 "eval_cpu": res["cpu_seconds"]}
 
-    st = train_run(sequence_sampler(seqs, plens, tcfg.batch_size, mask_id=mcfg.mask_id), model=mcfg, train=tcfg,
+    st = train_run(sequence_sampler(seqs, plens, train.batch_size, mask_id=model.mask_id), model=model, train=train,
                    seed=seed, data=data, run_dir=run_dir, budget_cpu_seconds=budget_cpu_seconds, evaluate=probe,
                    eval_every=eval_every, on_log=on_log)
-    final = evaluate_arm(mcfg, st.params, sizes=SIZES, count=test_per_size, seed=seed)
-    result = {"schema": "powergen.experiment.maxflow/1", "model_kind": "arm-edit-log", "seed": seed,
-              "n_params": Transformer(mcfg).param_count(), "model": mcfg.to_json(), "train": tcfg.to_json(),
+    final = evaluate(st.params, tests, test_per_size, "test")
+    result = {"schema": "powergen.experiment.maxflow/1", "model_kind": kind, "seed": seed,
+              "n_params": Transformer(model).param_count(), "model": model.to_json(), "train": train.to_json(),
               "steps_done": st.step, "stopped": st.stopped, "cpu_train_seconds": round(st.cpu_train, 1),
               "budget_cpu_seconds": budget_cpu_seconds,
               "store": {"name": data.split(":")[0], "graphs": train_graphs, "sequences": len(seqs),
-                        "tokens": int(sum(len(s) for s in seqs)), "sha256": data.split(":")[1],
-                        "build_cpu_seconds": round(data_cpu, 1)},
-              "test_per_size": test_per_size, "eval": final,
-              "paper": {str(n): PAPER_ACCURACY["arm"][n] for n in SIZES},
+                        "tokens": int(sum(len(s) for s in seqs)), "max_length": int(max(len(s) for s in seqs)),
+                        "sha256": data.split(":")[1], "build_cpu_seconds": round(data_cpu, 1)},
+              "train_sizes": list(source.sizes), "test_sizes": tests,
+              "test_per_size": test_per_size, "eval": final, "paper": paper_row(kind, tests),
               "history_tail": (st.history or [])[-3:], "probes": st.evals or []}
+    if command is not None:
+        result["command"] = command
     _atomic_json(Path(run_dir) / "result.json", result)
     return result

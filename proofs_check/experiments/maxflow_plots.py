@@ -1,0 +1,138 @@
+"""Plots of the graph-editing experiment: learning curves from ``train.log`` and accuracy by size.
+
+:func:`read_log` parses a run's ``train.log`` (one JSON object per logged update, one ``eval {...}`` line per
+probe, and ``session start/end`` lines, which are skipped).  :func:`plot_runs` draws, for every run directory
+given, ``maxflow_learning.png`` (training loss and the probes' teacher-forced step accuracy, mean over sizes, by
+update) and ``maxflow_accuracy.png`` (success rate by graph size: the final evaluation from ``result.json`` when
+the run has one, else the latest probe, labelled as such; the paper's AP-MDM and ARM numbers beside them).
+matplotlib is optional (the ``plot`` extra); without it the call raises a :class:`~proofs_check.errors.UsageError`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from proofs_check.errors import UsageError
+
+__all__ = ["plot_runs", "read_log"]
+
+PAPER_POINTS = {"ap-mdm": {4: 100.0, 5: 100.0, 6: 100.0, 7: 99.92, 8: 99.92, 9: 99.92, 10: 99.92},
+                "arm": {4: 90.32, 5: 43.04, 6: 0.30}}  # 7-10: the lower end of the paper's 99.92-100 range
+
+
+def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(update logs, probe logs)`` of a ``train.log``; malformed lines are skipped.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "train.log"
+    >>> _ = p.write_text('session start: step 0\\n{"step": 50, "loss": 1.5}\\neval {"step": 50, "x": 1}\\n')
+    >>> read_log(p)
+    ([{'step': 50, 'loss': 1.5}], [{'step': 50, 'x': 1}])
+    """
+    logs: list[dict[str, Any]] = []
+    evals: list[dict[str, Any]] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        text, bucket = (line[5:], evals) if line.startswith("eval ") else (line, logs)
+        if not text.startswith("{"):
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("step"), int):
+            bucket.append(obj)
+    return logs, evals
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UsageError("--plot needs matplotlib, which is not installed (install the extra: pip install "
+                         "'powergen[plot]')") from None
+    return plt
+
+
+def _save(plt: Any, fig: Any, path: Path) -> str:
+    from machines.io import atomic_write_bytes
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+    return str(path)
+
+
+def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str]:
+    """Draw the two figures (module docstring) for ``runs`` (model key -> run directory); return the files written.
+
+    Run directories without a ``train.log`` are skipped; when none has one, :class:`UsageError`.
+    """
+    plt = _pyplot()
+    found = {k: Path(d) for k, d in runs.items() if (Path(d) / "train.log").is_file()}
+    if not found:
+        raise UsageError(f"no train.log in {', '.join(runs.values())}: nothing to plot")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4))
+    for key, d in found.items():
+        logs, evals = read_log(d / "train.log")
+        if logs:
+            ax_loss.plot([e["step"] for e in logs], [e["loss"] for e in logs], label=key, lw=1)
+        pts = [(e["step"], sum(e["step_accuracy"].values()) / len(e["step_accuracy"]))
+               for e in evals if e.get("step_accuracy")]
+        if pts:
+            ax_acc.plot(*zip(*pts, strict=True), "o-", label=f"{key}: step accuracy (teacher-forced)")
+        succ = [(e["step"], e["probe_accuracy"]) for e in evals if "probe_accuracy" in e]
+        if succ:
+            ax_acc.plot(*zip(*succ, strict=True), "s--", label=f"{key}: rollout success")
+    ax_loss.set(xlabel="update", ylabel="training loss", yscale="log", title="training loss")
+    ax_acc.set(xlabel="update", ylabel="% of probe graphs / steps", ylim=(-2, 102),
+               title="probes (held-out graphs, mean over sizes)")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    written = [_save(plt, fig, out / "maxflow_learning.png")]
+
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for key, d in found.items():
+        sizes, acc, label = _by_size(d)
+        if sizes:
+            ax.plot(sizes, acc, "o-", label=f"{key} ({label})")
+    for key, paper in PAPER_POINTS.items():
+        ax.plot(list(paper), list(paper.values()), "x:", color="grey" if key == "ap-mdm" else "black",
+                label=f"paper, {key.upper()}")
+    ax.set(xlabel="nodes", ylabel="success (%)", ylim=(-2, 102), title="graph editing: success by size")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    written.append(_save(plt, fig, out / "maxflow_accuracy.png"))
+    return written
+
+
+def _by_size(d: Path) -> tuple[list[int], list[float], str]:
+    """Success by size: the final evaluation of ``result.json``, else the latest probe."""
+    try:
+        res = json.loads((d / "result.json").read_text(encoding="utf-8"))
+        per = res["eval"]["per_size"]
+        return ([int(n) for n in per], [float(e["accuracy"]) for e in per.values()],
+                f"final, {res['test_per_size']} test graphs per size, update {res['steps_done']}")
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    _, evals = read_log(d / "train.log")
+    probes = [e for e in evals if isinstance(e.get("probe_per_size"), dict)]
+    if not probes:
+        return [], [], ""
+    last = probes[-1]
+    per = sorted((int(n), float(v)) for n, v in last["probe_per_size"].items())
+    return [n for n, _ in per], [v for _, v in per], f"probe at update {last['step']}"

@@ -1,0 +1,161 @@
+"""Graph editing, issue 15: the answer-only ARM, the length-generalisation split, probes on validation graphs
+only (and without changing the training batches), the matched parameter budget, and the plots."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from machines.neural.model import Transformer
+from proofs_check.cli import main
+from proofs_check.experiments import maxflow as mf
+from proofs_check.experiments.decoders import arm_greedy_decode
+from proofs_check.experiments.maxflow_answer import answer_model_config, answer_sequence, judge_answer
+from proofs_check.experiments.maxflow_arm import arm_model_config
+from proofs_check.experiments.trainer import load_run
+from reductions.tasks.maxflow import EOS, FLOW_VOCAB
+
+TINY = ["experiment", "maxflow", "--train-graphs", "6", "--steps", "2", "--batch-size", "2", "--test-per-size", "1",
+        "--eval-every", "1", "--probe-per-size", "1", "--model", "d_model=16", "n_heads=2", "n_layers=1",
+        "rotary=standard"]
+
+
+def _max_flow(inst) -> int:
+    g = nx.DiGraph()
+    g.add_nodes_from(inst.nodes)
+    g.add_edges_from(inst.edges, capacity=1)
+    return int(nx.maximum_flow_value(g, inst.s, inst.t))
+
+
+# -- answer-only ARM -------------------------------------------------------------------------------------------------
+def test_the_oracle_answer_is_a_minimum_cut_by_networkx_and_passes_the_judge():
+    for n in (4, 7, 10):
+        for inst in mf.held_out(n, 6, seed=3):
+            seq, plen = answer_sequence(inst)
+            written = seq[plen:]
+            assert written[-1] == EOS and (len(written) - 1) // 2 == _max_flow(inst)
+            assert judge_answer(inst, written) == ""
+
+
+def test_the_answer_judge_rejects_wrong_answers_for_the_right_reason():
+    inst = next(i for i in mf.held_out(6, 20, seed=1) if _max_flow(i) >= 2)
+    seq, plen = answer_sequence(inst)
+    ans = list(seq[plen:])
+    assert judge_answer(inst, ans[2:]) == "certificate"  # one cut edge dropped: s still reaches t
+    assert judge_answer(inst, ans[:-1]) == "no-end"
+    assert judge_answer(inst, [*ans[:2], *ans]) == "repeated-edge"
+    assert judge_answer(inst, [ans[0], *ans[2:]]) == "malformed"  # an odd number of node ids
+    absent = next((u, v) for u in inst.nodes for v in inst.nodes if u != v and (u, v) not in set(inst.edges))
+    assert judge_answer(inst, [FLOW_VOCAB.id_of(str(absent[0])), FLOW_VOCAB.id_of(str(absent[1])), *ans[2:]]) \
+        == "not-an-edge"
+
+
+def test_a_perfect_answer_model_scores_100_percent_through_the_greedy_decoder():
+    insts = [i for n in (4, 8) for i in mf.held_out(n, 3, seed=5)]
+    targets = [answer_sequence(i) for i in insts]
+    prompts = [s[:p] for s, p in targets]
+
+    def oracle_logits(xs):  # put all mass on the next token of the matching target
+        out = []
+        for x in xs:
+            seq = next(s for s, p in targets if len(x) <= len(s) and np.array_equal(s[:len(x)], x))
+            lg = np.zeros((len(x), FLOW_VOCAB.size))
+            lg[-1, seq[len(x)] if len(x) < len(seq) else EOS] = 10.0
+            out.append(lg)
+        return out
+
+    rolls = arm_greedy_decode(oracle_logits, prompts, vocab=FLOW_VOCAB, max_new=64, stop_ids=[EOS])
+    assert [judge_answer(i, r.final[len(p):]) for i, p, r in zip(insts, prompts, rolls, strict=True)] == [""] * 6
+
+
+def test_the_baselines_have_the_ap_mdm_blocks_and_width():
+    ap = mf.model_config()
+    for cfg in (answer_model_config(), arm_model_config()):
+        assert cfg.causal and (cfg.d_model, cfg.n_heads, cfg.n_layers, cfg.rotary) == (
+            ap.d_model, ap.n_heads, ap.n_layers, ap.rotary)
+    # the answer-only ARM shares the vocabulary, hence the exact parameter count; the edit-log ARM differs only by
+    # its larger vocabulary (embedding and output rows)
+    assert Transformer(answer_model_config()).param_count() == Transformer(ap).param_count()
+    extra = Transformer(arm_model_config()).param_count() - Transformer(ap).param_count()
+    assert extra == (arm_model_config().vocab_size - ap.vocab_size) * (2 * ap.d_model + 1)
+
+
+def test_a_tiny_answer_only_arm_runs_through_the_cli(tmp_path, capsys):
+    run = str(tmp_path / "run")
+    assert main([*TINY, "--models", "arm-answer", "--run-dir", run, "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)["models"]["arm-answer"]
+    assert res["model_kind"] == "arm-answer" and res["model"]["causal"] is True and res["steps_done"] == 2
+    assert res["paper"]["4"] == "N/A" and sum(e["n"] for e in res["eval"]["per_size"].values()) == 7
+    assert (tmp_path / "run-arm-answer" / "result.json").is_file()
+
+
+# -- length generalisation and the probes --------------------------------------------------------------------------
+def test_train_on_small_graphs_and_test_on_large_ones(tmp_path, capsys):
+    run = str(tmp_path / "run")
+    assert main([*TINY, "--train-sizes", "4-5", "--test-sizes", "8-10", "--run-dir", run, "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)["models"]["ap-mdm"]
+    assert res["train_sizes"] == [4, 5] and res["test_sizes"] == [8, 9, 10]
+    assert sorted(res["eval"]["per_size"], key=int) == ["8", "9", "10"]
+    assert res["store"]["name"] == "maxflow-official-n4-5" and "--train-sizes 4,5" in res["command"]
+    # the training graphs themselves have 4 or 5 nodes (counted on the graphs, not read off a name)
+    src = mf.MaxflowSource((4, 5))
+    assert {len(src.instance(j, 0).nodes) for j in range(6)} == {4, 5}
+    # the probes covered the training and the test sizes
+    assert sorted(res["probes"][0]["probe_per_size"], key=int) == ["4", "5", "8", "9", "10"]
+
+
+def test_probes_roll_out_validation_graphs_only_and_the_final_table_test_graphs(tmp_path, monkeypatch):
+    seen: list[tuple[str, int]] = []
+    real = mf.held_out
+
+    def spy(size, count, seed, *, stream="test"):
+        seen.append((stream, count))
+        return real(size, count, seed, stream=stream)
+
+    monkeypatch.setattr(mf, "held_out", spy)
+    mf.run_apmdm(run_dir=str(tmp_path / "run"), seed=0, budget_cpu_seconds=None, train_graphs=7, test_per_size=2,
+                 probe_per_size=1, eval_every=1, store_root=str(tmp_path / "stores"),
+                 model=mf.model_config(d_model=16, n_heads=2, n_layers=1), train=mf.train_config(steps=2, batch_size=2))
+    assert {s for s, c in seen if c == 1} == {"validation"} and {s for s, c in seen if c == 2} == {"test"}
+    val = {mf.graph_key(g) for n in (8, 9, 10) for g in mf.validation(n, 20, 0)}
+    test = {mf.graph_key(g) for n in (8, 9, 10) for g in mf.held_out(n, 20, 0)}
+    assert val and test and not val & test
+
+
+def test_probing_does_not_change_the_training_batches(tmp_path):
+    kw = {"seed": 0, "budget_cpu_seconds": None, "train_graphs": 7, "test_per_size": 1, "probe_per_size": 1,
+          "store_root": str(tmp_path / "stores"), "model": mf.model_config(d_model=16, n_heads=2, n_layers=1),
+          "train": mf.train_config(steps=4, batch_size=2)}
+    mf.run_apmdm(run_dir=str(tmp_path / "probed"), eval_every=1, **kw)
+    mf.run_apmdm(run_dir=str(tmp_path / "quiet"), eval_every=1000, **kw)
+    a, b = load_run(tmp_path / "probed"), load_run(tmp_path / "quiet")
+    assert len(a.evals or []) == 4 and len(b.evals or []) == 1
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+
+
+def test_bad_sizes_are_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["experiment", "maxflow", "--train-sizes", "2-5", "--run-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "within 4..10" in err[0]
+
+
+# -- plots -----------------------------------------------------------------------------------------------------------
+def test_plots_are_drawn_from_a_run_directory(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    run = tmp_path / "run"
+    run.mkdir()
+    lines = ["session start: step 0", json.dumps({"step": 50, "loss": 2.0, "cpu": 1.0}),
+             "eval " + json.dumps({"step": 50, "probe_accuracy": 0.0, "probe_per_size": {"4": 0.0, "5": 10.0},
+                                   "step_accuracy": {"4": 5.0, "5": 7.0}}),
+             json.dumps({"step": 100, "loss": 1.0, "cpu": 2.0})]
+    (run / "train.log").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "img"
+    assert main(["experiment", "maxflow", "--run-dir", str(run), "--plot", str(out)]) == 0
+    for name in ("maxflow_learning.png", "maxflow_accuracy.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    capsys.readouterr()
+    assert main(["experiment", "maxflow", "--run-dir", str(tmp_path / "none"), "--plot", str(out)]) == 2
+    assert "nothing to plot" in capsys.readouterr().err

@@ -1,0 +1,187 @@
+"""Shipped graph-editing models (issue 15): promote a run, verify it, evaluate it with `powergen eval maxflow`.
+
+A tiny AP-MDM is trained for a few updates in a fixture (the real model is not shipped yet); every shipped model
+found in the package is also evaluated on a small prefix of its test graphs, which must agree with the per-size
+results its manifest records.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from machines.neural.predictor import NeuralPredictor
+from machines.paradigms import APMDM
+from proofs_check.cli import main
+from proofs_check.experiments import maxflow as mf
+from proofs_check.experiments import ship
+from proofs_check.experiments.maxflow_eval import evaluate_model, resolve_models
+from proofs_check.experiments.trainer import load_run
+from reductions.tasks.maxflow import FLOW_VOCAB, encode_instance, run_maxflow
+
+TINY_MODEL = {"d_model": 16, "n_heads": 2, "n_layers": 1}
+PROGRESS = Path(__file__).resolve().parents[2] / "proofs_check/experiments/progress/maxflow-apmdm-s0"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """A tiny AP-MDM run: 7 training graphs, 4 updates, evaluated on 3 test graphs of sizes 4 and 5."""
+    d = tmp_path_factory.mktemp("mf")
+    run = d / "run"
+    mf.run_apmdm(run_dir=str(run), seed=0, budget_cpu_seconds=None, train_graphs=7, test_per_size=3,
+                 probe_per_size=1, eval_every=2, store_root=str(d / "stores"),
+                 model=mf.model_config(**TINY_MODEL), train=mf.train_config(steps=4, batch_size=2),
+                 test_sizes=(4, 5), command="powergen experiment maxflow (test fixture)")
+    return run
+
+
+def _ship(run: Path, root: Path, name: str = "ap-mdm") -> Path:
+    return ship.ship_run(run, name=name, root=root)
+
+
+def test_a_shipped_model_carries_the_run_weights_and_its_provenance(tiny_run, tmp_path):
+    path = _ship(tiny_run, tmp_path)
+    m = ship.load_shipped(path)
+    st = load_run(tiny_run)
+    assert m.kind == "ap-mdm" and m.model == st.model and set(m.params) == set(st.params)
+    assert all(np.array_equal(m.params[k], st.params[k]) for k in st.params)
+    man = m.manifest
+    assert man["updates"] == 4 and man["command"] == "powergen experiment maxflow (test fixture)"
+    assert man["test_sizes"] == [4, 5] and man["results"]["per_size"]["4"]["n"] == 3
+    assert man["data"]["sha256"] == st.data  # the store's content hash the run trained on
+    assert len(man["git_commit_at_ship"]) == 40 or man["git_commit_at_ship"] == "unknown"
+    assert sorted(p.name for p in path.iterdir()) == ["manifest.json", "weights.npz"]
+    # no moments shipped: the weights file holds exactly the parameters
+    assert set(np.load(path / "weights.npz").files) == {f"param.{k}" for k in st.params}
+
+
+def test_shipping_twice_gives_identical_bytes_and_leaves_no_temporaries(tiny_run, tmp_path):
+    first = _ship(tiny_run, tmp_path)
+    before = {p.name: p.read_bytes() for p in first.iterdir()}
+    second = _ship(tiny_run, tmp_path)
+    assert {p.name: p.read_bytes() for p in second.iterdir()} == before
+    assert sorted(p.name for p in (tmp_path / "maxflow").iterdir()) == ["ap-mdm"]
+
+
+def test_the_shipped_path_evaluates_on_the_exact_machine_like_one_instance_runs(tiny_run, tmp_path):
+    _ship(tiny_run, tmp_path)
+    (m,) = resolve_models(str(tmp_path / "maxflow"))
+    res = evaluate_model(m, sizes=(4,), count=3, seed=0)
+    # reference: one-instance APMDM machine runs with the machines.neural predictor on the same weights,
+    # judged here by final == oracle final on EOS (the certificate is implied by the oracle's final state)
+    pred = NeuralPredictor(config=m.model, params={k: v.astype(np.float64) for k, v in m.params.items()},
+                           use_table=False)
+    ok = 0
+    for inst in mf.held_out(4, 3, seed=0):
+        machine = APMDM(vocab=FLOW_VOCAB, predictor=pred, max_steps=mf.MAX_STEPS, max_length=mf.MAX_LENGTH)
+        try:
+            run = machine.run(encode_instance(inst))
+        except Exception:  # noqa: BLE001 - an illegal step or a cap is a failure here
+            continue
+        ok += run.halt_reason == "eos" and np.array_equal(run.final, run_maxflow(inst).final)
+    assert res["per_size"]["4"]["correct"] == ok and res["per_size"]["4"]["n"] == 3
+
+
+def test_eval_cli_reads_the_shipped_models_and_agrees_with_their_manifest(tiny_run, tmp_path, capsys, monkeypatch):
+    _ship(tiny_run, tmp_path)
+    monkeypatch.setattr(ship, "SHIPPED_ROOT", tmp_path)
+    assert main(["eval", "maxflow", "--checkpoint", "shipped", "--test-per-size", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (row,) = out["models"]
+    assert out["schema"] == "powergen.eval.maxflow/1" and row["kind"] == "ap-mdm" and row["name"] == "ap-mdm"
+    # same graphs, same weights: the table equals the one the run recorded at shipping
+    recorded = row["shipped_results"]["per_size"]
+    assert {n: e["correct"] for n, e in row["eval"]["per_size"].items()} == {n: e["correct"]
+                                                                           for n, e in recorded.items()}
+    assert row["paper"] == {"4": "100", "5": "100"}
+    assert main(["eval", "maxflow", "--checkpoint", "shipped", "--sizes", "4", "--test-per-size", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "| 4 |" in text and "| 100 % |" in text and "| 5 |" not in text
+
+
+def test_every_model_shipped_in_the_package_evaluates_consistently_on_a_prefix():
+    """The test graphs are a stream: the first k of the manifest's n graphs per size can fail at most as many
+    times as the n did, and succeed at most as many times."""
+    dirs = ship.find_shipped("maxflow")
+    if not dirs:
+        pytest.skip("no maxflow model is shipped yet")
+    for d in dirs:
+        (m,) = resolve_models(str(d))
+        if m.kind != "ap-mdm":
+            continue  # the ARMs decode up to 3,000 tokens per graph: too slow for the default suite
+        rec = m.info["results"]
+        size = str(min(int(n) for n in rec["per_size"]))
+        k = 2
+        got = evaluate_model(m, sizes=(int(size),), count=k, seed=int(rec["eval_seed"]))["per_size"][size]
+        e = rec["per_size"][size]
+        assert e["correct"] - (e["n"] - k) <= got["correct"] <= min(k, e["correct"])
+
+
+def test_a_corrupted_or_missing_model_is_one_line_and_exit_2(tiny_run, tmp_path, capsys, monkeypatch):
+    path = _ship(tiny_run, tmp_path)
+    raw = bytearray((path / "weights.npz").read_bytes())
+    raw[-200] ^= 0xFF
+    (path / "weights.npz").write_bytes(bytes(raw))
+    with pytest.raises(ship.ShippedModelError, match="sha256"):
+        ship.load_shipped(path)
+    assert main(["eval", "maxflow", "--checkpoint", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "sha256" in err[0]
+    monkeypatch.setattr(ship, "SHIPPED_ROOT", tmp_path / "empty")
+    assert main(["eval", "maxflow", "--checkpoint", "shipped"]) == 2
+    assert "no model of maxflow is shipped" in capsys.readouterr().err
+    assert main(["eval", "maxflow", "--checkpoint", str(tmp_path / "nope")]) == 2
+    assert "no such directory" in capsys.readouterr().err
+    assert main(["eval", "parity", "--oracle", "--sizes", "4-5"]) == 2
+    assert "--sizes" in capsys.readouterr().err
+
+
+def test_shipping_refuses_an_unevaluated_or_stale_run(tiny_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    res = json.loads((run / "result.json").read_text())
+    (run / "result.json").write_text(json.dumps(res | {"steps_done": 3}))
+    with pytest.raises(ship.ShippedModelError, match="evaluate the run again"):
+        _ship(run, tmp_path / "out")
+    (run / "result.json").unlink()
+    with pytest.raises(ship.ShippedModelError, match="result.json"):
+        _ship(run, tmp_path / "out")
+    assert not (tmp_path / "out" / "maxflow" / "ap-mdm").exists()
+
+
+def test_ship_through_the_experiment_command(tiny_run, tmp_path, capsys):
+    assert main(["experiment", "maxflow", "--run-dir", str(tiny_run), "--ship", "--ship-to", str(tmp_path),
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["shipped"] == {"ap-mdm": str(tmp_path / "maxflow" / "ap-mdm")}
+    assert main(["experiment", "maxflow", "--run-dir", str(tmp_path / "none"), "--ship", "--ship-to",
+                 str(tmp_path)]) == 2
+
+
+@pytest.mark.skipif(not (PROGRESS / "checkpoint.npz").is_file(), reason="no run in progress committed")
+def test_the_committed_run_in_progress_stays_loadable_for_eval():
+    st = load_run(PROGRESS)
+    (m,) = resolve_models(str(PROGRESS))
+    assert m.kind == "ap-mdm" and m.model == st.model == mf.model_config()
+    assert int(sum(a.size for a in m.params.values())) == 307_064
+
+
+def test_a_run_from_before_commands_were_recorded_ships_with_a_rebuilt_command(tiny_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "old"
+    shutil.copytree(tiny_run, run)
+    res = json.loads((run / "result.json").read_text())
+    for key in ("command", "train_sizes", "test_sizes"):
+        res.pop(key)
+    (run / "result.json").write_text(json.dumps(res))
+    man = ship.load_shipped(_ship(run, tmp_path / "out")).manifest
+    assert man["command"].startswith("powergen experiment maxflow --models ap-mdm")
+    assert "--train-graphs 7 " in man["command"] and "--steps 4 " in man["command"]
+    assert "rebuilt from result.json" in man["command"]
+    assert man["train_sizes"] == [4, 5, 6, 7, 8, 9, 10] and man["test_sizes"] == [4, 5]
