@@ -100,10 +100,12 @@ def apply_g(
 
     Notes
     -----
-    O(L) time in a constant number of vectorised passes, over cache-sized blocks written straight into the output:
-    tokens by arithmetic blending (``x + (y - M) * unmask``, exact because ``x == M`` wherever a mask is
-    unmasked), deletion by one boolean compress, insertion by one boolean-mask assignment into the output (no
-    ``np.repeat``, no int64 ``cumsum``).
+    O(L) time in a constant number of vectorised passes, over cache-sized blocks written straight into the output.
+    Blocks of 4,096 positions or more work in the narrowest integer type holding their tokens (int8 for a small
+    vocabulary) and are widened once, when written.  Tokens by arithmetic blending (``x + (y - M) * unmask``, exact
+    because ``x == M`` wherever a mask is unmasked); deletion alone by one boolean compress; insertion (with or
+    without deletion) by one gather: each position is the pair (token, MASK) packed in one unsigned word, and one
+    ``flatnonzero`` of the interleaved keep bits indexes the pairs' halves.
     :func:`apply_g_reference` is the plain transcription it is tested against.  Serves every AP-MDM run and,
     through :mod:`machines.embeddings`, every ARM / MDM / AO-MDM / Masked-ARM run.
     """
@@ -132,13 +134,39 @@ def apply_g(
 
 
 _BLOCK = 1 << 16
+_NARROW_FROM = 4096  # shorter blocks work in int64: the range check and the casts cost more than they save
+_NARROW = tuple((int(np.iinfo(t).min), int(np.iinfo(t).max), t) for t in (np.int8, np.int16, np.int32))
+# the interleaved (token, MASK) pair of a working dtype, as one unsigned word, and the dtype's unsigned twin
+_PAIR: dict[type, tuple[type, type]] = {np.int8: (np.uint16, np.uint8), np.int16: (np.uint32, np.uint16),
+                                        np.int32: (np.uint64, np.uint32)}
+
+
+def _work_dtype(xa: np.ndarray, ya: np.ndarray | None, mask_id: int) -> type:
+    """The narrowest of int8 / int16 / int32 / int64 holding every token of ``xa``, ``ya`` and MASK."""
+    if xa.shape[0] < _NARROW_FROM:
+        return np.int64
+    lo, hi = min(int(xa.min()), mask_id), max(int(xa.max()), mask_id)
+    if ya is not None:
+        lo, hi = min(lo, int(ya.min())), max(hi, int(ya.max()))
+    for a, b, t in _NARROW:
+        if a <= lo and hi <= b:
+            return t
+    return np.int64
 
 
 def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: np.ndarray | None,
              d: np.ndarray | None, mask_id: int, offset: int, out: np.ndarray, o: int) -> int:
-    """g on one block (input positions ``offset ..``), written to ``out[o:]``; returns the new end of ``out``."""
+    """g on one block (input positions ``offset ..``), written to ``out[o:]``; returns the new end of ``out``.
+
+    The tokens are computed in the narrowest integer type that holds them (int8 for a small vocabulary) and
+    widened to int64 only when written to ``out``.  The arithmetic below may wrap around in the narrow type; it is
+    exact all the same, because it is exact modulo 2^bits and every result is a token that fits.
+    """
     nb = xa.shape[0]
-    is_mask = xa == mask_id
+    w = _work_dtype(xa, ya, mask_id)
+    xw = xa if w is np.int64 else xa.astype(w)
+    m = w(mask_id)
+    is_mask = xw == m
     deleted = None
     if d is not None:
         deleted = d & is_mask
@@ -152,42 +180,61 @@ def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: n
     unmask = is_mask if r is None else is_mask & ~r
     if deleted is not None:
         unmask &= ~deleted
-    # tokens of every position, computed in place: straight into out when nothing moves, else in a temporary
-    tok = out[o:o + nb] if deleted is None and ins is None else np.empty(nb, dtype=np.int64)
     if unmask.any():
         if ya is None:
             raise TransitionError("y is required: some masks are unmasked")
-        bad = (ya == mask_id) & unmask
+        yw = ya if w is np.int64 else ya.astype(w)
+        bad = (yw == m) & unmask
         if bad.any():
             pos = offset + int(np.argmax(bad))
             raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
-        np.subtract(ya, mask_id, out=tok)
-        np.multiply(tok, unmask, out=tok)  # exact blend: x == MASK wherever unmask holds
-        tok += xa
+        tok = yw - m  # exact blend: x == MASK wherever unmask holds
+        tok *= unmask
+        tok += xw
     else:
-        tok[:] = xa
+        tok = xw.copy() if xw is xa else xw
     if r is not None:  # remask: MASK wherever r is set (on masks tok is already MASK)
         if mask_id == 0:
-            np.multiply(tok, ~r, out=tok)
+            tok *= ~r
         else:
-            tmp = tok - mask_id
+            tmp = tok - m
             tmp *= r
             tok -= tmp
     if deleted is None and ins is None:
+        out[o:o + nb] = tok
         return o + nb
     if ins is None:
         assert deleted is not None  # both None returned above
-        m = nb - int(np.count_nonzero(deleted))
-        np.compress(~deleted, tok, out=out[o:o + m])
-        return o + m
+        kept = tok[~deleted]
+        out[o:o + kept.shape[0]] = kept
+        return o + kept.shape[0]
+    if w is np.int64 or not np.little_endian:  # the pair trick below assumes little-endian words
+        return _expand_int64(tok, ins, deleted, mask_id, out, o)
+    # one gather for delete and insert together: position i holds the pair (tok_i, MASK) as one unsigned word;
+    # keep its first half unless deleted and its second half if it inserts
+    word, half = _PAIR[w]
+    bits = 8 * np.dtype(half).itemsize
+    pair = tok.view(half).astype(word)
+    pair |= word((mask_id & ((1 << bits) - 1)) << bits)  # little-endian: MASK is the second half
+    keep = ins.view(np.uint8).astype(np.uint16)
+    keep <<= 8
+    keep |= 1 if deleted is None else (~deleted).view(np.uint8)
+    src = np.flatnonzero(keep.view(np.bool_))
+    total = src.shape[0]
+    out[o:o + total] = np.take(pair.view(w), src)
+    return o + total
+
+
+def _expand_int64(tok: np.ndarray, ins: np.ndarray, deleted: np.ndarray | None, mask_id: int, out: np.ndarray,
+                  o: int) -> int:
+    """Delete, then insert a MASK after every inserting position, by a boolean-mask assignment into ``out``."""
     if deleted is not None:
         tok = tok[~deleted]
-    where_ins = np.flatnonzero(ins)
-    if deleted is not None:  # rank of each inserting position among the kept ones
-        where_ins -= np.cumsum(deleted, dtype=np.int32)[where_ins]
-    k = where_ins.shape[0]
+        ins = ins[~deleted]
+    new_masks = np.flatnonzero(ins)
+    k = new_masks.shape[0]
+    new_masks += np.arange(1, k + 1)
     total = tok.shape[0] + k
-    new_masks = where_ins + np.arange(1, k + 1)
     seg = out[o:o + total]
     slot = np.ones(total, dtype=np.bool_)
     slot[new_masks] = False

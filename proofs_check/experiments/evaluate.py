@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from machines.batch import run_many
 from machines.errors import LimitExceeded, MachineError
 from machines.paradigms import APMDM
 from machines.predictor import Predictor, Transition
@@ -62,15 +63,17 @@ def evaluate(task: Any, predictor: Predictor, *, lengths: Sequence[int], count: 
     for n in lengths:
         rng = np.random.default_rng([seed, n])
         machine = APMDM(vocab=task.vocab, predictor=predictor, max_steps=task.max_steps(n), halt_on_eos=False)
+        instances = task.instances(n, count, rng)
+        # all instances of a length advance in lock step (machines.batch): the same results as machine.run on each
+        results = run_many(machine, [x0 for x0, _ in instances], seeds=range(len(instances)),
+                           on_done=None if on_run is None else lambda _k: on_run())
         correct, steps, failures = 0, [], []
-        for k, (x0, expected) in enumerate(task.instances(n, count, rng)):
-            try:
-                res = machine.run(x0, seed=k)
-            except LimitExceeded as exc:
-                failures.append(f"instance {k}: {exc}")
+        for k, ((_, expected), res) in enumerate(zip(instances, results, strict=True)):
+            if isinstance(res, LimitExceeded):
+                failures.append(f"instance {k}: {res}")
                 steps.append(task.max_steps(n))
-            except MachineError as exc:
-                failures.append(f"instance {k}: {type(exc).__name__}: {exc}")
+            elif isinstance(res, MachineError):
+                failures.append(f"instance {k}: {type(res).__name__}: {res}")
                 steps.append(0)
             else:
                 steps.append(res.counters.steps)
@@ -79,8 +82,6 @@ def evaluate(task: Any, predictor: Predictor, *, lengths: Sequence[int], count: 
                 else:
                     failures.append(f"instance {k}: final {task.vocab.decode(res.final[:8])}... after "
                                     f"{res.counters.steps} steps")
-            if on_run is not None:
-                on_run()
         s = np.array(steps) if steps else np.zeros(1, dtype=np.int64)
         reports.append(LengthReport(length=int(n), count=count, correct=correct, steps_min=int(s.min()),
                                     steps_mean=float(s.mean()), steps_max=int(s.max()), failures=tuple(failures)))

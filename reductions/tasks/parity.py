@@ -69,17 +69,18 @@ def expected_final(bits: np.ndarray | list[int]) -> np.ndarray:
     return np.array([BOS] + [ONE] * odd + [EOS], dtype=np.int64)
 
 
-def _pair_rule(x: np.ndarray, front: list[int], remask: np.ndarray, delete: np.ndarray) -> None:
-    """The paper's rule on the pair of positions ``front`` (one or two positions after BOS), in place."""
-    if any(x[i] == MASK for i in front):
-        for i in front:
-            delete[i] = x[i] == MASK
+def _pair_rule(vals: list[int], first: int, remask: np.ndarray, delete: np.ndarray) -> None:
+    """The paper's rule on the pair ``vals`` (the tokens at positions ``first, first + 1, ...``), in place."""
+    if MASK in vals:
+        for i, v in enumerate(vals, first):
+            if v == MASK:
+                delete[i] = True
         return
-    bits = [i for i in front if x[i] in (ZERO, ONE)]
-    if len(bits) == 2 and all(x[i] == ONE for i in bits):
-        remask[bits] = True
-    for i in bits:
-        remask[i] |= bool(x[i] == ZERO)
+    bits = [(i, v) for i, v in enumerate(vals, first) if v in (ZERO, ONE)]
+    both_ones = len(bits) == 2 and bits[0][1] == bits[1][1] == ONE
+    for i, v in bits:
+        if both_ones or v == ZERO:
+            remask[i] = True
 
 
 def oracle(x: np.ndarray, rng: np.random.Generator | None = None) -> Prediction:
@@ -95,7 +96,7 @@ def oracle(x: np.ndarray, rng: np.random.Generator | None = None) -> Prediction:
     n = x.shape[0]
     remask = np.zeros(n, dtype=bool)
     delete = np.zeros(n, dtype=bool)
-    _pair_rule(x, [i for i in (1, 2) if i < n], remask, delete)
+    _pair_rule(x[1:3].tolist(), 1, remask, delete)
     return Prediction(y=x.copy(), remask=remask, insert=np.zeros(n, dtype=bool), delete=delete)
 
 
@@ -118,8 +119,9 @@ def pairwise_oracle(x: np.ndarray, rng: np.random.Generator | None = None) -> Pr
     n = x.shape[0]
     remask = np.zeros(n, dtype=bool)
     delete = np.zeros(n, dtype=bool)
+    xs = x.tolist()
     for left in range(1, n, 2):
-        _pair_rule(x, [i for i in (left, left + 1) if i < n], remask, delete)
+        _pair_rule(xs[left:left + 2], left, remask, delete)
     return Prediction(y=x.copy(), remask=remask, insert=np.zeros(n, dtype=bool), delete=delete)
 
 

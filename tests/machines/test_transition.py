@@ -159,3 +159,54 @@ def test_integer_lists_and_unsigned_arrays_are_accepted() -> None:
     assert apply_g(np.array([1, M], dtype=np.uint8), np.array([1, 2], dtype=np.uint8), mask_id=M).tolist() == [1, 2]
     assert apply_g_reference(np.array([1, M], dtype=np.uint8), [1, 2], mask_id=M) == [1, 2]
     assert apply_g([], None, mask_id=M).tolist() == []
+
+
+# -- the narrow-dtype paths (blocks of _NARROW_FROM positions or more) ------------------------------------------------
+
+# tokens on both sides of the int8 / int16 / int32 limits, so every working dtype (and int64) is chosen somewhere
+_EDGES = [1, 2, 126, 127, 128, -128, -129, 32767, 32768, -32769, 2**31 - 1, 2**31, -(2**31) - 1, 2**40]
+
+
+@st.composite
+def wide_g_inputs(draw: st.DrawFn) -> tuple[list[int], list[int], list[int] | None, list[int] | None,
+                                            list[int] | None, int]:
+    """Tokens from one dtype range (or across ranges), MASK 0, 3 or 200, and any subset of the three controls."""
+    mask_id = draw(st.sampled_from([0, 3, 200]))
+    tokens = draw(st.lists(st.sampled_from(_EDGES), min_size=1, max_size=3)) + [mask_id]
+    n = draw(st.integers(0, 40))
+    x = draw(st.lists(st.sampled_from(tokens + [mask_id, mask_id]), min_size=n, max_size=n))
+    y = draw(st.lists(st.sampled_from([t for t in tokens if t != mask_id] or [1]), min_size=n, max_size=n))
+    bits = st.lists(st.integers(0, 1), min_size=n, max_size=n)
+    r, e, c = (draw(st.none() | bits) for _ in range(3))
+    return x, y, r, e, c, mask_id
+
+
+@given(wide_g_inputs(), st.integers(1, 7), st.booleans())
+def test_narrow_paths_equal_reference(case: tuple, block: int, as_bool: bool) -> None:
+    """Every op mix (each of remask / insert / delete present or absent, unmask always possible) on the narrow
+    int8 / int16 / int32 paths, forced on tiny blocks, against the plain reference."""
+    x, y, r, e, c, mask_id = case
+    old = transition._BLOCK, transition._NARROW_FROM
+    transition._BLOCK, transition._NARROW_FROM = block, 1
+    conv = (lambda a: None if a is None else np.asarray(a, dtype=bool)) if as_bool else \
+        (lambda a: None if a is None else np.asarray(a, dtype=np.int64))
+    try:
+        got = apply_g(np.array(x, dtype=np.int64), np.array(y, dtype=np.int64), conv(r), conv(e), conv(c),
+                      mask_id=mask_id)
+    finally:
+        transition._BLOCK, transition._NARROW_FROM = old
+    assert got.dtype == np.int64 and got.tolist() == apply_g_reference(x, y, r, e, c, mask_id=mask_id)
+
+
+@pytest.mark.parametrize("ops", ["r", "e", "c", "re", "rc", "ec", "rec", ""])
+def test_each_op_mix_on_a_long_sequence(ops: str) -> None:
+    """10,000 tokens (narrow path at the default block size) for each mix of operations, against the reference."""
+    rng = np.random.default_rng(len(ops))
+    n = 10_000
+    x = rng.integers(1, 9, n)
+    x[rng.random(n) < 0.5] = M
+    y = rng.integers(1, 9, n)
+    r, e, c = ((rng.random(n) < 0.2) if op in ops else None for op in "rec")
+    want = apply_g_reference(x.tolist(), y.tolist(), None if r is None else r.tolist(),
+                             None if e is None else e.tolist(), None if c is None else c.tolist(), mask_id=M)
+    assert apply_g(x, y, r, e, c, mask_id=M).tolist() == want

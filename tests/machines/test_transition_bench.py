@@ -31,7 +31,10 @@ CASES: dict[str, Callable[[tuple[np.ndarray, ...]], Callable[[], object]]] = {
     "g: all four operations": lambda a: lambda: apply_g(*a, mask_id=M),
     "g: int 0/1 controls": lambda a: (lambda c: lambda: apply_g(a[0], a[1], *c, mask_id=M))(
         [v.astype(np.int64) for v in a[2:]]),
-    "g: unmask + remask only": lambda a: lambda: apply_g(a[0], a[1], a[2], mask_id=M),
+        "g: unmask only": lambda a: lambda: apply_g(a[0], a[1], mask_id=M),
+    "g: remask only (and unmask)": lambda a: lambda: apply_g(a[0], a[1], a[2], mask_id=M),
+    "g: insert only (and unmask)": lambda a: lambda: apply_g(a[0], a[1], None, a[3], mask_id=M),
+    "g: delete only (and unmask)": lambda a: lambda: apply_g(a[0], a[1], None, None, a[4], mask_id=M),
 }
 
 
