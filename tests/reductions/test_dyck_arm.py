@@ -23,10 +23,11 @@ from reductions.dyck_arm import (
     eos_recogniser,
     first_failures,
     in_support,
+    reduction_check,
     reduction_witness,
     verify_witness,
 )
-from reductions.dyck_arm_run import ARMSampler, reduction_check, sample_arm
+from reductions.dyck_arm_run import ARMSampler, sample_arm
 from reductions.dyck_two_sided import inverse, is_dyck, letters, reduce_word, state_growth
 from reductions.errors import InvalidInstance
 
