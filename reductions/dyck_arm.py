@@ -361,8 +361,8 @@ def read_arm(arm: SupportARM, words: Iterable[Sequence[int]]) -> list[ARMReading
 
     Examples
     --------
-    >>> [(r.eos, r.head) for r in read_arm(BlockWindowARM(k=2, w=2), [(1, -1), (1, 2)])]
-    [(True, None), (False, (1, 2))]
+    >>> [(r.eos, r.head) for r in read_arm(BlockWindowARM(k=2, w=2), [(1, -1), (1, 2)])]  # after a: only A
+    [(True, None), (True, (1, 2))]
 
     Notes
     -----
