@@ -12,7 +12,9 @@ What is executable:
 (a) :func:`eos_recogniser` and :func:`reduction_witness` -- on any :class:`SupportARM`, the one-pass EOS decision is
     compared with membership; every disagreement is turned into a concrete word showing the ARM's support is not the
     language (an emitted non-member or a missed member), and :func:`verify_witness` checks that word against the
-    ARM by walking its support letter by letter.
+    ARM by walking its support letter by letter.  :func:`reduction_check` runs this on every word up to a length in
+    three passes, each asking one side: the ARM reads every word (:func:`read_arm`), the language judges the
+    readings and completes the witnesses (:func:`find_witnesses`), the ARM's support is walked along each witness.
 (b) :func:`first_failures` -- exhaustive search over the ARM's support tree for the shortest emitted non-member and
     the shortest missed member (the measured length thresholds), run on the window ARMs below for several ``w``.
 (c) :class:`StackARM` is exact; its state is the reduced prefix, and
@@ -37,18 +39,19 @@ ARM's ``k``), built once by the caller of a whole section.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import product
 from typing import Protocol
 
 from reductions.dyck_two_sided import DyckLanguage, Word, check_k, letters, reduce_word
 from reductions.errors import InvalidInstance
 
-__all__ = ["EOS", "AbelianARM", "BlockWindowARM", "DistributionARM", "FailureReport", "GreedyWindowARM",
-           "PrefixLanguage", "StackARM", "SupportARM", "Witness", "arm_language", "arm_suite",
-           "capped_stack_distribution", "eos_recogniser", "first_failures", "in_support", "reduction_witness",
-           "verify_witness"]
+__all__ = ["EOS", "ARMReading", "AbelianARM", "BlockWindowARM", "DistributionARM", "FailureReport",
+           "GreedyWindowARM", "PrefixLanguage", "ReductionCheck", "StackARM", "SupportARM", "Witness", "arm_language",
+           "arm_suite", "capped_stack_distribution", "eos_recogniser", "find_witnesses", "first_failures",
+           "in_support", "read_arm", "reduction_check", "reduction_witness", "verify_witness"]
 
 EOS = 0
 
@@ -341,14 +344,89 @@ class Witness:
     word: Word
 
 
+@dataclass(frozen=True, slots=True)
+class ARMReading:
+    """What the ARM alone says about one word: ``eos`` -- EOS is allowed after it (the verdict of
+    :func:`eos_recogniser`); ``head`` -- its shortest prefix whose last letter the ARM forbids (``None`` when every
+    letter of the word is allowed in turn)."""
+
+    word: Word
+    eos: bool
+    head: Word | None
+
+
+def read_arm(arm: SupportARM, words: Iterable[Sequence[int]]) -> list[ARMReading]:
+    """The ARM's pass of reduction (a): :class:`ARMReading` of every word, asking ``arm.next_support`` once per
+    distinct prefix (a word's head is its parent's head, or the word itself if its last letter is forbidden).
+
+    Examples
+    --------
+    >>> [(r.eos, r.head) for r in read_arm(BlockWindowARM(k=2, w=2), [(1, -1), (1, 2)])]  # after a: only A
+    [(True, None), (True, (1, 2))]
+
+    Notes
+    -----
+    One ``next_support`` call per distinct prefix: ``sum_n (2k)^n`` for all words up to ``n``.  Theorem 5 (a).
+    """
+    support: dict[Word, tuple[int, ...]] = {}
+    heads: dict[Word, Word | None] = {(): None}
+
+    def allowed(p: Word) -> tuple[int, ...]:
+        if p not in support:
+            support[p] = arm.next_support(p)
+        return support[p]
+
+    def head(w: Word) -> Word | None:
+        if w not in heads:
+            parent = head(w[:-1])
+            heads[w] = parent if parent is not None else (w if w[-1] not in allowed(w[:-1]) else None)
+        return heads[w]
+
+    return [ARMReading(word=w, eos=EOS in allowed(w), head=head(w)) for w in map(tuple, words)]
+
+
+def find_witnesses(readings: Sequence[ARMReading], language: PrefixLanguage) -> list[tuple[Witness, bool]]:
+    """The language's pass of reduction (a): every word the ARM's recogniser gets wrong, as a witness with the
+    language's verdict on the witness word (asked afresh, so that verification does not trust how it was found).
+
+    Cases: if some letter of the word is forbidden after its prefix ``p``, the member ``p l (red(p l))^-1`` is
+    missed; otherwise the word itself is reachable and is an emitted non-member (EOS allowed, not in the language)
+    or a missed member (in the language, EOS forbidden).  Membership and completions are the language's only.
+
+    Examples
+    --------
+    >>> arm = GreedyWindowARM(k=2, w=2)
+    >>> find_witnesses(read_arm(arm, [(1, -1), (1, 2, -2)]), DyckLanguage(2))
+    [(Witness(kind='emits non-member', word=(1, 2, -2)), False)]
+    """
+    found = []
+    for r in readings:
+        member = language.contains(r.word)
+        if r.eos == member:
+            continue
+        if r.head is not None:
+            witness = Witness("misses member", r.head + language.completion(language.state(r.head)))
+        else:
+            witness = Witness("misses member" if member else "emits non-member", r.word)
+        found.append((witness, language.contains(witness.word)))
+    return found
+
+
+def _agrees(witness: Witness, member: bool, emitted: bool) -> bool:
+    """A witness holds iff its kind matches the language's verdict on its word and the ARM's emission of it."""
+    if witness.kind == "emits non-member":
+        return emitted and not member
+    if witness.kind == "misses member":
+        return member and not emitted
+    return False
+
+
 def reduction_witness(arm: SupportARM, word: Sequence[int], *,
                       language: PrefixLanguage | None = None) -> Witness | None:
     """If the EOS recogniser is wrong on ``word``, a witness that the ARM is not exact; ``None`` if it is right.
 
-    Cases: if some letter of ``word`` is forbidden after its prefix ``p``, the member ``p l (red(p l))^-1`` is
-    missed; otherwise ``word`` itself is reachable and is an emitted non-member (EOS allowed, not in the language)
-    or a missed member (in the language, EOS forbidden).  Membership and completions come from ``language``
-    (:func:`arm_language`).
+    :func:`read_arm` then :func:`find_witnesses` on the one word (the cases are listed there); membership and
+    completions come from ``language`` (:func:`arm_language`).
 
     Examples
     --------
@@ -357,26 +435,63 @@ def reduction_witness(arm: SupportARM, word: Sequence[int], *,
     >>> reduction_witness(StackARM(k=2), (1, 2, -2)) is None
     True
     """
-    lang = arm_language(arm, language)
-    w = tuple(word)
-    member = lang.contains(w)
-    if (EOS in arm.next_support(w)) == member:
-        return None
-    for i, s in enumerate(w):
-        if s not in arm.next_support(w[:i]):
-            head = w[:i + 1]
-            return Witness("misses member", head + lang.completion(lang.state(head)))
-    return Witness("misses member" if member else "emits non-member", w)
+    found = find_witnesses(read_arm(arm, [word]), arm_language(arm, language))
+    return found[0][0] if found else None
 
 
 def verify_witness(arm: SupportARM, witness: Witness, *, language: PrefixLanguage | None = None) -> bool:
     """Check a witness against the ARM by walking its support (independent of how it was found)."""
-    member, emitted = arm_language(arm, language).contains(witness.word), in_support(arm, witness.word)
-    if witness.kind == "emits non-member":
-        return emitted and not member
-    if witness.kind == "misses member":
-        return member and not emitted
-    return False
+    return _agrees(witness, arm_language(arm, language).contains(witness.word), in_support(arm, witness.word))
+
+
+@dataclass(frozen=True, slots=True)
+class ReductionCheck:
+    """Reduction (a) on one ARM, all words up to ``max_length``.
+
+    ``errors``: words on which the EOS recogniser disagrees with membership; ``verified``: how many of them yielded a
+    witness that the ARM's support and the language confirm (as :func:`verify_witness` does); ``exact``: the support
+    search found no failure on the prefixes up to ``max_length`` (every letter allowed, EOS exactly on members; a
+    forbidden letter counts through its shortest missed completion, of length at most ``2 * max_length + 2``).  The
+    reduction holds on this ARM iff ``verified == errors`` and (``exact`` implies ``errors == 0``).
+    """
+
+    arm: str
+    max_length: int
+    words: int
+    errors: int
+    verified: int
+    exact: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.verified == self.errors and (not self.exact or self.errors == 0)
+
+
+def reduction_check(arm: SupportARM, max_length: int, *, language: PrefixLanguage | None = None) -> ReductionCheck:
+    """Run the EOS recogniser of ``arm`` on every word of length ``<= max_length`` and check every error's witness.
+
+    Three passes, each asking one side: the ARM reads every word (:func:`read_arm`), the language judges the readings
+    and completes the witnesses (:func:`find_witnesses`), the ARM's support is walked along every witness word
+    (:func:`in_support`); then the support search of (b) says whether the ARM is exact up to ``max_length``.
+
+    Examples
+    --------
+    >>> reduction_check(StackARM(k=2), 4).errors, reduction_check(GreedyWindowARM(k=2, w=2), 4).ok
+    (0, True)
+
+    Notes
+    -----
+    ``sum_n (2k)^n`` words, one ``next_support`` call and one membership query each, plus a support walk and a
+    membership query per witness.  Theorem 5 (a).  The words, membership and completions come from ``language``
+    (:func:`arm_language`), which is handed on to the search.
+    """
+    lang = arm_language(arm, language)
+    readings = read_arm(arm, (w for n in range(max_length + 1) for w in product(lang.letters, repeat=n)))
+    found = find_witnesses(readings, lang)
+    verified = sum(_agrees(witness, member, in_support(arm, witness.word)) for witness, member in found)
+    exact = first_failures(arm, max_length, witness_length=2 * max_length + 2, language=lang).exact
+    return ReductionCheck(arm=arm.name, max_length=max_length, words=len(readings), errors=len(found),
+                          verified=verified, exact=exact)
 
 
 # -- (b) measured failure lengths ------------------------------------------------------------------------------------

@@ -1,35 +1,25 @@
-"""Theorem 5 (a), run: ARMs of :mod:`reductions.dyck_arm` as ``machines.paradigms.ARM`` samplers, and the EOS
-reduction checked exhaustively on every word up to a length.
+"""Theorem 5, run on the machine: ARMs of :mod:`reductions.dyck_arm` as ``machines.paradigms.ARM`` samplers.
 
-The reduction itself is the project's reconstruction of the paper's argument (PAPER.md §2, Theorem 5, [I]): an ARM
-whose support is exactly two-sided Dyck-k yields a recogniser through its end-of-sequence decision.
+The ARMs and the EOS reduction checked on them (:func:`reductions.dyck_arm.reduction_check`) are the project's
+reconstruction of the paper's argument (PAPER.md §2, Theorem 5, [I]); this module only runs an ARM on the ``ARM``
+machine of :mod:`machines.paradigms`, through the token layout of :mod:`reductions.dyck_generator`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
 
 from machines.paradigms import ARM
 from machines.predictor import Prediction
 from pram.rng import SeedLike
-from reductions.dyck_arm import (
-    EOS,
-    PrefixLanguage,
-    SupportARM,
-    arm_language,
-    eos_recogniser,
-    first_failures,
-    reduction_witness,
-    verify_witness,
-)
+from reductions.dyck_arm import EOS, SupportARM
 from reductions.dyck_generator import dyck_vocabulary, tokens_to_word, word_to_tokens
 from reductions.dyck_two_sided import Word
 from reductions.errors import InvalidInstance
 
-__all__ = ["ARMSampler", "ReductionCheck", "reduction_check", "sample_arm"]
+__all__ = ["ARMSampler", "sample_arm"]
 
 _EOS_ID = 2
 
@@ -72,56 +62,3 @@ def sample_arm(arm: SupportARM, seed: SeedLike = 0, max_len: int = 64) -> tuple[
                   max_steps=max_len + 2)
     res = machine.run(np.array([1], dtype=np.int64), seed=seed)
     return tokens_to_word(res.final), bool(res.final[-1] == _EOS_ID)
-
-
-@dataclass(frozen=True, slots=True)
-class ReductionCheck:
-    """Reduction (a) on one ARM, all words up to ``max_length``.
-
-    ``errors``: words on which the EOS recogniser disagrees with membership; ``verified``: how many of them yielded a
-    witness that :func:`~reductions.dyck_arm.verify_witness` confirmed; ``exact``: the support search found no
-    failure on the prefixes up to ``max_length`` (every letter allowed, EOS exactly on members; a forbidden letter
-    counts through its shortest missed completion, of length at most ``2 * max_length + 2``).  The reduction holds
-    on this ARM iff ``verified == errors`` and (``exact`` implies ``errors == 0``).
-    """
-
-    arm: str
-    max_length: int
-    words: int
-    errors: int
-    verified: int
-    exact: bool
-
-    @property
-    def ok(self) -> bool:
-        return self.verified == self.errors and (not self.exact or self.errors == 0)
-
-
-def reduction_check(arm: SupportARM, max_length: int, *, language: PrefixLanguage | None = None) -> ReductionCheck:
-    """Run the EOS recogniser of ``arm`` on every word of length ``<= max_length`` and check every error's witness.
-
-    Examples
-    --------
-    >>> from reductions.dyck_arm import StackARM, GreedyWindowARM
-    >>> reduction_check(StackARM(k=2), 4).errors, reduction_check(GreedyWindowARM(k=2, w=2), 4).ok
-    (0, True)
-
-    Notes
-    -----
-    ``sum_n (2k)^n`` recogniser calls.  Theorem 5 (a).  The words, membership and the witnesses' completions come
-    from ``language`` (:func:`~reductions.dyck_arm.arm_language`), handed on to the witness and search functions.
-    """
-    lang = arm_language(arm, language)
-    rec = eos_recogniser(arm)
-    words = errors = verified = 0
-    for n in range(max_length + 1):
-        for word in product(lang.letters, repeat=n):
-            words += 1
-            if rec(word) == lang.contains(word):
-                continue
-            errors += 1
-            witness = reduction_witness(arm, word, language=lang)
-            verified += witness is not None and verify_witness(arm, witness, language=lang)
-    exact = first_failures(arm, max_length, witness_length=2 * max_length + 2, language=lang).exact
-    return ReductionCheck(arm=arm.name, max_length=max_length, words=words, errors=errors, verified=verified,
-                          exact=exact)

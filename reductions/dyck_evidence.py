@@ -1,25 +1,30 @@
 """Theorem 5's evidence, measured on the Dyck side in one call: everything the five sections of the check need.
 
-:func:`theorem5_evidence` runs, for a :class:`Theorem5Plan`, the generator side first (reachable outputs, run
-lengths, seeded samples and their machine replays, :mod:`reductions.dyck_generator`), then the language side in one
-pass (brute-force matrix products, the recurrence, free reduction, the states an exact recogniser needs, and one
-:class:`~reductions.dyck_two_sided.DyckLanguage` per alphabet; :mod:`reductions.dyck_matrix`,
-:mod:`reductions.dyck_two_sided`), then the ARM side (failure searches, the EOS reduction;
-:mod:`reductions.dyck_arm`, :mod:`reductions.dyck_arm_run`), which is handed those languages and does not call back
-into the language's module. It returns raw measurements only; which of them make the claim hold is decided by
-``proofs_check.claims.thm5``."""
+:func:`theorem5_evidence` runs, for a :class:`Theorem5Plan`, one side after the other, each asked once:
+
+1. the language values -- one :class:`~reductions.dyck_two_sided.DyckLanguage` per alphabet (letters, state,
+   step, membership, completion), built up front and handed to the ARM side;
+2. the generator side (reachable outputs, run lengths, seeded samples and their machine replays,
+   :mod:`reductions.dyck_generator`); a generator holds its alphabet and does not ask the language again;
+3. the ARM side (failure searches, the EOS reduction; :mod:`reductions.dyck_arm`), against those language values;
+4. the language side last, as the oracles (brute-force matrix products, the recurrence, free reduction of every
+   sample, the states an exact recogniser needs, the ARM failures spelt in letters; :mod:`reductions.dyck_matrix`,
+   :mod:`reductions.dyck_two_sided`).
+
+The language module imports none of the others (a test checks the import graph).  It returns raw measurements
+only; which of them make the claim hold is decided by ``proofs_check.claims.thm5``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reductions.dyck_arm import FailureReport, SupportARM, first_failures
-from reductions.dyck_arm_run import ReductionCheck, reduction_check
+from reductions.dyck_arm import FailureReport, ReductionCheck, SupportARM, first_failures, reduction_check
 from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
 from reductions.dyck_two_sided import (
     DyckLanguage,
+    Word,
     dyck_count,
     format_letters,
     is_dyck,
@@ -150,13 +155,15 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
     specs = [sample_spec(plan, i, seed) for i in range(plan.samples)]
     replayed = [i for i in range(plan.samples)  # one round of alphabets in machine_every -> one in machine_every
                 if plan.machine_every and (i // len(plan.sample_ks)) % plan.machine_every == 0]
+    # the language values the ARM checks are handed, asked of the language module once, up front
+    languages = {arm.k: DyckLanguage(arm.k) for arm in plan.window_arms + plan.reduction_arms}
     # the generator side: reachable outputs, run lengths, machine replays, then the samples
-    outputs: dict[tuple[int, int], list[int]] = {}
+    outputs: dict[tuple[int, int], list[Word]] = {}
     steps: dict[tuple[int, int], int] = {}
     for k, top in plan.support.items():
         summary = reachable_outputs(DyckGenerator(k=k), top)
         for n in range(top + 1):
-            outputs[k, n] = sorted(code_of_word(w, k) for w in summary.outputs.get(n, []))
+            outputs[k, n] = summary.outputs.get(n, [])
             if n % 2 == 0:
                 steps[k, n] = generate(k, n, seed=seed)[1]
             tick()
@@ -166,10 +173,23 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         words.append(sample_word(k, n, seed=s))
         if i % 1000 == 0:
             tick()
-    # the language side: brute force, recurrence, free reduction, the states an exact recogniser needs
-    brutes = {key: dyck_codes_bruteforce(*key).tolist() for key in outputs}
-    support = [SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brutes[k, n]), recurrence=dyck_count(k, n),
-                          same_set=gen == brutes[k, n], steps=steps.get((k, n))) for (k, n), gen in outputs.items()]
+    # the ARM side, against those languages: failure searches, the EOS reduction
+    failures = []
+    for arm in plan.window_arms:
+        failures.append(first_failures(arm, plan.window_length, language=languages[arm.k]))
+        tick()
+    reductions = []
+    for arm in plan.reduction_arms:
+        reductions.append((arm, reduction_check(arm, plan.reduction_length, language=languages[arm.k])))
+        tick()
+    # the language side last, as the oracles: brute force, recurrence, free reduction of every sample, the states
+    # an exact recogniser needs, and the ARM failures spelt in letters
+    support = []
+    for (k, n), found in outputs.items():
+        gen = sorted(code_of_word(w, k) for w in found)
+        brute = dyck_codes_bruteforce(k, n).tolist()
+        support.append(SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brute), recurrence=dyck_count(k, n),
+                                  same_set=gen == brute, steps=steps.get((k, n))))
     stats = {k: [0, 0, 0, 0, 0] for k in plan.sample_ks}
     for i, w in enumerate(words):
         k, n, _ = specs[i]
@@ -187,18 +207,10 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         sep = states_separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
         states.append(StateRow(k=plan.state_k, n=n, states=count, separated=sep))
         tick()
-    languages = {arm.k: DyckLanguage(arm.k) for arm in plan.window_arms + plan.reduction_arms}
-    # the ARM side, against those languages: failure searches, the EOS reduction
     windows = []
-    for arm in plan.window_arms:
-        rep = first_failures(arm, plan.window_length, language=languages[arm.k])
+    for arm, rep in zip(plan.window_arms, failures, strict=True):
         example = "; ".join(f"{w.kind.split()[0]} {format_letters(w.word)}"
                             for w in (rep.nonmember, rep.missed) if w is not None) or "-"
         windows.append(WindowRow(arm=arm, report=rep, example=example))
-        tick()
-    reductions = []
-    for arm in plan.reduction_arms:
-        reductions.append((arm, reduction_check(arm, plan.reduction_length, language=languages[arm.k])))
-        tick()
     return Theorem5Evidence(support=tuple(support), samples=samples, windows=tuple(windows),
                             reductions=tuple(reductions), states=tuple(states))

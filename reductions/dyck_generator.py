@@ -27,7 +27,7 @@ A run to a word of length ``n`` takes exactly ``3n/2`` steps (the final fixed-po
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -37,7 +37,7 @@ from machines.predictor import Prediction
 from machines.transition import apply_g, apply_g_reference
 from machines.vocab import Vocabulary, simple_vocabulary
 from pram.rng import SeedLike, as_generator
-from reductions.dyck_two_sided import Word, check_k, letters
+from reductions.dyck_two_sided import Word, letters
 from reductions.errors import InvalidInstance
 
 __all__ = ["DyckGenerator", "SupportBatch", "SupportSummary", "dyck_vocabulary", "generate", "make_machine",
@@ -55,7 +55,12 @@ def dyck_vocabulary(k: int) -> Vocabulary:
     >>> dyck_vocabulary(2).tokens
     ('[MASK]', '[BOS]', '[EOS]', '1', '-1', '2', '-2')
     """
-    return simple_vocabulary([str(s) for s in letters(k)], bos=True, eos=True)
+    return _vocabulary(letters(k))
+
+
+def _vocabulary(alphabet: Word) -> Vocabulary:
+    """The vocabulary of an alphabet already validated (a generator's ``letters``)."""
+    return simple_vocabulary([str(s) for s in alphabet], bos=True, eos=True)
 
 
 def word_to_tokens(word: Word) -> list[int]:
@@ -95,6 +100,9 @@ class DyckGenerator:
     stop : stop probability of the free form, a fraction in (0, 1)
     cap : the free form always stops once ``|w| >= cap``
 
+    The alphabet (``letters``, canonical order) is taken from the language once, at construction, and held: the
+    machine's vocabulary and the fast sampler read it from the generator instead of asking the language again.
+
     Examples
     --------
     >>> gen = DyckGenerator(k=2, length=2)
@@ -106,9 +114,10 @@ class DyckGenerator:
     length: int | None = None
     stop: Fraction = Fraction(1, 4)
     cap: int = 1024
+    letters: Word = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_k(self.k)
+        object.__setattr__(self, "letters", letters(self.k))  # validates k; the alphabet is held, not re-asked
         problems = []
         if self.length is not None and (isinstance(self.length, bool) or not isinstance(self.length, int)
                                         or self.length < 0):
@@ -299,7 +308,7 @@ def make_machine(k: int, length: int | None = None, *, stop: Fraction = Fraction
     """The AP-MDM of the construction (``halt_on_eos`` is irrelevant: it halts at a fixed point)."""
     gen = DyckGenerator(k=k, length=length, stop=stop, cap=cap)
     steps = 3 * (length if length is not None else cap) // 2 + 3
-    return APMDM(vocab=dyck_vocabulary(k), predictor=gen, max_steps=steps, max_length=(length or cap) + 3)
+    return APMDM(vocab=_vocabulary(gen.letters), predictor=gen, max_steps=steps, max_length=(length or cap) + 3)
 
 
 def generate(k: int, length: int | None, seed: SeedLike = 0) -> tuple[Word, int]:
@@ -345,7 +354,7 @@ def sample_word(k: int, length: int, seed: SeedLike = 0) -> Word:
     highs[0::2] = 2 * np.arange(rounds) + 1
     highs[1::2] = 2 * gen.k
     draws = as_generator(seed).integers(0, highs).tolist()
-    table = letters(gen.k)
+    table = gen.letters
     w: list[int] = []
     for r in range(rounds):
         anchor, letter = draws[2 * r], table[draws[2 * r + 1]]

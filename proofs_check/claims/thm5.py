@@ -39,11 +39,11 @@ from reductions.dyck_arm import (
     BlockWindowARM,
     DistributionARM,
     GreedyWindowARM,
+    ReductionCheck,
     StackARM,
     SupportARM,
     capped_stack_distribution,
 )
-from reductions.dyck_arm_run import ReductionCheck
 from reductions.dyck_evidence import (
     SampleStats,
     StateRow,

@@ -62,3 +62,59 @@ def test_tour_sections_are_deterministic_and_pass() -> None:
         rows = mod.run(3)
         assert rows == mod.run(3) and all(r.status == "ok" for r in rows)
 
+
+
+# -- the Dyck side's flow: each module asked in one stretch, the language module at the bottom ----------------------
+_DYCK = ("dyck_two_sided", "dyck_matrix", "dyck_generator", "dyck_arm", "dyck_arm_run", "dyck_evidence")
+
+
+def _dyck_imports(name: str) -> set[str]:
+    """The Dyck modules ``reductions/<name>.py`` imports anywhere in its text (function-level imports too)."""
+    import ast
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "reductions" / f"{name}.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m.split(".")[-1] for m in found if m.startswith("reductions.")} & set(_DYCK)
+
+
+def test_the_dyck_modules_import_only_downwards() -> None:
+    """Language (with its matrix oracle) < generator < ARM < machine-run ARMs < evidence: no module reaches up, so
+    no lower module can call back into a higher one."""
+    assert _dyck_imports("dyck_matrix") == set()
+    assert _dyck_imports("dyck_two_sided") == {"dyck_matrix"}
+    assert _dyck_imports("dyck_generator") == {"dyck_two_sided"}
+    assert _dyck_imports("dyck_arm") == {"dyck_two_sided"}
+    assert _dyck_imports("dyck_arm_run") <= {"dyck_two_sided", "dyck_generator", "dyck_arm"}
+    assert "dyck_evidence" not in set().union(*(_dyck_imports(m) for m in _DYCK))
+
+
+def test_theorem5_evidence_asks_each_side_in_one_stretch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every call theorem5_evidence makes into the Dyck modules, recorded by side: the language values first, then
+    the generator, the ARM checks and the language's oracles, each in one run (no side is asked twice between
+    others, as in the ping-pong language -> generator -> language -> ARM -> language this replaced)."""
+    import reductions.dyck_evidence as ev
+    from reductions.dyck_arm import GreedyWindowARM, StackARM
+
+    side = {"reductions.dyck_two_sided": "language", "reductions.dyck_matrix": "language",
+            "reductions.dyck_generator": "generator", "reductions.dyck_arm": "arm"}
+    calls: list[str] = []
+    for name in dir(ev):
+        obj = getattr(ev, name)
+        if callable(obj) and getattr(obj, "__module__", None) in side:
+            def spy(*a: object, _f: object = obj, _s: str = side[obj.__module__], **kw: object) -> object:
+                calls.append(_s)
+                return _f(*a, **kw)  # type: ignore[operator]
+            monkeypatch.setattr(ev, name, spy)
+    plan = ev.Theorem5Plan(support={2: 4}, samples=4, machine_every=2, window_arms=(GreedyWindowARM(k=2, w=2),),
+                           window_length=6, reduction_arms=(StackARM(k=2),), reduction_length=3, state_k=2,
+                           state_top=2)
+    ev.theorem5_evidence(plan, 0)
+    runs = [s for i, s in enumerate(calls) if i == 0 or calls[i - 1] != s]
+    assert runs == ["language", "generator", "arm", "language"]
+    assert {"generator", "arm", "language"} <= set(calls) and calls.count("arm") == 2

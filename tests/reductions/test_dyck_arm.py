@@ -23,10 +23,11 @@ from reductions.dyck_arm import (
     eos_recogniser,
     first_failures,
     in_support,
+    reduction_check,
     reduction_witness,
     verify_witness,
 )
-from reductions.dyck_arm_run import ARMSampler, reduction_check, sample_arm
+from reductions.dyck_arm_run import ARMSampler, sample_arm
 from reductions.dyck_two_sided import inverse, is_dyck, letters, reduce_word, state_growth
 from reductions.errors import InvalidInstance
 
@@ -195,3 +196,42 @@ def test_distribution_arm_reports_every_bad_entry() -> None:
     assert "symbol 3 is outside" in msg and "negative probability" in msg and "non-numeric" in msg
     with pytest.raises(InvalidInstance):
         DistributionARM(k=0, distribution=lambda p: {})
+
+
+def test_reduction_check_asks_arm_then_language_then_arm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reduction (a) in three passes: the ARM reads every word, the language judges every word once (plus one fresh
+    query per witness word), the ARM's support is walked along the witnesses; then the search of (b).  A spy on both
+    sides records who is asked, in order."""
+    import reductions.dyck_arm as da
+    from reductions.dyck_two_sided import DyckLanguage
+
+    log: list[str] = []
+    inner, lang = GreedyWindowARM(k=2, w=2), DyckLanguage(2)
+
+    class SpyARM:
+        k, name = 2, inner.name
+
+        def next_support(self, prefix: tuple[int, ...]) -> tuple[int, ...]:
+            log.append("arm")
+            return inner.next_support(prefix)
+
+        def state_key(self, prefix: tuple[int, ...]) -> object:
+            return inner.state_key(prefix)
+
+    class SpyLanguage:
+        k, letters, start = 2, lang.letters, lang.start
+        step, state, accepts, completion = lang.step, lang.state, lang.accepts, lang.completion
+
+        def contains(self, word: tuple[int, ...]) -> bool:
+            log.append("language")
+            return is_dyck(word)
+
+    monkeypatch.setattr(da, "first_failures",
+                        lambda arm, *a, **kw: log.append("search") or first_failures(inner, *a, **kw))
+    rc = da.reduction_check(SpyARM(), 4, language=SpyLanguage())
+    runs = [s for i, s in enumerate(log) if i == 0 or log[i - 1] != s]
+    assert runs == ["arm", "language", "arm", "search"]
+    words = sum(4 ** n for n in range(5))
+    assert rc.words == words and log.count("language") == words + rc.errors and rc.errors > 0
+    assert log.index("language") == words  # the first pass: one support query per word (= per distinct prefix)
+    assert rc == reduction_check(inner, 4)
