@@ -11,8 +11,9 @@ into the language's module. It returns raw measurements only; which of them make
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from reductions.dyck_arm import FailureReport, SupportARM, first_failures
 from reductions.dyck_arm_run import ReductionCheck, reduction_check
@@ -20,6 +21,7 @@ from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs
 from reductions.dyck_matrix import code_of_word, dyck_codes_bruteforce
 from reductions.dyck_two_sided import (
     DyckLanguage,
+    Word,
     dyck_count,
     format_letters,
     is_dyck,
@@ -28,7 +30,7 @@ from reductions.dyck_two_sided import (
 )
 
 __all__ = ["SampleStats", "StateRow", "SupportRow", "Theorem5Evidence", "Theorem5Plan", "WindowRow",
-           "sample_spec", "theorem5_evidence"]
+           "MapFn", "REPLAYS_PER_JOB", "sample_spec", "theorem5_evidence"]
 
 Tick = Callable[[], None]
 #: The longest length a separation check (every pair of reduced forms told apart by a suffix) is run at.
@@ -129,8 +131,44 @@ def sample_spec(plan: Theorem5Plan, i: int, seed: int) -> tuple[int, int, int]:
     return ks[i % len(ks)], 2 * ((i // len(ks)) % (plan.sample_max_length // 2 + 1)), seed * plan.sample_seed_stride + i
 
 
-def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) -> Theorem5Evidence:
+#: Machine replays per job handed to ``map_fn`` (1,000 replays make 10 jobs of about half a CPU-second each).
+REPLAYS_PER_JOB = 100
+#: ``map_fn(fn, items)``: ``fn`` applied to every item, results in the items' order (the builtin ``map``, or a
+#: process pool's map such as ``proofs_check.parallel.map_items``).
+MapFn = Callable[[Callable[[tuple], Any], list[tuple]], Iterable[Any]]
+
+
+def _job(job: tuple) -> Any:
+    """One independent measurement, named by its first element; everything it needs is in the tuple (picklable), so
+    the result does not depend on where or in which order it runs."""
+    kind = job[0]
+    if kind == "support":  # the reachable outputs of one alphabet, as sorted codes per length, and the run lengths
+        _, k, top, seed = job
+        summary = reachable_outputs(DyckGenerator(k=k), top)
+        codes = {n: sorted(code_of_word(w, k) for w in summary.outputs.get(n, [])) for n in range(top + 1)}
+        return codes, {n: generate(k, n, seed=seed)[1] for n in range(0, top + 1, 2)}
+    if kind == "replay":  # machine runs of some samples
+        return [generate(k, n, seed=s)[0] for k, n, s in job[1]]
+    if kind == "brute":
+        return dyck_codes_bruteforce(job[1], job[2]).tolist()
+    if kind == "window":  # one ARM's failure search
+        _, arm, length = job
+        rep = first_failures(arm, length, language=DyckLanguage(arm.k))
+        example = "; ".join(f"{w.kind.split()[0]} {format_letters(w.word)}"
+                            for w in (rep.nonmember, rep.missed) if w is not None) or "-"
+        return WindowRow(arm=arm, report=rep, example=example)
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None,
+                      map_fn: MapFn = map) -> Theorem5Evidence:
     """Measure everything the check of Theorem 5 needs (deterministic for a given seed).
+
+    The independent measurements (the support search of each alphabet, the machine replays in chunks of
+    :data:`REPLAYS_PER_JOB`, the brute force at every length, the window ARMs' searches) go through ``map_fn`` as
+    picklable jobs; a caller may pass a process pool's map (``--workers``), and the evidence is the same.  The seeded
+    samples, the state counts and the EOS reduction (whose ARMs may be known only by a closure, which cannot be
+    sent to another process) run here.
 
     Examples
     --------
@@ -150,24 +188,35 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
     specs = [sample_spec(plan, i, seed) for i in range(plan.samples)]
     replayed = [i for i in range(plan.samples)  # one round of alphabets in machine_every -> one in machine_every
                 if plan.machine_every and (i // len(plan.sample_ks)) % plan.machine_every == 0]
-    # the generator side: reachable outputs, run lengths, machine replays, then the samples
+    keys = [(k, n) for k, top in plan.support.items() for n in range(top + 1)]
+    chunks = [replayed[i:i + REPLAYS_PER_JOB] for i in range(0, len(replayed), REPLAYS_PER_JOB)]
+    jobs: list[tuple] = [("support", k, top, seed) for k, top in plan.support.items()]
+    jobs += [("replay", tuple(specs[i] for i in chunk)) for chunk in chunks]
+    jobs += [("brute", k, n) for k, n in keys]
+    jobs += [("window", arm, plan.window_length) for arm in plan.window_arms]
+    results: list[Any] = []
+    for res in map_fn(_job, jobs):
+        results.append(res)
+        tick()
+    it = iter(results)
+    # the generator side: reachable outputs, run lengths, machine replays
     outputs: dict[tuple[int, int], list[int]] = {}
     steps: dict[tuple[int, int], int] = {}
-    for k, top in plan.support.items():
-        summary = reachable_outputs(DyckGenerator(k=k), top)
-        for n in range(top + 1):
-            outputs[k, n] = sorted(code_of_word(w, k) for w in summary.outputs.get(n, []))
-            if n % 2 == 0:
-                steps[k, n] = generate(k, n, seed=seed)[1]
-            tick()
-    replays = {i: generate(specs[i][0], specs[i][1], seed=specs[i][2])[0] for i in replayed}
+    for k in plan.support:
+        codes, lengths = next(it)
+        outputs.update({(k, n): c for n, c in codes.items()})
+        steps.update({(k, n): s for n, s in lengths.items()})
+    replays: dict[int, Word] = {}
+    for chunk in chunks:
+        replays.update(zip(chunk, next(it), strict=True))
+    brutes = {key: next(it) for key in keys}
+    windows = [next(it) for _ in plan.window_arms]
     words = []
     for i, (k, n, s) in enumerate(specs):
         words.append(sample_word(k, n, seed=s))
         if i % 1000 == 0:
             tick()
     # the language side: brute force, recurrence, free reduction, the states an exact recogniser needs
-    brutes = {key: dyck_codes_bruteforce(*key).tolist() for key in outputs}
     support = [SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brutes[k, n]), recurrence=dyck_count(k, n),
                           same_set=gen == brutes[k, n], steps=steps.get((k, n))) for (k, n), gen in outputs.items()]
     stats = {k: [0, 0, 0, 0, 0] for k in plan.sample_ks}
@@ -187,15 +236,8 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         sep = states_separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
         states.append(StateRow(k=plan.state_k, n=n, states=count, separated=sep))
         tick()
-    languages = {arm.k: DyckLanguage(arm.k) for arm in plan.window_arms + plan.reduction_arms}
-    # the ARM side, against those languages: failure searches, the EOS reduction
-    windows = []
-    for arm in plan.window_arms:
-        rep = first_failures(arm, plan.window_length, language=languages[arm.k])
-        example = "; ".join(f"{w.kind.split()[0]} {format_letters(w.word)}"
-                            for w in (rep.nonmember, rep.missed) if w is not None) or "-"
-        windows.append(WindowRow(arm=arm, report=rep, example=example))
-        tick()
+    languages = {arm.k: DyckLanguage(arm.k) for arm in plan.reduction_arms}
+    # the ARM side, against those languages: the EOS reduction
     reductions = []
     for arm in plan.reduction_arms:
         reductions.append((arm, reduction_check(arm, plan.reduction_length, language=languages[arm.k])))

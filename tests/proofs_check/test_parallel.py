@@ -39,6 +39,13 @@ def _stdout(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     ["maxflow", "table", "--sizes", "4-5", "--count", "3", "--seed", "2", "--json"],
     ["sudoku", "table", "--count", "3", "--seed", "1", "--json"],
     ["seeds", "parity", "--seeds", "2", "--steps", "100", "--count", "3", "--lengths", "5", "--json"],
+    ["check", "thm1", "--quick", "--programs", "connectivity,sum", "--seed", "3", "--json"],
+    ["check", "thm2", "--quick", "--max-s", "64", "--json"],
+    ["check", "thm3", "--quick", "--json"],
+    ["check", "thm4", "--quick", "--programs", "parity,sort", "--json"],
+    ["check", "thm5", "--quick", "--k2-length", "6", "--k3-length", "4", "--json"],
+    ["check", "thm6", "--quick", "--seed", "2", "--json"],
+    ["check", "space", "--quick", "--json"],
 ])
 def test_two_workers_print_the_same_bytes_as_one(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     one = _stdout([*argv, "--workers", "1"], capsys)
