@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from proofs_check.cli_common import EXIT_OK, add_json_flag, add_seed_flag, emit_json, pos_int, stdout_console
+from proofs_check.parallel import add_workers_flag
 
 SCHEMA = "powergen.experiment/1"
 
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--probe-per-size", type=pos_int, default=10, metavar="N",
                    help="held-out graphs per size of each probe during training (default 10)")
     p.add_argument("--processes", type=pos_int, default=1, metavar="P", help="processes for building the data")
+    add_workers_flag(p)  # the final AP-MDM evaluation over the held-out graphs
     p.add_argument("--models", type=_models, default=("ap-mdm",), metavar="LIST",
                    help="comma-separated models to train: ap-mdm, arm (the edit-log ARM; its run directory is "
                         "RUN_DIR-arm); default ap-mdm")
@@ -89,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         results["ap-mdm"] = mf.run_apmdm(run_dir=run_dir, seed=args.seed, budget_cpu_seconds=budget,
                                          train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                          probe_per_size=args.probe_per_size, eval_every=args.eval_every,
-                                         processes=args.processes, model=model, train=train, on_log=log)
+                                         processes=args.processes, model=model, train=train, on_log=log,
+                                         workers=args.workers)
     if "arm" in args.models:
         from proofs_check.experiments import maxflow_arm as ma
 

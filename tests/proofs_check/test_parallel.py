@@ -51,3 +51,18 @@ def test_two_workers_print_the_same_bytes_as_one(argv: list[str], capsys: pytest
     one = _stdout([*argv, "--workers", "1"], capsys)
     two = _stdout([*argv, "--workers", "2"], capsys)
     assert one and one == two
+
+
+def test_experiment_evaluation_on_two_workers_gives_the_same_eval(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Train a tiny model once, then evaluate it (resuming the finished run) on one and on two processes."""
+    import json
+
+    tiny = ["experiment", "maxflow", "--train-graphs", "7", "--steps", "2", "--batch-size", "2", "--test-per-size",
+            "3", "--eval-every", "2", "--probe-per-size", "1", "--model", "d_model=16", "n_heads=2", "n_layers=1",
+            "rotary=standard", "--run-dir", str(tmp_path / "run"), "--json"]
+    evals = []
+    for workers in ("1", "2"):
+        res = json.loads(_stdout([*tiny, "--workers", workers], capsys))["models"]["ap-mdm"]
+        assert res["steps_done"] == 2
+        evals.append({k: v for k, v in res["eval"].items() if k != "cpu_seconds"})
+    assert evals[0]["n"] == 21 and evals[0] == evals[1]
