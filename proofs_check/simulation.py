@@ -296,7 +296,7 @@ def run_sweep(thm: SimulationTheorem, plan: Plan, seed: int, *, advance: Callabl
     o1: dict[str, bool] = {}
     steps_OT: dict[str, bool] = {}
     one = partial(_sweep_point, thm=thm, seed=seed, policy=policy)
-    for (name, _), (pt, vals) in zip(plan, map_items(one, plan, workers), strict=True):
+    for (name, _), (pt, vals) in zip(plan, map_items(one, plan, workers, cost=lambda item: item[1]), strict=True):
         points.append(pt)
         if vals is not None and name not in o1:
             steps_OT[name], o1[name] = _T_dependence(steps_eq, context_eq, vals)

@@ -115,7 +115,8 @@ def run_space(plan: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_SPACE_PLAN
     points: list[CheckPoint] = []
     extras: list[dict[str, Any]] = []
     items = [(name, n) for name, sizes in plan for n in sizes]
-    for pt, ex in map_items(partial(_point_item, seed=seed, mdm_run_cap=mdm_run_cap), items, workers):
+    one = partial(_point_item, seed=seed, mdm_run_cap=mdm_run_cap)
+    for pt, ex in map_items(one, items, workers, cost=lambda item: item[1]):
         points.append(pt)
         extras.append(ex)
         if advance is not None:

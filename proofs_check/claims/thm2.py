@@ -99,7 +99,7 @@ def thm2_report(*, sizes: tuple[int, ...], k: int = 1, seed: int = 0, machine_ma
     the same on any number of ``workers`` processes)."""
     points = []
     one = partial(_size_point, k=k, seed=seed, machine_max=machine_max, interpret_max=interpret_max)
-    for pt in map_items(one, sizes, workers):
+    for pt in map_items(one, sizes, workers, cost=lambda S: S if S <= machine_max else 0):
         points.append(pt)
         tick()
     ns = [int(p.params["S"]) for p in points]

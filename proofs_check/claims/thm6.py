@@ -81,7 +81,7 @@ def _sweep_point(pair: tuple[int, int], *, seed: int) -> CheckPoint:
 def sweep(pairs: list[tuple[int, int]], seed: int, tick: Tick, workers: int = 1) -> list[CheckPoint]:
     """One point per ``(n, T)``, measured on ``workers`` processes (the same points for any number)."""
     points = []
-    for pt in map_items(partial(_sweep_point, seed=seed), pairs, workers):
+    for pt in map_items(partial(_sweep_point, seed=seed), pairs, workers, cost=lambda p: p[0] * p[1]):
         points.append(pt)
         tick()
     return points

@@ -66,3 +66,8 @@ def test_experiment_evaluation_on_two_workers_gives_the_same_eval(tmp_path, caps
         assert res["steps_done"] == 2
         evals.append({k: v for k, v in res["eval"].items() if k != "cpu_seconds"})
     assert evals[0]["n"] == 21 and evals[0] == evals[1]
+
+
+def test_costliest_items_first_still_come_back_in_order() -> None:
+    items = [3, 9, 1, 7, 5]
+    assert list(map_items(_negate, items, workers=2, cost=lambda v: v)) == [-v for v in items]
