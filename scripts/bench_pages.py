@@ -42,8 +42,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ".venv/bin/python scripts/bench_pages.py"
-BEGIN = re.compile(r"<!-- bench:begin (?P<group>.+?) -->")
+#: The markers, each alone on its line (a marker quoted inside a sentence or in backticks is text, not a marker).
+BEGIN = re.compile(r"^<!-- bench:begin (?P<group>.+?) -->[ \t]*$", re.M)
 END = "<!-- bench:end -->"
+_END = re.compile(r"^<!-- bench:end -->[ \t]*$", re.M)
 #: ``group="..."`` in a benchmark marker, or ``benchmark.group = "..."`` in a test body.
 _GROUP_DECL = re.compile(r"""(?:mark\.benchmark\([^)]*?group\s*=|benchmark\.group\s*=)\s*(?P<q>["'])(?P<g>.+?)(?P=q)""",
                          re.S)
@@ -74,7 +76,7 @@ def blocks(text: str, name: str = "page") -> list[Block]:
 
     Examples
     --------
-    >>> t = "a\\n<!-- bench:begin g one -->\\nold\\n<!-- bench:end -->\\nb\\n"
+    >>> t = "a `<!-- bench:begin quoted -->`\\n<!-- bench:begin g one -->\\nold\\n<!-- bench:end -->\\nb\\n"
     >>> [(b.group, t[b.start:b.stop]) for b in blocks(t)]
     [('g one', '\\nold\\n')]
     """
@@ -82,7 +84,8 @@ def blocks(text: str, name: str = "page") -> list[Block]:
     pos = 0
     while True:
         m = BEGIN.search(text, pos)
-        end = text.find(END, pos)
+        e = _END.search(text, pos)
+        end = e.start() if e is not None else -1
         if m is None:
             if end >= 0:
                 raise PageError(f"{name}:{text.count(chr(10), 0, end) + 1}: '{END}' without a begin marker")
@@ -92,8 +95,7 @@ def blocks(text: str, name: str = "page") -> list[Block]:
             raise PageError(f"{name}:{text.count(chr(10), 0, end) + 1}: '{END}' without a begin marker")
         if end < 0:
             raise PageError(f"{name}:{line}: bench block {m['group']!r} has no '{END}'")
-        nested = BEGIN.search(text, m.end(), end)
-        if nested is not None:
+        if BEGIN.search(text, m.end(), end) is not None:
             raise PageError(f"{name}:{line}: bench block {m['group']!r} is not closed before the next begin marker")
         out.append(Block(group=m["group"].strip(), start=m.end(), stop=end, line=line))
         pos = end + len(END)
@@ -170,6 +172,7 @@ def render(group: str, benches: Sequence[dict[str, Any]], meta: dict[str, str]) 
     ...      {"name": "t[b]", "param": "b", "stats": {"min": 0.001, "median": 0.001, "rounds": 9}}]
     >>> print(render("g", b, {"date": "D", "commit": "C", "machine": "M"}))
     <BLANKLINE>
+    <BLANKLINE>
     | benchmark | min | median | rounds | ratio to the fastest (min) |
     |---|---|---|---|---|
     | b | 1 ms | 1 ms | 9 | 1× |
@@ -177,10 +180,11 @@ def render(group: str, benches: Sequence[dict[str, Any]], meta: dict[str, str]) 
     <BLANKLINE>
     Generated D on commit C (M) by `.venv/bin/python scripts/bench_pages.py`; group `g`, wall-clock time.
     <BLANKLINE>
+    <BLANKLINE>
     """
     rows = sorted(benches, key=lambda b: (b["stats"]["min"], b["name"]))
     fastest = rows[0]["stats"]["min"] or 1e-300
-    lines = ["", "| benchmark | min | median | rounds | ratio to the fastest (min) |", "|---|---|---|---|---|"]
+    lines = ["", "", "| benchmark | min | median | rounds | ratio to the fastest (min) |", "|---|---|---|---|---|"]
     for b in rows:
         st = b["stats"]
         ratio = st["min"] / fastest
@@ -188,7 +192,7 @@ def render(group: str, benches: Sequence[dict[str, Any]], meta: dict[str, str]) 
                      f"{ratio:.3g}× |".replace("e+0", "e"))
     timers = ", ".join(sorted({_timer(b) for b in rows}))
     lines += ["", f"Generated {meta['date']} on commit {meta['commit']} ({meta['machine']}) by `{COMMAND}`; group "
-              f"`{group}`, {timers}.", ""]
+              f"`{group}`, {timers}.", "", ""]
     return "\n".join(lines)
 
 
@@ -209,6 +213,9 @@ def meta_of(results: dict[str, Any]) -> dict[str, str]:
     date = str(results.get("datetime", ""))[:10] or datetime.date.today().isoformat()
     cpu = (info.get("cpu") or {}).get("count")
     machine = f"{info.get('node', 'unknown host')}, {cpu} CPUs" if cpu else str(info.get("node", "unknown host"))
+    if "load_average" in info:
+        first, last = info["load_average"]
+        machine += f", load average {first} before the run and {last} after"
     return {"date": date, "commit": str(commit)[:7] + dirty, "machine": machine}
 
 
@@ -248,12 +255,20 @@ def update_pages(results: dict[str, Any], root: Path = ROOT) -> list[str]:
 
 
 def run_benchmarks(json_path: Path, keyword: str | None, files: Iterable[str], root: Path = ROOT) -> int:
-    """One pytest-benchmark run over ``files`` (``-m benchmark``, one process), results to ``json_path``."""
+    """One pytest-benchmark run over ``files`` (``-m benchmark``, one process), results to ``json_path``; the
+    1-minute load averages before and after the run go into the JSON's ``machine_info`` (a loaded machine says
+    so on every table)."""
+    before = os.getloadavg()[0]
     cmd = [sys.executable, "-m", "pytest", *files, "-m", "benchmark", "-p", "no:xdist", "-p", "no:cacheprovider",
            "-q", f"--benchmark-json={json_path}", "--benchmark-group-by=group"]
     if keyword:
         cmd += ["-k", keyword]
-    return subprocess.call(cmd, cwd=root)
+    status = subprocess.call(cmd, cwd=root)
+    if json_path.is_file():
+        doc = json.loads(json_path.read_text(encoding="utf-8"))
+        doc.setdefault("machine_info", {})["load_average"] = [round(before, 1), round(os.getloadavg()[0], 1)]
+        json_path.write_text(json.dumps(doc), encoding="utf-8")
+    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
