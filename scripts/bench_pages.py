@@ -51,6 +51,10 @@ _GROUP_DECL = re.compile(r"""(?:mark\.benchmark\([^)]*?group\s*=|benchmark\.grou
                          re.S)
 
 
+#: A benchmark test: the decorator at the start of a line (not the words in a docstring or a test of this script).
+_MARKED = re.compile(r"^@pytest\.mark\.benchmark\b", re.M)
+
+
 class PageError(ValueError):
     """A page's markers are malformed (a begin without an end, nested or stray markers)."""
 
@@ -114,7 +118,7 @@ def declared_groups(root: Path = ROOT) -> set[str]:
 def bench_files(root: Path = ROOT) -> list[str]:
     """The test files that hold a benchmark (``pytest.mark.benchmark``), relative to ``root``."""
     return sorted(p.relative_to(root).as_posix() for p in (root / "tests").rglob("test_*.py")
-                  if "mark.benchmark" in p.read_text(encoding="utf-8"))
+                  if _MARKED.search(p.read_text(encoding="utf-8")))
 
 
 def check(root: Path = ROOT) -> list[str]:
