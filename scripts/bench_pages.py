@@ -209,6 +209,27 @@ def by_group(results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def merge(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Several ``--benchmark-json`` documents as one: a benchmark (by full name) of a later run replaces the same one
+    of an earlier run and keeps its own run's date, commit and machine (``"_run"``, read by :func:`rewrite`).
+
+    Examples
+    --------
+    >>> a = {"datetime": "1", "benchmarks": [{"fullname": "x", "v": 1}, {"fullname": "y", "v": 1}]}
+    >>> m = merge([a, {"datetime": "2", "benchmarks": [{"fullname": "y", "v": 2}]}])
+    >>> m["datetime"], [(b["fullname"], b["v"]) for b in m["benchmarks"]]
+    ('2', [('x', 1), ('y', 2)])
+    """
+    out: dict[str, Any] = {}
+    benches: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        out.update({k: v for k, v in run.items() if k != "benchmarks"})
+        meta = meta_of(run)
+        benches.update({str(b.get("fullname", b.get("name"))): {**b, "_run": meta} for b in run.get("benchmarks", [])})
+    out["benchmarks"] = list(benches.values())
+    return out
+
+
 def meta_of(results: dict[str, Any]) -> dict[str, str]:
     """Date, commit and machine of a run, for the provenance line."""
     info = results.get("machine_info") or {}
@@ -228,7 +249,10 @@ def rewrite(text: str, groups: dict[str, list[dict[str, Any]]], meta: dict[str, 
     out, pos = [], 0
     for b in blocks(text, name):
         if b.group in groups:
-            out += [text[pos:b.start], render(b.group, groups[b.group], meta)]
+            runs = {json.dumps(x.get("_run", meta), sort_keys=True) for x in groups[b.group]}
+            here = json.loads(runs.pop()) if len(runs) == 1 else {
+                "date": "(several runs)", "commit": meta["commit"], "machine": meta["machine"].split(", load")[0]}
+            out += [text[pos:b.start], render(b.group, groups[b.group], here)]
             pos = b.stop
     out.append(text[pos:])
     return "".join(out)
@@ -279,7 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     ap.add_argument("--check", action="store_true", help="fail if a page's marker names a group no test declares")
     ap.add_argument("-k", dest="keyword", default=None, help="pytest -k expression: run only these benchmarks")
-    ap.add_argument("--from-json", type=Path, default=None, help="tables from this --benchmark-json file (no run)")
+    ap.add_argument("--from-json", type=Path, nargs="+", default=None, metavar="FILE",
+                    help="tables from these --benchmark-json files, no run (a benchmark in a later file replaces the "
+                         "same benchmark in an earlier one: a full run, then a rerun of one benchmark)")
     ap.add_argument("--save-json", type=Path, default=None, help="keep the run's --benchmark-json here")
     args = ap.parse_args(argv)
     problems = check()
@@ -291,17 +317,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "bench blocks, every group declared by a test")
         return 1 if problems else 0
     if args.from_json is not None:
-        results = json.loads(args.from_json.read_text(encoding="utf-8"))
+        results = merge([json.loads(p.read_text(encoding="utf-8")) for p in args.from_json])
     else:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "bench.json"
             status = run_benchmarks(path, args.keyword, bench_files())
+            if path.is_file() and args.save_json is not None:  # kept even when a benchmark failed
+                _atomic_write(args.save_json, path.read_text(encoding="utf-8"))
             if status != 0 or not path.is_file():
-                print(f"bench_pages: the benchmark run failed (pytest exit {status}); no page changed", file=sys.stderr)
+                kept = f"; the run's results are in {args.save_json}" if args.save_json and path.is_file() else ""
+                print(f"bench_pages: the benchmark run failed (pytest exit {status}); no page changed{kept}",
+                      file=sys.stderr)
                 return 1
             results = json.loads(path.read_text(encoding="utf-8"))
-            if args.save_json is not None:
-                _atomic_write(args.save_json, path.read_text(encoding="utf-8"))
     changed = update_pages(results)
     measured = sorted(by_group(results))
     print(f"{len(measured)} groups measured; pages rewritten: {', '.join(changed) or 'none'}")

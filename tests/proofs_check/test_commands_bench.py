@@ -18,8 +18,8 @@ from proofs_check.cli import main
 COMMANDS = {
     "powergen check thm5 --json": ["check", "thm5", "--json"],
     "powergen check thm1 --json": ["check", "thm1", "--json"],
-    "powergen reduce thm1 --program connectivity --n 1024 --json": ["reduce", "thm1", "--program", "connectivity",
-                                                                    "--n", "1024", "--json"],
+    "powergen reduce thm1 --program connectivity --n 1024 --max-seconds 600 --json": [
+        "reduce", "thm1", "--program", "connectivity", "--n", "1024", "--max-seconds", "600", "--json"],
     "powergen eval parity --oracle --json": ["eval", "parity", "--oracle", "--json"],
 }
 
