@@ -25,11 +25,14 @@ R = TypeVar("R")
 MAX_WORKERS = 64
 
 
-def map_items(fn: Callable[[T], R], items: Iterable[T], workers: int = 1) -> Iterator[R]:
+def map_items(fn: Callable[[T], R], items: Iterable[T], workers: int = 1, *,
+              cost: Callable[[T], float] | None = None) -> Iterator[R]:
     """``fn(item)`` for every item, in the items' order, on ``workers`` processes (``1``: in this process).
 
     ``fn`` must be picklable (a module-level function or a :func:`functools.partial` of one) and must depend on
-    nothing but its argument (seed per item, never per worker).
+    nothing but its argument (seed per item, never per worker).  ``cost`` (evaluated here, never pickled) estimates
+    an item's work: the processes start the costliest items first (longest first, so one big item does not start
+    last), and the results still come back in the items' order.
 
     Examples
     --------
@@ -47,7 +50,13 @@ def map_items(fn: Callable[[T], R], items: Iterable[T], workers: int = 1) -> Ite
         return
     ctx = multiprocessing.get_context("spawn" if "fork" not in multiprocessing.get_all_start_methods() else "fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(seq)), mp_context=ctx) as pool:
-        yield from pool.map(fn, seq)
+        if cost is None:
+            yield from pool.map(fn, seq)
+            return
+        first = sorted(range(len(seq)), key=lambda i: -cost(seq[i]))  # stable: equal costs keep their order
+        futures = {i: pool.submit(fn, seq[i]) for i in first}
+        for i in range(len(seq)):
+            yield futures.pop(i).result()
 
 
 def _workers(text: str) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from machines.errors import MachineError
@@ -29,6 +30,7 @@ from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim
 from proofs_check.errors import UsageError
 from proofs_check.growth import UNDECIDED, GrowthFit, classify_growth
+from proofs_check.parallel import map_items
 from reductions.errors import ReductionError
 from reductions.lockstep import ReductionRun
 
@@ -250,18 +252,33 @@ def _fits(points: Sequence[CheckPoint], table: Mapping[str, tuple[Expectation, .
     return out, all_ok
 
 
-def _T_dependence(steps: Bound, context: Bound, run: ReductionRun, program: Program) -> tuple[bool, bool]:
-    """(steps in O(T), context in O(1) in T) with S, P, K, W fixed to this run's values (sympy, one variable)."""
-    vals = {"S": run.pram_counters.memory, "P": run.pram_counters.processors, "K": program.num_registers,
+def _T_dependence(steps: Bound, context: Bound, vals: Mapping[str, int]) -> tuple[bool, bool]:
+    """(steps in O(T), context in O(1) in T) with S, P, K, W fixed to one run's values (sympy, one variable)."""
+    return steps.in_class_of(dict(vals), "T", "T"), context.in_class_of(dict(vals), "T", "1")
+
+
+def _fixed_values(run: ReductionRun, program: Program) -> dict[str, int]:
+    """The S, P, K, W of one run, fixed while T goes to infinity in :func:`_T_dependence`."""
+    return {"S": run.pram_counters.memory, "P": run.pram_counters.processors, "K": program.num_registers,
             "W": program.num_writes}
-    return steps.in_class_of(vals, "T", "T"), context.in_class_of(vals, "T", "1")
+
+
+def _sweep_point(item: tuple[str, int], *, thm: SimulationTheorem, seed: int,
+                 policy: str | None) -> tuple[CheckPoint, dict[str, int] | None]:
+    """One point of a sweep and the values :func:`_T_dependence` needs (``None`` when the run failed): small and
+    picklable, so a point can be measured in another process (``--workers``) without shipping its run back."""
+    name, n = item
+    pt, run = measure(thm, name, n, seed, policy=policy)
+    return pt, None if run is None else _fixed_values(run, get_program(name))
 
 
 def run_sweep(thm: SimulationTheorem, plan: Plan, seed: int, *, advance: Callable[[int], None] | None = None,
               policy: str | None = None,
-              expected: Mapping[str, Mapping[str, tuple[Expectation, ...]]] | None = None) -> CheckReport:
+              expected: Mapping[str, Mapping[str, tuple[Expectation, ...]]] | None = None,
+              workers: int = 1) -> CheckReport:
     """Measure every point of ``plan`` for ``thm`` and collect a report.  ``expected`` replaces the theorem's growth
-    expectations (keyed by claim id).
+    expectations (keyed by claim id); ``workers`` processes measure the points (:mod:`proofs_check.parallel`: every
+    point is seeded by ``(program, n, seed)`` alone, so the report is the same for any number).
 
     The report is ok iff every point holds, steps are O(T) and the context's dependence on T is as claimed (sympy,
     one variable), and every growth expectation (``thm.growth``, or ``expected``) that the classifier decides holds
@@ -278,11 +295,11 @@ def run_sweep(thm: SimulationTheorem, plan: Plan, seed: int, *, advance: Callabl
     points: list[CheckPoint] = []
     o1: dict[str, bool] = {}
     steps_OT: dict[str, bool] = {}
-    for name, n in plan:
-        pt, run = measure(thm, name, n, seed, policy=policy)
+    one = partial(_sweep_point, thm=thm, seed=seed, policy=policy)
+    for (name, _), (pt, vals) in zip(plan, map_items(one, plan, workers, cost=lambda item: item[1]), strict=True):
         points.append(pt)
-        if run is not None and name not in o1:
-            steps_OT[name], o1[name] = _T_dependence(steps_eq, context_eq, run, get_program(name))
+        if vals is not None and name not in o1:
+            steps_OT[name], o1[name] = _T_dependence(steps_eq, context_eq, vals)
         if advance is not None:
             advance(1)
     ok = all(p.ok for p in points)
@@ -316,8 +333,8 @@ def _refuse_weak_policy(names: Sequence[str], policy: str | None) -> None:
 
 def sweep_report(thm: SimulationTheorem, seed: int, *, quick: bool = False, programs: Sequence[str] | None = None,
                  max_n: int | None = None, policy: str | None = None,
-                 advance: Callable[[int], None] | None = None) -> CheckReport:
-    """The sweep of a simulation theorem over the library (quick: n <= 16).
+                 advance: Callable[[int], None] | None = None, workers: int = 1) -> CheckReport:
+    """The sweep of a simulation theorem over the library (quick: n <= 16) on ``workers`` processes.
 
     Unknown programs or a policy too weak for one of them raise :class:`~proofs_check.errors.UsageError` (or the
     PRAM's :class:`~pram.errors.InvalidInput` for an unknown policy name) before anything runs.
@@ -328,4 +345,4 @@ def sweep_report(thm: SimulationTheorem, seed: int, *, quick: bool = False, prog
         raise UsageError(f"unknown programs {unknown}; known: {', '.join(sorted(PROGRAMS))}")
     _refuse_weak_policy(names, policy)
     plan = plan_for(thm.max_n, names, cap=16 if quick else max_n)
-    return run_sweep(thm, plan, seed, advance=advance, policy=policy)
+    return run_sweep(thm, plan, seed, advance=advance, policy=policy, workers=workers)

@@ -16,8 +16,9 @@ only; which of them make the claim hold is decided by ``proofs_check.claims.thm5
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from reductions.dyck_arm import FailureReport, ReductionCheck, SupportARM, first_failures, reduction_check
 from reductions.dyck_generator import DyckGenerator, generate, reachable_outputs, sample_word
@@ -33,7 +34,7 @@ from reductions.dyck_two_sided import (
 )
 
 __all__ = ["SampleStats", "StateRow", "SupportRow", "Theorem5Evidence", "Theorem5Plan", "WindowRow",
-           "sample_spec", "theorem5_evidence"]
+           "MapFn", "REPLAYS_PER_JOB", "sample_spec", "theorem5_evidence"]
 
 Tick = Callable[[], None]
 #: The longest length a separation check (every pair of reduced forms told apart by a suffix) is run at.
@@ -134,8 +135,50 @@ def sample_spec(plan: Theorem5Plan, i: int, seed: int) -> tuple[int, int, int]:
     return ks[i % len(ks)], 2 * ((i // len(ks)) % (plan.sample_max_length // 2 + 1)), seed * plan.sample_seed_stride + i
 
 
-def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) -> Theorem5Evidence:
+#: Machine replays per job handed to ``map_fn`` (1,000 replays make 10 jobs of about half a CPU-second each).
+REPLAYS_PER_JOB = 100
+#: ``map_fn(fn, items)``: ``fn`` applied to every item, results in the items' order (the builtin ``map``, or a
+#: process pool's map such as ``proofs_check.parallel.map_items``).
+MapFn = Callable[[Callable[[tuple], Any], list[tuple]], Iterable[Any]]
+
+
+def _job(job: tuple) -> Any:
+    """One independent measurement, named by its first element; everything it needs is in the tuple (picklable), so
+    the result does not depend on where or in which order it runs."""
+    kind = job[0]
+    if kind == "support":  # the reachable outputs of one alphabet, as sorted codes per length, and the run lengths
+        _, k, top, seed = job
+        summary = reachable_outputs(DyckGenerator(k=k), top)
+        outputs = {n: summary.outputs.get(n, []) for n in range(top + 1)}
+        return outputs, {n: generate(k, n, seed=seed)[1] for n in range(0, top + 1, 2)}
+    if kind == "replay":  # machine runs of some samples
+        return [generate(k, n, seed=s)[0] for k, n, s in job[1]]
+    if kind == "brute":
+        return dyck_codes_bruteforce(job[1], job[2]).tolist()
+    if kind == "window":  # one ARM's failure search, against the language value it is handed
+        _, arm, length, language = job
+        return first_failures(arm, length, language=language)
+    raise ValueError(f"unknown job kind {kind!r}")
+
+
+def _run_jobs(map_fn: MapFn, jobs: list[tuple], tick: Tick) -> list[Any]:
+    """The results of ``jobs`` in order, one ``tick`` per finished job."""
+    results: list[Any] = []
+    for res in map_fn(_job, jobs):
+        results.append(res)
+        tick()
+    return results
+
+
+def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None,
+                      map_fn: MapFn = map) -> Theorem5Evidence:
     """Measure everything the check of Theorem 5 needs (deterministic for a given seed).
+
+    The independent measurements (the support search of each alphabet, the machine replays in chunks of
+    :data:`REPLAYS_PER_JOB`, the brute force at every length, the window ARMs' searches) go through ``map_fn`` as
+    picklable jobs; a caller may pass a process pool's map (``--workers``), and the evidence is the same.  The seeded
+    samples, the state counts and the EOS reduction (whose ARMs may be known only by a closure, which cannot be
+    sent to another process) run here.
 
     Examples
     --------
@@ -157,39 +200,42 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
                 if plan.machine_every and (i // len(plan.sample_ks)) % plan.machine_every == 0]
     # the language values the ARM checks are handed, asked of the language module once, up front
     languages = {arm.k: DyckLanguage(arm.k) for arm in plan.window_arms + plan.reduction_arms}
-    # the generator side: reachable outputs, run lengths, machine replays, then the samples
-    outputs: dict[tuple[int, int], list[Word]] = {}
-    steps: dict[tuple[int, int], int] = {}
-    for k, top in plan.support.items():
-        summary = reachable_outputs(DyckGenerator(k=k), top)
-        for n in range(top + 1):
-            outputs[k, n] = summary.outputs.get(n, [])
-            if n % 2 == 0:
-                steps[k, n] = generate(k, n, seed=seed)[1]
-            tick()
-    replays = {i: generate(specs[i][0], specs[i][1], seed=specs[i][2])[0] for i in replayed}
+    keys = [(k, n) for k, top in plan.support.items() for n in range(top + 1)]
+    chunks = [replayed[i:i + REPLAYS_PER_JOB] for i in range(0, len(replayed), REPLAYS_PER_JOB)]
+    # the generator side: the samples, reachable outputs, run lengths, machine replays; and the ARM failure
+    # searches against those languages (independent jobs, run by map_fn)
     words = []
     for i, (k, n, s) in enumerate(specs):
         words.append(sample_word(k, n, seed=s))
         if i % 1000 == 0:
             tick()
-    # the ARM side, against those languages: failure searches, the EOS reduction
-    failures = []
-    for arm in plan.window_arms:
-        failures.append(first_failures(arm, plan.window_length, language=languages[arm.k]))
-        tick()
+    jobs: list[tuple] = [("support", k, top, seed) for k, top in plan.support.items()]
+    jobs += [("replay", tuple(specs[i] for i in chunk)) for chunk in chunks]
+    jobs += [("window", arm, plan.window_length, languages[arm.k]) for arm in plan.window_arms]
+    it = iter(_run_jobs(map_fn, jobs, tick))
+    outputs: dict[tuple[int, int], list[Word]] = {}
+    steps: dict[tuple[int, int], int] = {}
+    for k in plan.support:
+        found, lengths = next(it)
+        outputs.update({(k, n): w for n, w in found.items()})
+        steps.update({(k, n): s for n, s in lengths.items()})
+    replays: dict[int, Word] = {}
+    for chunk in chunks:
+        replays.update(zip(chunk, next(it), strict=True))
+    failures = [next(it) for _ in plan.window_arms]
+    # the ARM side, against those languages: the EOS reduction
     reductions = []
     for arm in plan.reduction_arms:
         reductions.append((arm, reduction_check(arm, plan.reduction_length, language=languages[arm.k])))
         tick()
-    # the language side last, as the oracles: brute force, recurrence, free reduction of every sample, the states
-    # an exact recogniser needs, and the ARM failures spelt in letters
+    # the language side last, as the oracles: brute force (jobs again), recurrence, free reduction of every sample,
+    # the states an exact recogniser needs
+    brutes = dict(zip(keys, _run_jobs(map_fn, [("brute", k, n) for k, n in keys], tick), strict=True))
     support = []
     for (k, n), found in outputs.items():
         gen = sorted(code_of_word(w, k) for w in found)
-        brute = dyck_codes_bruteforce(k, n).tolist()
-        support.append(SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brute), recurrence=dyck_count(k, n),
-                                  same_set=gen == brute, steps=steps.get((k, n))))
+        support.append(SupportRow(k=k, n=n, generator=len(gen), bruteforce=len(brutes[k, n]),
+                                  recurrence=dyck_count(k, n), same_set=gen == brutes[k, n], steps=steps.get((k, n))))
     stats = {k: [0, 0, 0, 0, 0] for k in plan.sample_ks}
     for i, w in enumerate(words):
         k, n, _ = specs[i]
@@ -207,7 +253,7 @@ def theorem5_evidence(plan: Theorem5Plan, seed: int, tick: Tick = lambda: None) 
         sep = states_separated(plan.state_k, n) if n <= SEPARATION_MAX_N else None
         states.append(StateRow(k=plan.state_k, n=n, states=count, separated=sep))
         tick()
-    windows = []
+    windows = []  # the ARM failures spelt in letters
     for arm, rep in zip(plan.window_arms, failures, strict=True):
         example = "; ".join(f"{w.kind.split()[0]} {format_letters(w.word)}"
                             for w in (rep.nonmember, rep.missed) if w is not None) or "-"

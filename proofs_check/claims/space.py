@@ -10,6 +10,7 @@ formula the runs confirm), reported as "formula".  The AP-MDM is always run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pram.programs import get_program
@@ -18,6 +19,7 @@ from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.claims.thm1 import THM1_CONTEXT
 from proofs_check.claims.thm4 import THM4_CONTEXT
 from proofs_check.growth import GrowthFit, classify_growth
+from proofs_check.parallel import map_items
 from proofs_check.simulation import instance
 from reductions.lockstep import run_apmdm, run_mdm
 from reductions.pram_to_mdm import build_mdm
@@ -45,6 +47,11 @@ DEFAULT_SPACE_PLAN: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("iterate", (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)),
 )
 MDM_RUN_CAP = 200_000
+
+
+def _point_item(item: tuple[str, int], *, seed: int, mdm_run_cap: int) -> tuple[CheckPoint, dict[str, Any]]:
+    """:func:`_point` of one ``(program, n)`` item (the unit of work on ``--workers`` processes)."""
+    return _point(item[0], item[1], seed, mdm_run_cap)
 
 
 def _point(name: str, n: int, seed: int, mdm_run_cap: int) -> tuple[CheckPoint, dict[str, Any]]:
@@ -94,8 +101,10 @@ def _space_growth_ok(name: str, md: GrowthFit, ap: GrowthFit, md_T: GrowthFit, a
 
 
 def run_space(plan: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_SPACE_PLAN, seed: int = 0, *,
-              advance: Callable[[int], None] | None = None, mdm_run_cap: int = MDM_RUN_CAP) -> CheckReport:
-    """Run the side-by-side contrast; growth classes are part of the verdict.
+              advance: Callable[[int], None] | None = None, mdm_run_cap: int = MDM_RUN_CAP,
+              workers: int = 1) -> CheckReport:
+    """Run the side-by-side contrast; growth classes are part of the verdict.  The points are measured on
+    ``workers`` processes (each seeded by its program, n and ``seed`` alone: the same report for any number).
 
     Examples
     --------
@@ -105,13 +114,13 @@ def run_space(plan: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_SPACE_PLAN
     """
     points: list[CheckPoint] = []
     extras: list[dict[str, Any]] = []
-    for name, sizes in plan:
-        for n in sizes:
-            pt, ex = _point(name, n, seed, mdm_run_cap)
-            points.append(pt)
-            extras.append(ex)
-            if advance is not None:
-                advance(1)
+    items = [(name, n) for name, sizes in plan for n in sizes]
+    one = partial(_point_item, seed=seed, mdm_run_cap=mdm_run_cap)
+    for pt, ex in map_items(one, items, workers, cost=lambda item: item[1]):
+        points.append(pt)
+        extras.append(ex)
+        if advance is not None:
+            advance(1)
     growth: dict[str, Any] = {}
     growth_ok = True
     failed: list[str] = []
@@ -140,10 +149,11 @@ def run_space(plan: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_SPACE_PLAN
                               "claim_statement": SPACE.statement_checked}, failed=tuple(failed))
 
 
-def report(seed: int = 0, quick: bool = False, *, advance: Callable[[int], None] | None = None) -> CheckReport:
+def report(seed: int = 0, quick: bool = False, *, advance: Callable[[int], None] | None = None,
+           workers: int = 1) -> CheckReport:
     """The whole check: :func:`run_space` over :data:`DEFAULT_SPACE_PLAN` (quick: the first five sizes of each
     program)."""
-    return run_space(quick_plan() if quick else DEFAULT_SPACE_PLAN, seed, advance=advance)
+    return run_space(quick_plan() if quick else DEFAULT_SPACE_PLAN, seed, advance=advance, workers=workers)
 
 
 def quick_plan() -> tuple[tuple[str, tuple[int, ...]], ...]:

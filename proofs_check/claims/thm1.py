@@ -114,11 +114,11 @@ def arm_vs_mdm(points: Sequence[CheckPoint], seed: int, program: str = "connecti
 
 
 def report(seed: int = 0, quick: bool = False, *, programs: Sequence[str] | None = None, max_n: int | None = None,
-           policy: str | None = None, advance: Callable[[int], None] | None = None) -> CheckReport:
+           policy: str | None = None, advance: Callable[[int], None] | None = None, workers: int = 1) -> CheckReport:
     """The whole check of Theorem 1: the sweep (quick: n <= 16), then the ARM comparison on connectivity.
     """
     sweep = sweep_report(THEOREM1, seed, quick=quick, programs=programs, max_n=max_n, policy=policy,
-                         advance=advance)
+                         advance=advance, workers=workers)
     if programs is not None and "connectivity" not in programs:
         return sweep
     demo = arm_vs_mdm(sweep.points, seed)

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from machines.paradigms import MDM
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.growth import classify_growth
+from proofs_check.parallel import map_items
 from reductions.mdm_to_serial import (
     THM2_VOCAB,
     TransformerMDMPredictor,
@@ -86,12 +88,19 @@ def point(S: int, *, k: int, seed: int, machine: bool, interpret: bool) -> Check
                       ok=ok, note="; ".join(notes))
 
 
+def _size_point(S: int, *, k: int, seed: int, machine_max: int, interpret_max: int) -> CheckPoint:
+    """The point of size ``S`` (the unit of work on ``--workers`` processes)."""
+    return point(S, k=k, seed=seed, machine=S <= machine_max, interpret=S <= interpret_max)
+
+
 def thm2_report(*, sizes: tuple[int, ...], k: int = 1, seed: int = 0, machine_max: int = 256, interpret_max: int = 32,
-                tick: Callable[[], None] = lambda: None) -> CheckReport:
-    """The Theorem 2 sweep (deterministic for a given seed)."""
+                tick: Callable[[], None] = lambda: None, workers: int = 1) -> CheckReport:
+    """The Theorem 2 sweep (deterministic for a given seed: each size is seeded by ``seed`` alone, so the report is
+    the same on any number of ``workers`` processes)."""
     points = []
-    for S in sizes:
-        points.append(point(S, k=k, seed=seed, machine=S <= machine_max, interpret=S <= interpret_max))
+    one = partial(_size_point, k=k, seed=seed, machine_max=machine_max, interpret_max=interpret_max)
+    for pt in map_items(one, sizes, workers, cost=lambda S: S if S <= machine_max else 0):
+        points.append(pt)
         tick()
     ns = [int(p.params["S"]) for p in points]
     extra: dict[str, Any] = {"c": C, "layers": LAYERS, "heads": HEADS, "vocab": THM2_VOCAB.size, "seed": seed,
@@ -112,10 +121,11 @@ QUICK = {"top": 256, "machine_max": 64, "interpret_max": 16}
 
 
 def report(seed: int = 0, quick: bool = False, *, max_s: int = 4096, k: int = 1, machine_max: int = 256,
-           interpret_max: int = 32, tick: Callable[[], None] = lambda: None) -> CheckReport:
+           interpret_max: int = 32, tick: Callable[[], None] = lambda: None, workers: int = 1) -> CheckReport:
     """The check (quick: the :data:`QUICK` caps on top of the given ones); deterministic for a given seed."""
     if quick:
         max_s, machine_max = min(max_s, QUICK["top"]), min(machine_max, QUICK["machine_max"])
         interpret_max = min(interpret_max, QUICK["interpret_max"])
     sizes = tuple(S for S in DEFAULT_SIZES if S <= max_s)
-    return thm2_report(sizes=sizes, k=k, seed=seed, machine_max=machine_max, interpret_max=interpret_max, tick=tick)
+    return thm2_report(sizes=sizes, k=k, seed=seed, machine_max=machine_max, interpret_max=interpret_max, tick=tick,
+                       workers=workers)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from functools import partial
+from itertools import islice
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from pram.programs import get_program
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.cli_common import progress
+from proofs_check.parallel import map_items
 from reductions.aomdm_examples import (
     BIT_VOCAB,
     ORDERS,
@@ -184,11 +187,32 @@ def k_point(name: str, x0: np.ndarray, mask_id: int, row: CompanionRow, depth: i
                       note="" if row.same_output else "outputs differ")
 
 
-def thm3_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = False) -> tuple[CheckReport, CheckReport]:
-    """Both tables as :class:`CheckReport` s (deterministic for a given seed)."""
-    with progress(show_progress, "theorem 3", None) as advance:
-        one = table_one(seed, quick, advance)
-        two = table_two(seed, quick, advance)
+def _table_item(item: tuple[str, int], *, seed: int, quick: bool) -> list[CheckPoint]:
+    """The points of case ``item = (table, index)`` (table ``"one"`` or ``"two"``), the unit of work on ``--workers``
+    processes.  The case is rebuilt here from ``(seed, quick)`` (building all of them takes milliseconds), so no
+    predictor has to be pickled and a case does not depend on which process runs it."""
+    table, index = item
+    if table == "one":
+        name, pred, vocab, x0 = next(islice(_cases(seed, quick), index, None))
+        return [run_point(name, simulate(predictor=pred, vocab=vocab, x0=x0, seed=seed))]
+    name, proposer, vocab, x0, ks, depth = next(islice(_companion_cases(seed, quick), index, None))
+    rows = k_per_step_table(proposer=proposer, vocab=vocab, x0=x0, ks=ks, seed=seed)
+    return [k_point(name, x0, vocab.mask_id, row, depth) for row in rows]
+
+
+def thm3_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = False,
+                 workers: int = 1) -> tuple[CheckReport, CheckReport]:
+    """Both tables as :class:`CheckReport` s (deterministic for a given seed; the cases are measured on ``workers``
+    processes, with the same result for any number)."""
+    items = [("one", i) for i in range(sum(1 for _ in _cases(seed, quick)))]
+    items += [("two", i) for i in range(sum(1 for _ in _companion_cases(seed, quick)))]
+    one: list[CheckPoint] = []
+    two: list[CheckPoint] = []
+    with progress(show_progress, "theorem 3", len(items)) as advance:
+        for (table, _), pts in zip(items, map_items(partial(_table_item, seed=seed, quick=quick), items, workers),
+                                   strict=True):
+            (one if table == "one" else two).extend(pts)
+            advance()
     passes = sorted({int(p.measured["lookups"]) for p in one if "lookups" in p.measured})
     r1 = CheckReport(claim="thm3", points=tuple(one), ok=all(p.ok for p in one) and passes == [LOOKUP_PASSES],
                      extra={"seed": seed, "lookup_passes_over_all_S": passes, "claim_def": CLAIM.to_json()})
@@ -197,6 +221,8 @@ def thm3_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = Fa
     return r1, r2
 
 
-def report(seed: int = 0, quick: bool = False, *, show_progress: bool = False) -> tuple[CheckReport, CheckReport]:
-    """Both tables as :class:`CheckReport` s (deterministic for a given seed)."""
-    return thm3_reports(seed, quick=quick, show_progress=show_progress)
+def report(seed: int = 0, quick: bool = False, *, show_progress: bool = False,
+           workers: int = 1) -> tuple[CheckReport, CheckReport]:
+    """Both tables as :class:`CheckReport` s (deterministic for a given seed, the same for any number of
+    ``workers``)."""
+    return thm3_reports(seed, quick=quick, show_progress=show_progress, workers=workers)

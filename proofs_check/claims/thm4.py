@@ -44,8 +44,8 @@ THEOREM4 = SimulationTheorem(
 
 
 def report(seed: int = 0, quick: bool = False, *, programs: Sequence[str] | None = None, max_n: int | None = None,
-           policy: str | None = None, advance: Callable[[int], None] | None = None) -> CheckReport:
+           policy: str | None = None, advance: Callable[[int], None] | None = None, workers: int = 1) -> CheckReport:
     """The whole check of Theorem 4: the sweep over the library (quick: n <= 16).
     """
     return sweep_report(THEOREM4, seed, quick=quick, programs=programs, max_n=max_n, policy=policy,
-                        advance=advance)
+                        advance=advance, workers=workers)

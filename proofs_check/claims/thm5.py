@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.cli_common import progress
 from proofs_check.growth import UNDECIDED, classify_growth
+from proofs_check.parallel import map_items
 from reductions.dyck_arm import (
     EOS,
     AbelianARM,
@@ -236,16 +238,19 @@ def sections(ev: Theorem5Evidence, p: Theorem5Plan, seed: int) -> list[tuple[str
 
 
 def thm5_reports(seed: int = 0, *, quick: bool = False, k2: int | None = None, k3: int | None = None,
-                 samples: int | None = None, show_progress: bool = False) -> list[tuple[str, CheckReport]]:
+                 samples: int | None = None, show_progress: bool = False,
+                 workers: int = 1) -> list[tuple[str, CheckReport]]:
     """The five sections as ``(title, report)`` pairs (deterministic for a given seed): one call into the Dyck side
-    (:func:`reductions.dyck_evidence.theorem5_evidence`) measures, :func:`sections` judges."""
+    (:func:`reductions.dyck_evidence.theorem5_evidence`, its independent jobs on ``workers`` processes; the same
+    evidence for any number) measures, :func:`sections` judges."""
     p = plan(quick, k2=k2, k3=k3, samples=samples)
     with progress(show_progress, "theorem 5", None) as advance:
-        ev = theorem5_evidence(p, seed, advance)
+        ev = theorem5_evidence(p, seed, advance, map_fn=partial(map_items, workers=workers))
     return sections(ev, p, seed)
 
 
 def report(seed: int = 0, quick: bool = False, *, k2: int | None = None, k3: int | None = None,
-           show_progress: bool = False) -> list[tuple[str, CheckReport]]:
-    """The check's five sections as ``(title, report)`` pairs (deterministic for a given seed)."""
-    return thm5_reports(seed, quick=quick, k2=k2, k3=k3, show_progress=show_progress)
+           show_progress: bool = False, workers: int = 1) -> list[tuple[str, CheckReport]]:
+    """The check's five sections as ``(title, report)`` pairs (deterministic for a given seed, the same for any
+    number of ``workers``)."""
+    return thm5_reports(seed, quick=quick, k2=k2, k3=k3, show_progress=show_progress, workers=workers)

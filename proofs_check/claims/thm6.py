@@ -17,6 +17,7 @@ What is *not* checked: that no constant-depth ARM can resolve PRESERVE (the pape
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from proofs_check.bounds import Bound
 from proofs_check.claims import CheckPoint, CheckReport, Claim, register_claim
 from proofs_check.cli_common import progress
 from proofs_check.growth import GrowthFit, classify_growth
+from proofs_check.parallel import map_items
 from reductions.preserve_arm import solve_arm_style, solve_parallel
 from reductions.thm6_preserve import PreserveInstance, generate_instance, random_instance, solve_apmdm, solve_bruteforce
 
@@ -66,33 +68,45 @@ def measure(inst: PreserveInstance) -> dict[str, int]:
             "final_length": len(brute.final), "mismatch": int(not same)}
 
 
-def sweep(pairs: list[tuple[int, int]], seed: int, tick: Tick) -> list[CheckPoint]:
+def _sweep_point(pair: tuple[int, int], *, seed: int) -> CheckPoint:
+    """The point ``(n, T)`` of a sweep, its instance seeded by ``(seed, n, T)`` alone (the unit of ``--workers``)."""
+    n, T = pair
+    inst = generate_instance(n, T, seed=seed * 7919 + n * 131 + T)
+    measured = measure(inst)
+    params: dict[str, int | str] = {"n": n, "T": T}
+    rendered, ok = CLAIM.check_bounds(measured, params)
+    return CheckPoint(params=params, measured=measured, bounds=rendered, ok=ok)
+
+
+def sweep(pairs: list[tuple[int, int]], seed: int, tick: Tick, workers: int = 1) -> list[CheckPoint]:
+    """One point per ``(n, T)``, measured on ``workers`` processes (the same points for any number)."""
     points = []
-    for n, T in pairs:
-        inst = generate_instance(n, T, seed=seed * 7919 + n * 131 + T)
-        measured = measure(inst)
-        params: dict[str, int | str] = {"n": n, "T": T}
-        rendered, ok = CLAIM.check_bounds(measured, params)
-        points.append(CheckPoint(params=params, measured=measured, bounds=rendered, ok=ok))
+    for pt in map_items(partial(_sweep_point, seed=seed), pairs, workers, cost=lambda p: p[0] * p[1]):
+        points.append(pt)
         tick()
     return points
 
 
-def agreement(count: int, seed: int, tick: Tick) -> list[CheckPoint]:
+def _disagreements(inst: PreserveInstance) -> tuple[int, int]:
+    """(final sequences, origins) in which the three solvers differ from the brute force on one instance."""
+    brute = solve_bruteforce(inst)
+    bad = int(solve_apmdm(inst).final != brute.final)
+    arm = solve_arm_style(inst)
+    par = solve_parallel(inst)
+    bad += int(arm.answer.final != brute.final) + int(par.answer.final != brute.final)
+    return bad, int(arm.answer.origin != brute.origin) + int(par.answer.origin != brute.origin)
+
+
+def agreement(count: int, seed: int, tick: Tick, workers: int = 1) -> list[CheckPoint]:
+    """``count`` random instances, all drawn first from one generator in order (so the instances do not depend on
+    ``workers``), then solved on ``workers`` processes."""
     rng = np.random.default_rng(seed)
+    instances = [random_instance(rng, int(rng.integers(0, 10)), int(rng.integers(0, 10))) for _ in range(count)]
     bad = bad_origin = 0
-    total_rounds = 0
-    for _ in range(count):
-        inst = random_instance(rng, int(rng.integers(0, 10)), int(rng.integers(0, 10)))
-        brute = solve_bruteforce(inst)
-        bad += solve_apmdm(inst).final != brute.final
-        arm = solve_arm_style(inst)
-        par = solve_parallel(inst)
-        bad += arm.answer.final != brute.final
-        bad += par.answer.final != brute.final
-        bad_origin += arm.answer.origin != brute.origin
-        bad_origin += par.answer.origin != brute.origin
-        total_rounds += inst.T
+    for b, o in map_items(_disagreements, instances, workers):
+        bad += b
+        bad_origin += o
+    total_rounds = sum(inst.T for inst in instances)
     tick()
     return [CheckPoint(params={"instances": count, "rounds": total_rounds},
                        measured={"final_mismatch": bad, "origin_mismatch": bad_origin},
@@ -122,13 +136,14 @@ def _growth(fits: dict[str, GrowthFit], want: dict[str, str], sweep: str) -> tup
     return verdicts, failed
 
 
-def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = False) -> list[tuple[str, CheckReport]]:
+def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = False,
+                 workers: int = 1) -> list[tuple[str, CheckReport]]:
     Ts = [4, 8, 16] if quick else [4, 8, 16, 32, 64]
     ns = [8, 16, 32] if quick else [8, 16, 32, 64, 128, 256]
     with progress(show_progress, "theorem 6", None) as advance:
-        tsweep = sweep([(32, T) for T in Ts], seed, advance)
-        nsweep = sweep([(n, 16) for n in ns], seed, advance)
-        agree = agreement(60 if quick else 300, seed, advance)
+        both = sweep([(32, T) for T in Ts] + [(n, 16) for n in ns], seed, advance, workers)  # one pool for both
+        tsweep, nsweep = both[:len(Ts)], both[len(Ts):]
+        agree = agreement(60 if quick else 300, seed, advance, workers)
     gt, failed_t = _growth(_fits(tsweep, "T"), EXPECTED_IN_T, "T")
     gn, failed_n = _growth(_fits(nsweep, "n"), EXPECTED_IN_N, "n")
     return [
@@ -144,6 +159,8 @@ def thm6_reports(seed: int = 0, *, quick: bool = False, show_progress: bool = Fa
     ]
 
 
-def report(seed: int = 0, quick: bool = False, *, show_progress: bool = False) -> list[tuple[str, CheckReport]]:
-    """The check's sections as ``(title, report)`` pairs (deterministic for a given seed)."""
-    return thm6_reports(seed, quick=quick, show_progress=show_progress)
+def report(seed: int = 0, quick: bool = False, *, show_progress: bool = False,
+           workers: int = 1) -> list[tuple[str, CheckReport]]:
+    """The check's sections as ``(title, report)`` pairs (deterministic for a given seed, the same for any number of
+    ``workers`` processes)."""
+    return thm6_reports(seed, quick=quick, show_progress=show_progress, workers=workers)

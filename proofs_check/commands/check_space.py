@@ -11,6 +11,7 @@ from proofs_check.claims.space import DEFAULT_SPACE_PLAN, quick_plan
 from proofs_check.claims.space import report as space_report
 from proofs_check.cli_common import add_json_flag, add_seed_flag, progress
 from proofs_check.errors import UsageError
+from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import Column, finish
 
 GROUP = "check"
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json_flag(p)
     add_seed_flag(p)
     p.add_argument("--quick", action="store_true", help="small sizes only")
+    add_workers_flag(p)
     p.add_argument("--plot", metavar="FILE", default=None, help="draw both curves to FILE (.png/.svg/.pdf; needs "
                    "matplotlib, the 'plot' extra)")
     p.set_defaults(func=run)
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     plot_module = _matplotlib() if args.plot else None
     total = sum(len(sizes) for _, sizes in (quick_plan() if args.quick else DEFAULT_SPACE_PLAN))
     with progress(not args.json, "check space", total) as advance:
-        report = space_report(args.seed, args.quick, advance=advance)
+        report = space_report(args.seed, args.quick, advance=advance, workers=args.workers)
     notes = [f"  {name}: MDM context ~ {g['mdm_in_T']} in T ({g['mdm_in_n']} in n), AP-MDM context ~ "
              f"{g['apmdm_in_T']} in T ({g['apmdm_in_n']} in n)" for name, g in report.extra["growth"].items()]
     formula = [f"{r['program']} n={r['n']}" for r in report.extra["mdm_run"] if not r["mdm_run"]]

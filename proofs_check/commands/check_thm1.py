@@ -9,6 +9,7 @@ from proofs_check.claims import CheckReport
 from proofs_check.claims.thm1 import THEOREM1, report
 from proofs_check.cli_common import add_json_flag, add_seed_flag, pos_int, progress
 from proofs_check.growth import UNDECIDED, resolution_text
+from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import Column, finish
 from proofs_check.simulation import SimulationTheorem
 
@@ -26,6 +27,7 @@ def add_sweep_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-n", type=pos_int, default=None, help="cap every program's largest n")
     p.add_argument("--quick", action="store_true", help="a small sweep (n <= 16)")
     p.add_argument("--policy", default=None, help="PRAM access policy (default: each program's weakest supported)")
+    add_workers_flag(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Parse, call :func:`proofs_check.claims.thm1.report`, render."""
     with progress(not args.json, "check thm1", None) as advance:
         result = report(args.seed, args.quick, programs=program_names(args), max_n=args.max_n, policy=args.policy,
-                        advance=advance)
+                        advance=advance, workers=args.workers)
     return render_sweep(result, args, THEOREM1)
 
 

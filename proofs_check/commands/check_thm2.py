@@ -10,6 +10,7 @@ import argparse
 
 from proofs_check.claims.thm2 import DEFAULT_SIZES, C, report
 from proofs_check.cli_common import add_json_flag, add_seed_flag, pos_int, progress, require
+from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import Column, finish
 
 GROUP = "check"
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="small sizes only (S <= 256, machine up to 64, interpreter up to 16)")
     add_seed_flag(p)
     add_json_flag(p)
+    add_workers_flag(p)
     p.set_defaults(func=run)
 
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     total = sum(1 for S in DEFAULT_SIZES if S <= (min(args.max_s, 256) if args.quick else args.max_s))
     with progress(not args.json, "theorem 2", total) as advance:
         result = report(args.seed, args.quick, max_s=args.max_s, k=args.k, machine_max=args.machine_max,
-                        interpret_max=args.interpret_max, tick=advance)
+                        interpret_max=args.interpret_max, tick=advance, workers=args.workers)
     notes = [f"bound: ops <= {C} * S^3 * log2 S (explicit c, valid for S >= 4); ratio = ops / (S^3 log2 S); "
              "d = O(log S) steps up at S = 32 and 512 (a multiple of 2*heads), so the doubling ratios jump there"]
     if "growth_ops" in result.extra:

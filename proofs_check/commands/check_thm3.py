@@ -11,6 +11,7 @@ from typing import Any
 
 from proofs_check.claims.thm3 import report, run_point  # noqa: F401  (run_point re-exported for tests)
 from proofs_check.cli_common import EXIT_FAILED, EXIT_OK, add_json_flag, add_seed_flag, emit_json, stdout_console
+from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import render_report
 
 GROUP = "check"
@@ -21,11 +22,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="small sizes only (the tour's sweep)")
     add_seed_flag(p)
     add_json_flag(p)
+    add_workers_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    r1, r2 = report(args.seed, args.quick, show_progress=not args.json)
+    r1, r2 = report(args.seed, args.quick, show_progress=not args.json, workers=args.workers)
     ok = r1.ok and r2.ok
     if args.json:
         doc: dict[str, Any] = r1.to_json()

@@ -21,5 +21,5 @@ def run(args: argparse.Namespace) -> int:
     """Parse, call :func:`proofs_check.claims.thm4.report`, render."""
     with progress(not args.json, "check thm4", None) as advance:
         result = report(args.seed, args.quick, programs=program_names(args), max_n=args.max_n, policy=args.policy,
-                        advance=advance)
+                        advance=advance, workers=args.workers)
     return render_sweep(result, args, THEOREM4)

@@ -12,6 +12,7 @@ from typing import Any
 from proofs_check.claims.thm5 import report
 from proofs_check.cli_common import add_json_flag, add_seed_flag
 from proofs_check.inputs import int_type
+from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import finish_sections
 
 GROUP = "check"
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="largest length for k=3, 0..10 (default 10)")
     add_seed_flag(p)
     add_json_flag(p)
+    add_workers_flag(p)
     p.set_defaults(func=run)
 
 
@@ -45,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and not 0 <= value <= top:
             raise UsageError(f"--{name.replace('_', '-')} must be in 0..{top}, got {value}")
-    sections = report(args.seed, args.quick, k2=args.k2_length, k3=args.k3_length, show_progress=not args.json)
+    sections = report(args.seed, args.quick, k2=args.k2_length, k3=args.k3_length, show_progress=not args.json,
+                      workers=args.workers)
     notes = [f"bits of state vs n: growth class {sections[4][1].extra['bits_growth']} (linear bits = "
              "exponentially many states); odd lengths hold no Dyck word"]
     return finish_sections(sections, args, COLUMNS, notes=notes)

@@ -12,6 +12,7 @@ from typing import Any
 from proofs_check.claims.thm6 import report
 from proofs_check.cli_common import add_json_flag, add_seed_flag
 from proofs_check.growth import resolution_text
+from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import finish_sections
 
 GROUP = "check"
@@ -32,11 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quick", action="store_true", help="small sweeps only (the tour's sizes)")
     add_seed_flag(p)
     add_json_flag(p)
+    add_workers_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    sections = report(args.seed, args.quick, show_progress=not args.json)
+    sections = report(args.seed, args.quick, show_progress=not args.json, workers=args.workers)
     gt, gn = sections[0][1].extra["growth_in_T"], sections[1][1].extra["growth_in_n"]
     notes = [f"growth in T: steps {gt['steps']}, sequential depth {gt['arm_depth']}, parallel depth "
              f"{gt['parallel_depth']}, max ops/position {gt['ops_per_position']};  growth in n: steps "

@@ -22,6 +22,7 @@ from typing import Any
 
 from proofs_check.cli_common import EXIT_OK, add_json_flag, add_seed_flag, emit_json, pos_int, stdout_console
 from proofs_check.commands.eval import paper_cell, size_range
+from proofs_check.parallel import add_workers_flag
 
 SCHEMA = "powergen.experiment/1"
 
@@ -60,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="train nothing: write learning curves and accuracy by size of the runs of --models to DIR "
                           "(needs matplotlib, the 'plot' extra)")
     p.add_argument("--ship-to", default=None, metavar="DIR", help=argparse.SUPPRESS)
+    add_workers_flag(p)  # the final AP-MDM evaluation over the held-out graphs
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
     from proofs_check.experiments.sudoku_cli import add_sudoku_flags
 
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
                                          train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                          probe_per_size=args.probe_per_size, eval_every=args.eval_every,
                                          processes=args.processes, model=model, train=train, on_log=log,
-                                         command=command, **sizes)
+                                         command=command, workers=args.workers, **sizes)
     if "arm" in args.models:
         from proofs_check.experiments import maxflow_arm as ma
 

@@ -217,27 +217,62 @@ def judge_final(inst: FlowInstance, final: np.ndarray, halt: str, oracle_final: 
     return "certificate" if certificate_problems(inst, remaining) else ""
 
 
+#: Held-out graphs per evaluation block: the blocks (one size, at most this many graphs) are fixed by ``count``
+#: alone and each is rolled out as one batch, so the result is the same for any number of ``workers``.
+EVAL_BLOCK = 250
+
+
+def _evaluate_block(block: tuple[int, int, int], *, predict: BatchPredictor, seed: int,
+                    stream: str = "test") -> tuple[list[GraphResult], float, int]:
+    """Held-out graphs ``start..stop-1`` of size ``n`` (``block = (n, start, stop)``) of ``stream`` (the same graphs
+    as :func:`held_out`): oracle run, one batched
+    rollout, judgement; the CPU seconds this took and the id of the process that ran it."""
+    import os
+
+    c0 = time.process_time()
+    n, start, stop = block
+    insts = [official_instance(n, np.random.default_rng([seed, STREAMS[stream], n, i])) for i in range(start, stop)]
+    oracle = [run_maxflow(inst) for inst in insts]
+    with single_thread_blas():
+        rolls = apmdm_rollout(predict, [np.asarray(encode(inst)) for inst in insts], vocab=FLOW_VOCAB,
+                              max_steps=MAX_STEPS, max_length=MAX_LENGTH)
+    results = [GraphResult(size=n, success=not (why := judge_final(inst, r.final, r.halt_reason, o.final)), reason=why,
+                           steps=r.steps, oracle_steps=o.steps)
+               for inst, r, o in zip(insts, rolls, oracle, strict=True)]
+    return results, time.process_time() - c0, os.getpid()
+
+
 def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: int = 100, seed: int = 0,
-             train_keys: set[tuple[Any, ...]] | None = None, stream: str = "test") -> dict[str, Any]:
+             train_keys: set[tuple[Any, ...]] | None = None, stream: str = "test", workers: int = 1) -> dict[str, Any]:
     """Roll out ``predict`` on ``count`` held-out graphs per size (of ``stream``: test, or validation for the
     probes); per-size accuracy and failure reasons.
 
     ``train_keys`` (graph keys of the training set, :func:`graph_key`) lets the result report the overlap.
+    The graphs go in blocks of at most :data:`EVAL_BLOCK` graphs of one size to ``workers`` processes
+    (:mod:`proofs_check.parallel`); the blocks do not depend on ``workers``, so neither does the result (apart from
+    ``cpu_seconds``, the CPU time of every process that took part).
 
     Notes
     -----
-    One batched model call per step over all running graphs (:func:`~proofs_check.experiments.decoders.apmdm_rollout`)
-    plus the oracle run and the networkx certificate per graph.
+    One batched model call per step over the running graphs of a block
+    (:func:`~proofs_check.experiments.decoders.apmdm_rollout`) plus the oracle run and the networkx certificate per
+    graph.
     """
+    import os
+    from functools import partial
+
+    from proofs_check.parallel import map_items
+
     c0 = time.process_time()
-    insts = [(n, inst) for n in sizes for inst in held_out(n, count, seed, stream=stream)]
-    oracle = [run_maxflow(inst) for _, inst in insts]
-    with single_thread_blas():
-        rolls = apmdm_rollout(predict, [np.asarray(encode(inst)) for _, inst in insts], vocab=FLOW_VOCAB,
-                              max_steps=MAX_STEPS, max_length=MAX_LENGTH)
-    results = [GraphResult(size=n, success=not (why := judge_final(inst, r.final, r.halt_reason, o.final)), reason=why,
-                           steps=r.steps, oracle_steps=o.steps)
-               for (n, inst), r, o in zip(insts, rolls, oracle, strict=True)]
+    blocks = [(n, i, min(i + EVAL_BLOCK, count)) for n in sizes for i in range(0, count, EVAL_BLOCK)]
+    results: list[GraphResult] = []
+    cpu_blocks = 0.0
+    for rs, cpu, pid in map_items(partial(_evaluate_block, predict=predict, seed=seed, stream=stream), blocks, workers):
+        results.extend(rs)
+        if pid != os.getpid():  # a block run here is already on this process's clock
+            cpu_blocks += cpu
+    insts = ([(n, inst) for n in sizes for inst in held_out(n, count, seed, stream=stream)]
+             if train_keys is not None else [])
     per_size: dict[str, Any] = {}
     for n in sizes:
         rs = [r for r in results if r.size == n]
@@ -253,7 +288,7 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
     total = sum(r.success for r in results)
     return {"per_size": per_size, "correct": total, "n": len(results),
             "accuracy": round(100.0 * total / max(len(results), 1), 2),
-            "cpu_seconds": round(time.process_time() - c0, 1)}
+            "cpu_seconds": round(time.process_time() - c0 + cpu_blocks, 1)}
 
 
 def encode(inst: FlowInstance) -> np.ndarray:
@@ -286,9 +321,10 @@ def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None =
               store_root: str | None = None, model: ModelConfig | None = None, train: TrainConfig | None = None,
               checkpoint_every_cpu_seconds: float = 180.0, train_sizes: Sequence[int] = SIZES,
               test_sizes: Sequence[int] = SIZES, command: str | None = None,
-              on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+              on_log: Callable[[dict[str, Any]], None] | None = None, workers: int = 1) -> dict[str, Any]:
     """Build (or reuse) the training store, train AP-MDM (resuming ``run_dir``) under the CPU budget, evaluate on
-    ``test_per_size`` held-out graphs per size of ``test_sizes``, and write ``<run_dir>/result.json``.
+    ``test_per_size`` held-out graphs per size of ``test_sizes`` (on ``workers`` processes), and write
+    ``<run_dir>/result.json``.
 
     Training graphs have the sizes ``train_sizes`` (equal counts).  During training ``probe_per_size`` validation
     graphs (:func:`validation`, never test graphs) per size of ``train_sizes`` and ``test_sizes`` are rolled out
@@ -325,7 +361,7 @@ def run_apmdm(*, run_dir: str, seed: int = 0, budget_cpu_seconds: float | None =
                    on_log=on_log)
     keys = {graph_key(source.instance(j, seed)) for j in range(train_graphs)}
     final = evaluate(neural_predictor(mcfg, st.params), sizes=test_sizes, count=test_per_size, seed=seed,
-                     train_keys=keys)
+                     train_keys=keys, workers=workers)
     from machines.neural.model import Transformer
 
     result = {"schema": "powergen.experiment.maxflow/1", "model_kind": "ap-mdm", "seed": seed,

@@ -3,7 +3,8 @@
 Every ``docs/bench/*.md`` page gives the command that produced its numbers.  A command that runs ``-m benchmark``
 must name test files that exist and still hold a benchmark (a ``pytest.mark.benchmark`` test), and every test
 function a page names (``test_...``) must still be defined in tests/.  A benchmark renamed or deleted without its
-page being updated fails here.
+page being updated fails here, and so does a generated table (``<!-- bench:begin GROUP -->``) whose group no
+benchmark declares any more (``scripts/bench_pages.py --check``).
 """
 
 from __future__ import annotations
@@ -42,3 +43,11 @@ def test_named_test_functions_exist(page: Path) -> None:
     for name in set(re.findall(r"`(test_\w+)", page.read_text(encoding="utf-8"))):
         assert any(re.search(rf"def {name}\b", src) for src in TEST_SOURCES.values()), \
             f"{page.name} names {name}, which no test file defines"
+
+
+def test_generated_tables_name_groups_that_exist() -> None:
+    from docs_ext import load_file
+
+    bench_pages = load_file("bench_pages", ROOT / "scripts" / "bench_pages.py")
+    assert bench_pages.check() == []
+    assert sum(len(bench_pages.blocks(p.read_text(encoding="utf-8"))) for p in bench_pages.pages()) >= 1
