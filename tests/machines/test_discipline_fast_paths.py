@@ -77,3 +77,14 @@ def test_a_bad_written_token_is_named_among_few_or_many(n: int, bad: int) -> Non
     r = np.zeros(n, dtype=np.bool_)
     r[where] = True
     assert advance("ap-mdm", x, Prediction(y=y, remask=r), step=1, mask_id=M, vocab_size=V).counts.unmasked == n - 2
+
+
+@pytest.mark.parametrize("name", ["remask", "insert", "delete", "unmask"])
+def test_a_control_of_the_wrong_shape_or_dtype_is_refused(name: str) -> None:
+    x = np.array([M, 1, M, 2])
+    for bad, rule in ((np.zeros(3, dtype=np.int64), f"{name} has shape (3,), expected (4,)"),
+                      (np.zeros((4, 1), dtype=np.bool_), f"{name} has shape (4, 1), expected (4,)"),
+                      (np.array([0.0, 1.0, 0.0, 0.0]), f"{name} must hold only 0/1")):
+        with pytest.raises(DisciplineViolation) as exc:
+            advance("ap-mdm", x, Prediction(y=np.full(4, 1), **{name: bad}), step=1, mask_id=M, vocab_size=V)
+        assert exc.value.rule == rule
