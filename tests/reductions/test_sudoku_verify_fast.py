@@ -109,6 +109,8 @@ def test_y_off_the_masks_is_ignored_by_g_but_reported() -> None:
     y = t.y.copy()
     y[300, 3] = 0  # a SEP slot is never a mask
     assert both(with_arrays(t, y=y)) == ["y differs from x off the masks"]
+    y[300, 3] = MASK  # MASK off the masks is not written by g either: no rejection
+    assert both(with_arrays(t, y=y)) == ["y differs from x off the masks"]
 
 
 def test_structural_corruptions() -> None:
