@@ -76,12 +76,40 @@ class _Rules:
             return np.zeros(0, dtype=np.bool_)
         if arr.dtype == np.bool_:
             return arr
+        on, _ = self._zero_one(name, arr)
+        return np.zeros(n, dtype=np.bool_) if on is None else on
+
+    def control(self, name: str, a: Any, n: int) -> tuple[np.ndarray | None, int]:
+        """A control vector as ``(bools, number set)``, the bools ``None`` when absent or all zero.
+
+        The same checks as :meth:`bits`; an all-zero vector cannot break any rule, so no later pass is spent on it.
+        """
+        if a is None:
+            return None, 0
+        arr = np.asarray(a)
+        if arr.shape != (n,):
+            raise self.fail(f"{name} has shape {arr.shape}, expected ({n},)")
+        if n == 0:
+            return None, 0
+        if arr.dtype == np.bool_:
+            k = int(np.count_nonzero(arr))
+            return (arr if k else None), k
+        return self._zero_one(name, arr)
+
+    def _zero_one(self, name: str, arr: np.ndarray) -> tuple[np.ndarray | None, int]:
+        """An integer array of 0/1 as ``(bools or None when all zero, number of ones)``; else the 0/1 rule fails.
+
+        Every entry is 0 or 1 exactly when the entries equal to 1 are all the non-zero ones (two counts).
+        """
         if arr.dtype.kind not in "iu":
             raise self.fail(f"{name} must hold only 0/1")
-        on = arr != 0  # the bits; then only the set positions need to be 1 (usually few, often none)
-        if on.any() and bool((arr[on] != 1).any()):
+        k = int(np.count_nonzero(arr))
+        if not k:
+            return None, 0
+        on = arr == 1
+        if int(np.count_nonzero(on)) != k:
             raise self.fail(f"{name} must hold only 0/1")
-        return on
+        return on, k
 
     def tokens(self, y: np.ndarray, where: np.ndarray, mask_id: int, vocab_size: int) -> None:
         """``y`` must be a non-MASK vocabulary token at every selected position."""
@@ -95,8 +123,8 @@ class _Rules:
 
     def none_or_zero(self, pred: Prediction, names: tuple[str, ...], n: int, rule: str) -> None:
         for name in names:
-            bits = self.bits(name, getattr(pred, name), n)
-            if bits is not None and bits.any():
+            bits, _ = self.control(name, getattr(pred, name), n)
+            if bits is not None:
                 raise self.fail(f"{rule} ({name} is set)", int(np.argmax(bits)))
 
 
@@ -201,22 +229,29 @@ def _advance_mdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, 
 def _advance_apmdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction, mask_id: int, vocab_size: int,
                    max_length: int | None) -> Advance:
     n = int(x.shape[0])
-    remask = rules.bits("remask", pred.remask, n)
-    insert = rules.bits("insert", pred.insert, n)
-    delete = rules.bits("delete", pred.delete, n)
+    # absent or all-zero controls come back as None: no rule can fail on them and no pass is spent on them
+    remask, n_remask = rules.control("remask", pred.remask, n)
+    insert, _ = rules.control("insert", pred.insert, n)
+    delete, _ = rules.control("delete", pred.delete, n)
     is_mask = x == mask_id
-    # absent controls stay None (all zeros) so no pass is spent on them
-    deleted = None if delete is None else delete & is_mask
-    used = is_mask if remask is None else is_mask & ~remask
+    deleted = None
+    if delete is not None:
+        deleted = delete & is_mask
+        if not np.count_nonzero(deleted):
+            deleted = None
+    used = is_mask if remask is None else is_mask > remask  # (bools: a > b is a & ~b)
     if deleted is not None:
-        used = used & ~deleted
+        used = used > deleted
     claimed = rules.bits("unmask", pred.unmask, n)
     if claimed is not None and not np.array_equal(claimed, used):
         pos = int(np.argmax(claimed != used))
         raise rules.fail("the unmask vector must equal the masks g unmasks (masks neither remasked nor deleted)", pos)
-    rules.tokens(y, used, mask_id, vocab_size)
+    written = y[used]
+    k = int(written.shape[0])
+    if k and not _all_writable(written, mask_id, vocab_size):
+        rules.tokens(y, used, mask_id, vocab_size)  # names the first bad position
     n_deleted = 0 if deleted is None else int(np.count_nonzero(deleted))
-    kept_ins = insert if insert is None or deleted is None or not n_deleted else insert & ~deleted
+    kept_ins = insert if insert is None or deleted is None else insert > deleted
     n_inserted = 0 if kept_ins is None else int(np.count_nonzero(kept_ins))
     if max_length is not None and n + n_inserted - n_deleted > max_length:
         raise _length_cap(max_length, n + n_inserted - n_deleted)  # = g_length(x, insert, delete)
@@ -224,10 +259,26 @@ def _advance_apmdm(rules: _Rules, x: np.ndarray, y: np.ndarray, pred: Prediction
         x_next = apply_g(x, y, remask, insert, deleted, mask_id=mask_id)
     except TransitionError as exc:  # pragma: no cover - every cause is validated above
         raise rules.fail(str(exc), exc.position) from None
-    counts = StepCounts(length=n, unmasked=int(np.count_nonzero(used)),
-                        remasked=0 if remask is None else int(np.count_nonzero(remask & ~is_mask)),
-                        inserted=n_inserted, deleted=n_deleted)
-    return Advance(x_next, counts, y[used])
+    if remask is None:
+        remasked = 0
+    elif deleted is None:  # remask bits on non-masks: all of them but those on masks, which are not unmasked
+        remasked = n_remask - (int(np.count_nonzero(is_mask)) - k)
+    else:
+        remasked = int(np.count_nonzero(remask > is_mask))
+    # positional: (length, unmasked, remasked, inserted, deleted)
+    return Advance(x_next, StepCounts(n, k, remasked, n_inserted, n_deleted), written)
+
+
+_FEW = 64  # up to this many written tokens, a Python loop over them is cheaper than four numpy calls
+
+
+def _all_writable(vals: np.ndarray, mask_id: int, vocab_size: int) -> bool:
+    """Whether every token of the int64 array ``vals`` is a vocabulary id other than MASK (the rule of
+    :meth:`_Rules.tokens`, without locating the culprit)."""
+    if vals.shape[0] <= _FEW:
+        return all(v != mask_id and 0 <= v < vocab_size for v in vals.tolist())
+    # as unsigned, a negative id is huge: one comparison bounds both ends
+    return not (np.count_nonzero(vals.view(np.uint64) >= vocab_size) or np.count_nonzero(vals == mask_id))
 
 
 def _length_cap(limit: int, would_be: int) -> LimitExceeded:

@@ -52,7 +52,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "machines/transition.py": ("tests/machines/test_transition.py", "tests/machines/test_machines.py",
                                "tests/machines/test_machines_state.py"),
     "machines/discipline.py": ("tests/machines/test_machines.py", "tests/machines/test_planted_discipline.py",
-                               "tests/machines/test_machines_state.py"),
+                               "tests/machines/test_machines_state.py", "tests/machines/test_discipline_fast_paths.py"),
     "reductions/pram_to_apmdm.py": ("tests/pram/test_planted_pram.py", "tests/reductions/test_pram_to_apmdm.py"),
     "reductions/pram_common.py": ("tests/pram/test_planted_pram.py", "tests/reductions/test_pram_to_mdm.py",
                                   "tests/reductions/test_pram_to_apmdm.py"),

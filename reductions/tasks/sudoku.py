@@ -39,7 +39,7 @@ fixed point.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +67,7 @@ from reductions.tasks.sudoku_grid import (
 )
 
 __all__ = ["SearchCounts", "SudokuTrajectory", "encode_grid", "decode_values", "final_is_fixed_point", "solve",
-           "transitions", "verify_trajectory"]
+           "transitions", "verify_trajectory", "verify_trajectory_reference"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,60 +312,71 @@ def final_is_fixed_point(state: np.ndarray) -> bool:
 def verify_trajectory(traj: SudokuTrajectory, *, sample: int = 16, seed: int = 0) -> list[str]:
     """Every reason the trajectory is not a valid AP-MDM run (empty = valid).
 
-    Checks: start = encoding of the puzzle; ``g(x_t, y_t, r_t) == x_{t+1}`` for **every** t, computed by the
-    independent :func:`machines.transition.apply_g` (Algorithm 1, no insert/delete), never by the recorder's
-    expression; for ``sample`` seeded random steps also by the plain-list
-    :func:`~machines.transition.apply_g_reference`;
-    ``y`` is never MASK where it is used and equals ``x_t`` off masks; context 324 throughout; no MASK in the final
-    state; the declared outcome (solved: no empty cell; unsolved: a SKULL outside every branch); and that the final
-    state is a fixed point (:func:`final_is_fixed_point`: the sequence-only predictor of
-    :mod:`reductions.tasks.sudoku_policy` followed by ``g`` leaves it unchanged).
+    Checks: shapes and dtypes; start = encoding of the puzzle; ``g(x_t, y_t, r_t) == x_{t+1}`` for **every** t,
+    as one batched pass of array operations over the ``(T, 324)`` arrays (Algorithm 1 without insert/delete, case
+    by case: a remasked position becomes MASK, an unmasked mask becomes ``y``, every other position keeps its
+    token; a ``y`` of MASK at an unmasked mask is a rejection); for ``sample`` seeded random steps also by the
+    plain-list :func:`~machines.transition.apply_g_reference`; ``y`` is never MASK where it is used and equals
+    ``x_t`` off masks; context 324 throughout; no MASK in the final state; the declared outcome (solved: no empty
+    cell; unsolved: a SKULL outside every branch); and that the final state is a fixed point
+    (:func:`final_is_fixed_point`: the sequence-only predictor of :mod:`reductions.tasks.sudoku_policy` followed by
+    ``g`` leaves it unchanged).
+
+    :func:`verify_trajectory_reference` makes the same checks with one call of the independent
+    :func:`~machines.transition.apply_g` per step; the tests require both to return the same list on valid and on
+    corrupted trajectories.
 
     Notes
     -----
-    One call of ``apply_g`` on the ``T * 324`` tokens of all steps at once (one batched numpy pass), ``sample``
-    calls of the reference ``g`` on 324 tokens, and vectorised checks over the (T, 324) arrays.
+    About a dozen numpy passes over the ``T * 324`` tokens in their own dtype (uint8 from :func:`solve`), plus
+    ``sample`` calls of the reference ``g`` on 324 tokens and one predictor call on the final state.
     """
-    st, y, r = traj.states, traj.y, traj.remask
-    problems = []
+    return _verify(traj, sample, seed, _steps_batched)
+
+
+def verify_trajectory_reference(traj: SudokuTrajectory, *, sample: int = 16, seed: int = 0) -> list[str]:
+    """:func:`verify_trajectory` with its per-step part as a plain loop: ``apply_g`` on each step, then ``y``.
+
+    The oracle the batched path is tested against; same arguments, same checks, same messages.
+
+    Notes
+    -----
+    O(T) calls of :func:`~machines.transition.apply_g` on 324 tokens (about 10 us each).
+    """
+    return _verify(traj, sample, seed, _steps_per_step)
+
+
+StepCheck = Callable[[np.ndarray, np.ndarray, np.ndarray], list[str]]
+
+
+def _verify(traj: SudokuTrajectory, sample: int, seed: int, steps: StepCheck) -> list[str]:
+    st, y, r = (np.asarray(a) for a in (traj.states, traj.y, traj.remask))
     if st.ndim != 2 or st.shape[1] != CONTEXT or y.shape != (st.shape[0] - 1, CONTEXT) or r.shape != y.shape:
         return [f"shapes: states {st.shape}, y {y.shape}, remask {r.shape}"]
+    if st.dtype.kind not in "iu" or y.dtype.kind not in "iu" or r.dtype.kind not in "iub":
+        return [f"dtypes: states {st.dtype}, y {y.dtype}, remask {r.dtype} (integer tokens; a bool or 0/1 remask)"]
+    if r.dtype.kind != "b":
+        if ((r != 0) & (r != 1)).any():
+            return ["remask must hold only 0/1"]
+        r = r != 0
+    problems = []
     if not np.array_equal(st[0], encode_grid(traj.puzzle)):
         problems.append("the first state is not the encoded puzzle")
+    problems += steps(st, y, r)
     n_steps = y.shape[0]
-    bad_steps: list[int] = []
-    # g acts position by position and, without insert/delete, keeps every position in place: so g of the
-    # concatenated steps is the concatenation of the steps' g -- one call checks every step
-    try:
-        nxt = apply_g(st[:-1].ravel(), y.ravel(), r.ravel(), mask_id=MASK).reshape(n_steps, CONTEXT)
-    except MachineError as exc:
-        pos = getattr(exc, "position", None)
-        if pos is None:
-            problems.append(f"g rejects the steps: {exc}")
-        else:  # the flat position names the step and the position inside it
-            problems.append(f"g rejects step t={pos // CONTEXT + 1}: position {pos % CONTEXT}: "
-                            f"{str(exc).replace(f' position {pos}', '').rstrip(':')}")
-    else:
-        bad_steps = np.flatnonzero((nxt != st[1:]).any(axis=1)).tolist()
-    if bad_steps:
-        problems.append(f"g(x_t, y_t, ctrl_t) != x_(t+1) at {len(bad_steps)} step(s), first t={bad_steps[0] + 1}")
     if n_steps and sample > 0:
         rng = np.random.default_rng(seed)
-        for t in sorted(rng.choice(n_steps, size=min(sample, n_steps), replace=False).tolist()):
+        ts = np.sort(rng.choice(n_steps, size=min(sample, n_steps), replace=False))
+        rows = zip(ts.tolist(), st[ts].tolist(), y[ts].tolist(), r[ts].tolist(), st[ts + 1].tolist(), strict=True)
+        for t, xt, yt, rt, want in rows:
             try:
-                ref = apply_g_reference(st[t].tolist(), y[t].tolist(), r[t].astype(np.int64).tolist(), mask_id=MASK)
+                ref = apply_g_reference(xt, yt, rt, mask_id=MASK)
             except MachineError as exc:
                 problems.append(f"the reference g rejects step t={t + 1}: {exc}")
                 break
-            if ref != st[t + 1].tolist():
+            if ref != want:
                 problems.append(f"the reference g disagrees with x_(t+1) at step t={t + 1}")
                 break
-    x = st[:-1]
-    is_m = x == MASK
-    if ((y == MASK) & is_m & ~r).any():
-        problems.append("y is MASK at an unmasked position")
-    if (y[~is_m] != x[~is_m]).any():
-        problems.append("y differs from x off the masks")
     last = st[-1]
     if (last == MASK).any():
         problems.append("the final state still holds MASK")
@@ -384,6 +395,74 @@ def verify_trajectory(traj: SudokuTrajectory, *, sample: int = 16, seed: int = 0
             if not fixed:
                 problems.append("the final state is not a fixed point: the predictor still has a step to take")
     return problems
+
+
+_ROWS = 128  # steps per block of the batched check: a block's temporaries stay in cache (no page faults)
+
+
+def _steps_batched(st: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[str]:
+    """g and the ``y`` rules on every step with array operations (``r`` bool), in blocks of :data:`_ROWS` steps.
+
+    A ``y`` of MASK at an unmasked mask rejects its step (``apply_g`` raises there); the steps before the first
+    rejection whose next state breaks a case of g are the mismatches.
+    """
+    n_steps = y.shape[0]
+    problems = []
+    first = n_steps  # the first rejected step
+    bad: list[np.ndarray] = []  # mismatching steps before it
+    y_off = False
+    for a in range(0, n_steps, _ROWS):
+        b = min(a + _ROWS, n_steps)
+        x, yb, rb, nxt = st[a:b], y[a:b], r[a:b], st[a + 1:b + 1]
+        is_m = x == MASK
+        y_off = y_off or bool(((yb != x) > is_m).any())
+        if first < n_steps:
+            continue  # past the rejection only the y rule above is left
+        y_mask = (yb == MASK) & (is_m > rb)  # y of MASK at a mask that is not remasked
+        stop = rb.shape[0]
+        if y_mask.any():
+            flat = int(np.argmax(y_mask))
+            stop, first = flat // CONTEXT, a + flat // CONTEXT
+            problems.append(f"g rejects step t={first + 1}: y is MASK at unmasked position {flat % CONTEXT}")
+        want = x.copy()  # keep ...
+        np.copyto(want, yb, where=is_m)  # ... unmask the masks ...
+        np.copyto(want, MASK, where=rb)  # ... and MASK wherever remasked
+        diff = want[:stop] != nxt[:stop]
+        if diff.any():
+            bad.append(a + np.flatnonzero(diff.any(axis=1)))
+    if bad:
+        steps = np.concatenate(bad)
+        problems.append(_mismatch(int(steps.size), int(steps[0])))
+    if first < n_steps:
+        problems.append("y is MASK at an unmasked position")
+    if y_off:
+        problems.append("y differs from x off the masks")
+    return problems
+
+
+def _steps_per_step(st: np.ndarray, y: np.ndarray, r: np.ndarray) -> list[str]:
+    """Reference of :func:`_steps_batched`: one ``apply_g`` per step, then the ``y`` rules step by step."""
+    problems = []
+    bad_steps = []
+    for t in range(y.shape[0]):
+        try:
+            nxt = apply_g(st[t], y[t], r[t], mask_id=MASK)
+        except MachineError as exc:
+            problems.append(f"g rejects step t={t + 1}: {exc}")
+            break
+        if not np.array_equal(nxt, st[t + 1]):
+            bad_steps.append(t)
+    if bad_steps:
+        problems.append(_mismatch(len(bad_steps), bad_steps[0]))
+    if any(bool(((y[t] == MASK) & (st[t] == MASK) & ~r[t]).any()) for t in range(y.shape[0])):
+        problems.append("y is MASK at an unmasked position")
+    if any(bool(((y[t] != st[t]) & (st[t] != MASK)).any()) for t in range(y.shape[0])):
+        problems.append("y differs from x off the masks")
+    return problems
+
+
+def _mismatch(count: int, first: int) -> str:
+    return f"g(x_t, y_t, ctrl_t) != x_(t+1) at {count} step(s), first t={first + 1}"
 
 
 def transitions(instance: str | np.ndarray | SudokuTrajectory) -> list[Transition]:

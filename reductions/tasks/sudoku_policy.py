@@ -44,7 +44,7 @@ def _digits(mask: int, above: int = 0) -> list[int]:
 
 
 def sudoku_predictor(x: np.ndarray, rng: np.random.Generator | None = None) -> Prediction:
-    """Next step of the MRV search read off ``x`` (no insert/delete; ``rng`` is unused).
+    """Next step of the MRV search read off ``x`` (a bool ``remask``, no insert/delete; ``rng`` is unused).
 
     Examples
     --------
@@ -71,9 +71,8 @@ def sudoku_predictor(x: np.ndarray, rng: np.random.Generator | None = None) -> P
     grid = np.where((val >= 1) & (val <= 9), val, 0)
     depth = int((mark == BRANCH).sum())
 
-    def out() -> Prediction:
-        z = np.zeros(xa.shape[0], dtype=np.int64)
-        return Prediction(y=y.reshape(-1), remask=r.reshape(-1).astype(np.int64), insert=z, delete=z.copy())
+    def out() -> Prediction:  # a bool remask; no insert/delete vectors (None = all zeros)
+        return Prediction(y=y.reshape(-1), remask=r.reshape(-1))
 
     if full.size and part.size:  # backtrack, step 2
         y[full, 0], y[full, 1], y[full, 2] = EMPTY, WHITE, NORMAL

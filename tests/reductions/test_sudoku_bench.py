@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from machines.transition import apply_g
-from reductions.tasks.sudoku import iter_transitions, solve, verify_trajectory
+from reductions.tasks.sudoku import iter_transitions, solve, verify_trajectory, verify_trajectory_reference
 from reductions.tasks.sudoku_grid import MASK, candidate_masks, candidate_masks_reference, parse_puzzle
 
 ESCARGOT = "100007090030020008009600500005300900010080002600004000300000010040000007007000300"
@@ -24,11 +24,13 @@ def test_bench_candidates(benchmark: Any, impl: str) -> None:
 
 
 @pytest.mark.benchmark(group="sudoku-verify-g")
-@pytest.mark.parametrize("impl", ["batch", "per-transition"])
+@pytest.mark.parametrize("impl", ["batch", "per-step-reference", "per-transition"])
 def test_bench_verify(benchmark: Any, impl: str) -> None:
     t = solve(ESCARGOT)
     if impl == "batch":
         assert benchmark(verify_trajectory, t) == []
+    elif impl == "per-step-reference":
+        assert benchmark(verify_trajectory_reference, t) == []
     else:
         def per_step() -> bool:
             return all(np.array_equal(apply_g(tr.x, tr.y, tr.remask, tr.insert, tr.delete, mask_id=MASK), tr.x_next)
