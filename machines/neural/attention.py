@@ -30,16 +30,24 @@ from machines.neural.config import ModelConfig, chunk_ids
 from machines.neural.layers import Grads, Params
 
 
-def masked_softmax(s: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Softmax over the last axis restricted to ``allowed`` entries (exactly 0 elsewhere; an all-False row -> 0)."""
-    p = np.where(allowed, s, -np.inf)  # the one full-size temporary; the rest is done in place
+def masked_softmax(s: np.ndarray, allowed: np.ndarray, *, inplace: bool = False) -> np.ndarray:
+    """Softmax over the last axis restricted to ``allowed`` entries (exactly 0 elsewhere; an all-False row -> 0).
+
+    With ``inplace`` the result overwrites ``s`` (no full-size temporary at all); otherwise ``s`` is left alone.
+    """
+    if inplace:
+        p = s
+        np.copyto(p, -np.inf, where=~allowed)
+    else:
+        p = np.where(allowed, s, -np.inf)  # the one full-size temporary; the rest is done in place
     m = p.max(axis=-1, keepdims=True)
     m[~np.isfinite(m)] = 0.0
     p -= m
     np.exp(p, out=p)
     z = p.sum(axis=-1, keepdims=True)
     z[z == 0] = 1.0
-    p /= z
+    np.reciprocal(z, out=z)
+    p *= z  # one division per row, then multiplications
     return p
 
 
@@ -58,7 +66,15 @@ def rotate(x: np.ndarray, cs: tuple[np.ndarray, np.ndarray], inverse: bool = Fal
         sin = -sin
     h = x.shape[-1] // 2
     x1, x2 = x[..., :h], x[..., h:]
-    return np.concatenate([x1 * cos - x2 * sin, x1 * sin + x2 * cos], axis=-1)
+    out = np.empty_like(x)
+    o1, o2 = out[..., :h], out[..., h:]
+    np.multiply(x1, cos, out=o1)
+    np.multiply(x1, sin, out=o2)
+    tmp = x2 * sin
+    o1 -= tmp
+    np.multiply(x2, cos, out=tmp)
+    o2 += tmp
+    return out
 
 
 class Attention:
@@ -106,9 +122,10 @@ class Attention:
     def _split(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         B, L, d = x.shape
         H, dh = self.cfg.n_heads, self.cfg.head_dim
-        qkv = (x.reshape(-1, d) @ params[self.wqkv] + params[self.bqkv]).reshape(B, L, 3, H, dh)
-        qkv = np.ascontiguousarray(qkv.transpose(2, 0, 3, 1, 4))  # contiguous blocks keep matmul on BLAS
-        return qkv[0], qkv[1], qkv[2]  # each (B, H, L, dh)
+        qkv = x.reshape(-1, d) @ params[self.wqkv]  # one fused GEMM for q, k and v
+        qkv += params[self.bqkv]
+        qkv = np.ascontiguousarray(qkv.reshape(B, L, 3, H, dh).transpose(2, 0, 3, 1, 4))  # contiguous blocks
+        return qkv[0], qkv[1], qkv[2]  # each (B, H, L, dh), each contiguous: batched matmul stays on BLAS
 
     # -- dense forward / backward ----------------------------------------------------------------------------
     def forward(self, params: Params, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, Any]:
@@ -117,41 +134,50 @@ class Attention:
         q0, k0, v = self._split(params, x)
         cs = rotary_tables(self.cfg.rotary, L, x.dtype)
         q, k = (q0, k0) if cs is None else (rotate(q0, cs), rotate(k0, cs))
-        scale = 1.0 / math.sqrt(self.cfg.head_dim)
-        s = (q @ k.transpose(0, 1, 3, 2)) * scale  # (B, H, L, L)
+        q *= 1.0 / math.sqrt(self.cfg.head_dim)  # scale the (L, dh) queries, not the (L, L) scores
+        s = q @ k.transpose(0, 1, 3, 2)  # (B, H, L, L), a fresh array: the softmax runs in place on it
         if self.rel is not None:
-            s = s + params[self.rel][:, self.rel_index(L)][None]
-        p = masked_softmax(s, self.allowed(valid)[:, None])
+            s += params[self.rel][:, self.rel_index(L)][None]
+        p = masked_softmax(s, self.allowed(valid)[:, None], inplace=True)
         o = p @ v  # (B, H, L, dh)
         om = o.transpose(0, 2, 1, 3).reshape(B, L, d)
-        out = (om.reshape(-1, d) @ params[self.wo] + params[self.bo]).reshape(B, L, d)
-        return out, (x, q, k, v, p, om, cs)
+        out = om.reshape(-1, d) @ params[self.wo]
+        out += params[self.bo]
+        return out.reshape(B, L, d), (x, q, k, v, p, om, cs)
 
     def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
-        x, q, k, v, p, om, cs = cache
+        x, qs, k, v, p, om, cs = cache  # qs: the rotated queries already scaled by 1/sqrt(dh)
         B, L, d = x.shape
         H, dh = self.cfg.n_heads, self.cfg.head_dim
         scale = 1.0 / math.sqrt(dh)
         d2 = dout.reshape(-1, d)
-        grads: Grads = {self.wo: om.reshape(-1, d).T @ d2, self.bo: d2.sum(axis=0)}
-        do = np.ascontiguousarray((d2 @ params[self.wo].T).reshape(B, L, H, dh).transpose(0, 2, 1, 3))
-        dp = do @ v.transpose(0, 1, 3, 2)
-        dv = p.transpose(0, 1, 3, 2) @ do
-        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        om2 = om.reshape(-1, d)
+        grads: Grads = {self.wo: om2.T @ d2, self.bo: d2.sum(axis=0)}
+        dom = d2 @ params[self.wo].T  # (B*L, d), the gradient of the heads' outputs
+        # sum_j p_ij dp_ij = do_i . o_i (o_i = sum_j p_ij v_j): an (L, dh) product instead of an (L, L) one
+        rowdot = (dom * om2).reshape(B, L, H, dh).sum(axis=-1).transpose(0, 2, 1)[..., None]  # (B, H, L, 1)
+        do = np.ascontiguousarray(dom.reshape(B, L, H, dh).transpose(0, 2, 1, 3))
+        ds = do @ v.transpose(0, 1, 3, 2)  # dp (B, H, L, L); turned into ds in place
+        ds -= rowdot
+        ds *= p
         if self.rel is not None:
             idx = self.rel_index(L).ravel()
             dsh = ds.sum(axis=0).reshape(H, -1)
             n_rel = 2 * self.cfg.rel_clip + 1
             grads[self.rel] = np.stack([np.bincount(idx, weights=dsh[h], minlength=n_rel) for h in range(H)]).astype(
                 x.dtype)
-        dq = (ds @ k) * scale
-        dk = (ds.transpose(0, 1, 3, 2) @ q) * scale
+        dqkv = np.empty((3, B, H, L, dh), dtype=ds.dtype)
+        np.matmul(ds, k, out=dqkv[0])
+        dqkv[0] *= scale
+        np.matmul(ds.transpose(0, 1, 3, 2), qs, out=dqkv[1])  # qs carries the scale already
+        np.matmul(p.transpose(0, 1, 3, 2), do, out=dqkv[2])
         if cs is not None:
-            dq, dk = rotate(dq, cs, inverse=True), rotate(dk, cs, inverse=True)
-        dqkv = np.stack([dq, dk, dv]).transpose(1, 3, 0, 2, 4).reshape(-1, 3 * d)
-        grads[self.wqkv] = x.reshape(-1, d).T @ dqkv
-        grads[self.bqkv] = dqkv.sum(axis=0)
-        return (dqkv @ params[self.wqkv].T).reshape(B, L, d), grads
+            dqkv[0] = rotate(dqkv[0], cs, inverse=True)
+            dqkv[1] = rotate(dqkv[1], cs, inverse=True)
+        d3 = dqkv.transpose(1, 3, 0, 2, 4).reshape(-1, 3 * d)  # (B*L, 3d) in the fused layout: one copy
+        grads[self.wqkv] = x.reshape(-1, d).T @ d3
+        grads[self.bqkv] = d3.sum(axis=0)
+        return (d3 @ params[self.wqkv].T).reshape(B, L, d), grads
 
     # -- local forwards (inference) ---------------------------------------------------------------------------
     def forward_local(self, params: Params, x: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ Params = dict[str, np.ndarray]
 Grads = dict[str, np.ndarray]
 
 _GELU_C = float(np.sqrt(2.0 / np.pi))
+_GELU_K = 0.044715
 
 
 class Embedding:
@@ -63,7 +64,8 @@ class Linear:
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
         w = params[self.w]
-        y = x.reshape(-1, w.shape[0]) @ w + params[self.b]  # one 2-D GEMM
+        y = x.reshape(-1, w.shape[0]) @ w  # one 2-D GEMM
+        y += params[self.b]  # in place: no second (N, d_out) array
         return y.reshape(*x.shape[:-1], w.shape[1]), x
 
     def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
@@ -91,24 +93,36 @@ class LayerNorm:
         self.g, self.b = prefix + "g", prefix + "b"
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
-        mu = x.mean(axis=-1, keepdims=True)
-        xc = x - mu
-        rstd = 1.0 / np.sqrt((xc * xc).mean(axis=-1, keepdims=True) + self.eps)
-        xhat = xc * rstd
-        return xhat * params[self.g] + params[self.b], (xhat, rstd)
+        xhat = x - x.mean(axis=-1, keepdims=True)  # centred; normalised in place below
+        sq = xhat * xhat
+        rstd = sq.mean(axis=-1, keepdims=True)
+        rstd += self.eps
+        np.sqrt(rstd, out=rstd)
+        np.reciprocal(rstd, out=rstd)
+        xhat *= rstd
+        out = np.multiply(xhat, params[self.g], out=sq)  # reuse the squares' buffer
+        out += params[self.b]
+        return out, (xhat, rstd)
 
     def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
         xhat, rstd = cache
         d = xhat.shape[-1]
-        dxhat = dout * params[self.g]
-        dx = rstd * (dxhat - dxhat.mean(axis=-1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=-1, keepdims=True))
         flat = dout.reshape(-1, d)
-        return dx, {self.g: (flat * xhat.reshape(-1, d)).sum(axis=0), self.b: flat.sum(axis=0)}
+        prod = dout * xhat
+        grads = {self.g: prod.reshape(-1, d).sum(axis=0), self.b: flat.sum(axis=0)}
+        dxhat = dout * params[self.g]
+        prod *= params[self.g]  # now dxhat * xhat
+        # dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), in place on two buffers
+        np.multiply(xhat, prod.mean(axis=-1, keepdims=True), out=prod)
+        dxhat -= dxhat.mean(axis=-1, keepdims=True)
+        dxhat -= prod
+        dxhat *= rstd
+        return dxhat, grads
 
 
 def gelu(x: np.ndarray) -> np.ndarray:
     """GELU, tanh approximation (the DDiT's ``GELU(approximate='tanh')``)."""
-    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + np.tanh(_GELU_C * (x + _GELU_K * x * x * x)))
 
 
 class MLP:
@@ -128,14 +142,33 @@ class MLP:
 
     def forward(self, params: Params, x: np.ndarray) -> tuple[np.ndarray, Any]:
         a, c1 = self.fc.forward(params, x)
-        t = np.tanh(_GELU_C * (a + 0.044715 * a * a * a))
-        h = 0.5 * a * (1.0 + t)
+        # t = tanh(C (a + 0.044715 a^3)), h = a (1 + t) / 2, with two buffers and in-place steps (no float64:
+        # every constant is a Python float, which keeps float32 arrays float32)
+        t = a * a
+        t *= _GELU_K * _GELU_C
+        t += _GELU_C
+        t *= a
+        np.tanh(t, out=t)
+        h = t + 1.0
+        h *= 0.5
+        h *= a
         out, c2 = self.proj.forward(params, h)
         return out, (c1, a, t, c2)
 
     def backward(self, params: Params, dout: np.ndarray, cache: Any) -> tuple[np.ndarray, Grads]:
         c1, a, t, c2 = cache
         dh, g2 = self.proj.backward(params, dout, c2)
-        dgelu = 0.5 * (1.0 + t) + 0.5 * a * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * a * a)
-        dx, g1 = self.fc.backward(params, dh * dgelu, c1)
+        # GELU' = (1 + t) / 2 + a (1 - t^2) C (1 + 3 * 0.044715 a^2) / 2, built in two buffers
+        u = a * a
+        u *= 3 * _GELU_K * _GELU_C
+        u += _GELU_C
+        u *= a
+        w = t * t
+        np.subtract(1.0, w, out=w)
+        u *= w
+        u += t
+        u += 1.0
+        u *= 0.5
+        dh *= u  # dh is this layer's own array
+        dx, g1 = self.fc.backward(params, dh, c1)
         return dx, {**g1, **g2}

@@ -128,7 +128,7 @@ class Transformer:
             h = e.sum(axis=2)
             valid = np.asarray(valid.reshape(B, L // pool, pool).any(axis=2))
         else:
-            h, c_emb = self.emb.forward(params, x)
+            h, c_emb = self.emb.forward(params, x)  # a fresh (B, L, d) array: the residual stream is updated in place
         caches = []
         for ln1, att, ln2, mlp in self.blocks:
             a, c1 = ln1.forward(params, h)
@@ -136,10 +136,10 @@ class Transformer:
                 y, c2 = att.forward_local(params, a, valid), None
             else:
                 y, c2 = att.forward(params, a, valid)
-            h = h + y
+            h += y  # no cache holds h itself (the norms keep their normalised inputs)
             m, c3 = ln2.forward(params, h)
             y, c4 = mlp.forward(params, m)
-            h = h + y
+            h += y
             caches.append((c1, c2, c3, c4))
         f, cf = self.lnf.forward(params, h)
         tok, ct = self.head_tok.forward(params, f)
@@ -169,12 +169,12 @@ class Transformer:
             grads |= g
             dx, g = ln2.backward(params, dm, c3)
             grads |= g
-            dh = dh + dx
+            dh += dx  # dh is the backward's own array (from the final norm), updated in place
             da, g = att.backward(params, dh, c2)
             grads |= g
             dx, g = ln1.backward(params, da, c1)
             grads |= g
-            dh = dh + dx
+            dh += dx
         if pool > 1:
             dh = np.broadcast_to(dh[:, :, None, :], (*dh.shape[:2], pool, dh.shape[2]))
         _, g = self.emb.backward(params, dh, c_emb)

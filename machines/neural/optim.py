@@ -78,13 +78,24 @@ class AdamW:
                 self.m[name] = np.zeros_like(p)
                 self.v[name] = np.zeros_like(p)
             m, v = self.m[name], self.v[name]
+            # the same arithmetic, operation for operation, as m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
+            # p -= lr (m / b1c) / (sqrt(v / b2c) + eps), on two scratch arrays instead of seven temporaries
+            step = g * (1.0 - c.beta1)
             m *= c.beta1
-            m += (1.0 - c.beta1) * g
+            m += step
+            np.multiply(g, g, out=step)
+            step *= 1.0 - c.beta2
             v *= c.beta2
-            v += (1.0 - c.beta2) * (g * g)
+            v += step
             if c.weight_decay and p.ndim >= 2:
                 p *= 1.0 - lr * c.weight_decay
-            p -= (lr * (m / b1c) / (np.sqrt(v / b2c) + c.eps)).astype(p.dtype)
+            den = np.divide(v, b2c, out=step)
+            np.sqrt(den, out=den)
+            den += c.eps
+            num = m / b1c
+            num *= lr
+            num /= den
+            p -= num
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         out = {f"adam.m.{k}": a for k, a in self.m.items()}

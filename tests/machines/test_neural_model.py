@@ -248,3 +248,35 @@ def test_predictor_is_pure_and_thresholds() -> None:
     for empty in (pred(np.zeros(0, dtype=np.int64), rng), NeuralPredictor(config=cfg, params=params, use_table=False)(
             np.zeros(0, dtype=np.int64), rng)):
         assert empty.y.shape == (0,) and empty.remask is not None and empty.remask.shape == (0,)
+
+
+def _float_arrays(obj: object) -> list[np.ndarray]:
+    """Every floating-point array inside a (nested) cache."""
+    if isinstance(obj, np.ndarray):
+        return [obj] if obj.dtype.kind == "f" else []
+    if isinstance(obj, tuple | list):
+        return [a for o in obj for a in _float_arrays(o)]
+    return []
+
+
+@pytest.mark.parametrize("extra", [{"rotary": standard_rotary(4)}, {"rel_clip": 2, "causal": True},
+                                   {"window": 1, "global_first": True, "rel_clip": 1}])
+def test_float32_training_has_no_float64_activation(extra: dict[str, object]) -> None:
+    """A float32 model keeps every activation, cached array and gradient in float32 (a float64 scalar or table
+    mixed in silently promotes whole activations under NumPy 2 and doubles their cost)."""
+    cfg = ModelConfig(vocab_size=6, mask_id=0, d_model=8, n_heads=2, n_layers=2, **extra)  # type: ignore[arg-type]
+    rng = np.random.default_rng(3)
+    net = Transformer(cfg)
+    params = net.init(rng, np.float32)
+    batch = random_batch(rng, 3, 7, cfg.vocab_size, cfg.mask_id)
+    out, cache = net.forward(params, batch.x, batch.valid)
+    arrays = _float_arrays(cache)
+    assert len(arrays) > 10 * cfg.n_layers
+    assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+    assert out.token.dtype == out.ctrl.dtype == np.float32
+    res = apmdm_loss(out, batch, mask_id=cfg.mask_id)
+    grads = net.backward(params, res.d_token, res.d_ctrl, cache)
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
+    opt = AdamW(TrainConfig(lr=1e-3, warmup=0, weight_decay=0.01))
+    opt.update(params, grads)
+    assert {p.dtype for p in params.values()} | {m.dtype for m in opt.m.values()} == {np.dtype(np.float32)}
