@@ -37,7 +37,8 @@ def _as_bool(name: str, a: np.ndarray | Sequence[int] | None, n: int) -> np.ndar
         return None
     if arr.dtype == np.bool_:
         return arr if arr.any() else None
-    if arr.dtype.kind not in "iu" or bool((arr & ~1).any()):
+    # one comparison pass: viewed as unsigned, a negative value is huge, so "> 1" catches it too
+    if arr.dtype.kind not in "iu" or bool((arr.view(f"u{arr.dtype.itemsize}") > 1).any()):
         raise TransitionError(f"{name} must hold only 0/1")
     return arr.astype(np.bool_) if arr.any() else None
 
@@ -101,11 +102,14 @@ def apply_g(
     Notes
     -----
     O(L) time in a constant number of vectorised passes, over cache-sized blocks written straight into the output.
-    Blocks of 4,096 positions or more work in the narrowest integer type holding their tokens (int8 for a small
-    vocabulary) and are widened once, when written.  Tokens by arithmetic blending (``x + (y - M) * unmask``, exact
-    because ``x == M`` wherever a mask is unmasked); deletion alone by one boolean compress; insertion (with or
-    without deletion) by one gather: each position is the pair (token, MASK) packed in one unsigned word, and one
-    ``flatnonzero`` of the interleaved keep bits indexes the pairs' halves.
+    Blocks of 4,096 positions or more work in the narrowest integer type holding their tokens (uint8 for a small
+    vocabulary; chosen by one OR-reduction per array when no token is negative, else by min and max) and are widened
+    once, when written.  Tokens by arithmetic blending (``x + (y - M) * unmask``, exact because ``x == M`` wherever
+    a mask is unmasked); deletion alone by one ``flatnonzero`` and one ``take``; insertion (with or without
+    deletion) by one gather: each position is the pair (token, MASK) packed in one unsigned word, and one
+    ``flatnonzero`` of the interleaved keep bits indexes the pairs' halves.  That gather is the floor of this
+    design in numpy (about 7.5x a copy of the input for 10^6 tokens, see docs/bench/machines.md).  Shorter
+    blocks work in int64 with as few numpy calls as possible.
     :func:`apply_g_reference` is the plain transcription it is tested against.  Serves every AP-MDM run and,
     through :mod:`machines.embeddings`, every ARM / MDM / AO-MDM / Masked-ARM run.
     """
@@ -133,114 +137,173 @@ def apply_g(
     return out if o == cap else out[:o]
 
 
-_BLOCK = 1 << 16
+_BLOCK = 1 << 17
 _NARROW_FROM = 4096  # shorter blocks work in int64: the range check and the casts cost more than they save
-_NARROW = tuple((int(np.iinfo(t).min), int(np.iinfo(t).max), t) for t in (np.int8, np.int16, np.int32))
-# the interleaved (token, MASK) pair of a working dtype, as one unsigned word, and the dtype's unsigned twin
-_PAIR: dict[type, tuple[type, type]] = {np.int8: (np.uint16, np.uint8), np.int16: (np.uint32, np.uint16),
-                                        np.int32: (np.uint64, np.uint32)}
+#: Working dtypes when no token is negative, chosen by one OR-reduction per array: the OR of non-negative integers
+#: is >= each of them, and it is negative exactly when some token is.
+_UNSIGNED = ((1 << 8, np.uint8), (1 << 16, np.uint16), (1 << 32, np.uint32))
+#: Working dtypes when some token is negative (min and max), and the unsigned twin each computes in.
+_SIGNED = tuple((int(np.iinfo(t).min), int(np.iinfo(t).max), t) for t in (np.int8, np.int16, np.int32))
+_TWIN: dict[type, type] = {np.int8: np.uint8, np.int16: np.uint16, np.int32: np.uint32}
+#: The unsigned word holding the pair (token, MASK) of an unsigned working dtype.
+_WORD: dict[type, type] = {np.uint8: np.uint16, np.uint16: np.uint32, np.uint32: np.uint64}
 
 
 def _work_dtype(xa: np.ndarray, ya: np.ndarray | None, mask_id: int) -> type:
-    """The narrowest of int8 / int16 / int32 / int64 holding every token of ``xa``, ``ya`` and MASK."""
+    """The narrowest integer dtype holding every token of ``xa``, ``ya`` and MASK (int64 for short blocks).
+
+    Unsigned (uint8 / uint16 / uint32) when no token is negative, else int8 / int16 / int32 / int64.
+    """
     if xa.shape[0] < _NARROW_FROM:
+        return np.int64
+    v = int(np.bitwise_or.reduce(xa)) | mask_id
+    if ya is not None:
+        v |= int(np.bitwise_or.reduce(ya))
+    if v >= 0:
+        for lim, t in _UNSIGNED:
+            if v < lim:
+                return t
         return np.int64
     lo, hi = min(int(xa.min()), mask_id), max(int(xa.max()), mask_id)
     if ya is not None:
         lo, hi = min(lo, int(ya.min())), max(hi, int(ya.max()))
-    for a, b, t in _NARROW:
+    for a, b, st in _SIGNED:
         if a <= lo and hi <= b:
-            return t
+            return st
     return np.int64
 
 
 def _g_block(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: np.ndarray | None,
              d: np.ndarray | None, mask_id: int, offset: int, out: np.ndarray, o: int) -> int:
-    """g on one block (input positions ``offset ..``), written to ``out[o:]``; returns the new end of ``out``.
-
-    The tokens are computed in the narrowest integer type that holds them (int8 for a small vocabulary) and
-    widened to int64 only when written to ``out``.  The arithmetic below may wrap around in the narrow type; it is
-    exact all the same, because it is exact modulo 2^bits and every result is a token that fits.
-    """
-    nb = xa.shape[0]
+    """g on one block (input positions ``offset ..``), written to ``out[o:]``; returns the new end of ``out``."""
     w = _work_dtype(xa, ya, mask_id)
-    xw = xa if w is np.int64 else xa.astype(w)
-    m = w(mask_id)
-    is_mask = xw == m
-    deleted = None
-    if d is not None:
-        deleted = d & is_mask
-        if not deleted.any():
-            deleted = None
-    if ins is not None and deleted is not None:
-        ins = ins & ~deleted
-    if ins is not None and not ins.any():
-        ins = None
-    # unmasked positions: masks that are neither remasked nor deleted
-    unmask = is_mask if r is None else is_mask & ~r
+    if w is np.int64:
+        return _g_block_int64(xa, ya, r, ins, d, mask_id, offset, out, o)
+    return _g_block_narrow(w, xa, ya, r, ins, d, mask_id, offset, out, o)
+
+
+def _g_block_int64(xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: np.ndarray | None,
+                   d: np.ndarray | None, mask_id: int, offset: int, out: np.ndarray, o: int) -> int:
+    """The int64 block: few numpy calls (short blocks, where the per-call cost dominates)."""
+    nb = xa.shape[0]
+    is_mask = xa == mask_id
+    deleted = None if d is None else d & is_mask
+    unmask = is_mask if r is None else is_mask > r  # a mask, not remasked (a > b is a & ~b on booleans)
     if deleted is not None:
-        unmask &= ~deleted
+        unmask = unmask > deleted
     if unmask.any():
         if ya is None:
             raise TransitionError("y is required: some masks are unmasked")
-        yw = ya if w is np.int64 else ya.astype(w)
-        bad = (yw == m) & unmask
+        bad = (ya == mask_id) & unmask
         if bad.any():
             pos = offset + int(np.argmax(bad))
             raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
-        tok = yw - m  # exact blend: x == MASK wherever unmask holds
-        tok *= unmask
-        tok += xw
+        tok = np.where(unmask, ya, xa)
     else:
-        tok = xw.copy() if xw is xa else xw
-    if r is not None:  # remask: MASK wherever r is set (on masks tok is already MASK)
-        if mask_id == 0:
-            tok *= ~r
-        else:
-            tmp = tok - m
-            tmp *= r
-            tok -= tmp
-    if deleted is None and ins is None:
+        tok = xa.copy()
+    if r is not None:
+        tok[r] = mask_id
+    if ins is None and deleted is None:
         out[o:o + nb] = tok
         return o + nb
     if ins is None:
         assert deleted is not None  # both None returned above
         kept = tok[~deleted]
-        out[o:o + kept.shape[0]] = kept
-        return o + kept.shape[0]
-    if w is np.int64 or not np.little_endian:  # the pair trick below assumes little-endian words
-        return _expand_int64(tok, ins, deleted, mask_id, out, o)
-    # one gather for delete and insert together: position i holds the pair (tok_i, MASK) as one unsigned word;
-    # keep its first half unless deleted and its second half if it inserts
-    word, half = _PAIR[w]
-    bits = 8 * np.dtype(half).itemsize
-    pair = tok.view(half).astype(word)
-    pair |= word((mask_id & ((1 << bits) - 1)) << bits)  # little-endian: MASK is the second half
-    keep = ins.view(np.uint8).astype(np.uint16)
-    keep <<= 8
-    keep |= 1 if deleted is None else (~deleted).view(np.uint8)
-    src = np.flatnonzero(keep.view(np.bool_))
-    total = src.shape[0]
-    out[o:o + total] = np.take(pair.view(w), src)
-    return o + total
+    else:
+        kept = _pairs_kept(tok, mask_id, ins, deleted)
+    out[o:o + kept.shape[0]] = kept
+    return o + kept.shape[0]
 
 
-def _expand_int64(tok: np.ndarray, ins: np.ndarray, deleted: np.ndarray | None, mask_id: int, out: np.ndarray,
-                  o: int) -> int:
-    """Delete, then insert a MASK after every inserting position, by a boolean-mask assignment into ``out``."""
+def _pairs_kept(tok: np.ndarray, mask: object, ins: np.ndarray | None, deleted: np.ndarray | None) -> np.ndarray:
+    """The (token, MASK) pairs, as two columns, kept by the interleaved bits (not deleted; inserts): one boolean
+    index.  Serves short blocks, where the number of numpy calls matters more than the passes."""
+    nb = tok.shape[0]
+    pair = np.empty((nb, 2), dtype=tok.dtype)
+    pair[:, 0] = tok
+    pair[:, 1] = mask
+    keep = np.empty((nb, 2), dtype=np.bool_)
+    if deleted is None:
+        keep[:, 0] = True
+    else:
+        np.logical_not(deleted, out=keep[:, 0])
+    if ins is None:
+        keep[:, 1] = False
+    elif deleted is None:
+        keep[:, 1] = ins
+    else:
+        np.greater(ins, deleted, out=keep[:, 1])
+    return pair.reshape(-1)[keep.reshape(-1)]
+
+
+def _g_block_narrow(w: type, xa: np.ndarray, ya: np.ndarray | None, r: np.ndarray | None, ins: np.ndarray | None,
+                    d: np.ndarray | None, mask_id: int, offset: int, out: np.ndarray, o: int) -> int:
+    """The block in the narrow dtype ``w``, computing in its unsigned twin ``u`` (arithmetic modulo 2^bits).
+
+    The arithmetic may wrap around; it is exact all the same, because every result is a token that fits in ``w``
+    and is right modulo 2^bits.  The tokens are widened to int64 once, when written to ``out``.
+    """
+    nb = xa.shape[0]
+    u = _TWIN.get(w, w)
+    bits = 8 * np.dtype(u).itemsize
+    m = u(mask_id & ((1 << bits) - 1))
+    xu: np.ndarray = xa.astype(u) if u is w else xa.astype(w).view(u)  # a fresh array: mutated below
+    is_mask = xu == m
+    deleted = None
+    if d is not None:
+        deleted = d & is_mask
+        if not deleted.any():
+            deleted = None
+    unmask = is_mask if r is None else is_mask > r  # a mask, not remasked (a > b is a & ~b on booleans)
     if deleted is not None:
-        tok = tok[~deleted]
-        ins = ins[~deleted]
-    new_masks = np.flatnonzero(ins)
-    k = new_masks.shape[0]
-    new_masks += np.arange(1, k + 1)
-    total = tok.shape[0] + k
-    seg = out[o:o + total]
-    slot = np.ones(total, dtype=np.bool_)
-    slot[new_masks] = False
-    seg[new_masks] = mask_id
-    seg[slot] = tok
-    return o + total
+        unmask = unmask > deleted
+        if ins is not None:
+            ins = ins > deleted  # a deleted position drops its insert
+    if ins is not None and not ins.any():
+        ins = None
+    if unmask.any():
+        if ya is None:
+            raise TransitionError("y is required: some masks are unmasked")
+        yu: np.ndarray = ya.astype(u) if u is w else ya.astype(w).view(u)
+        bad = yu == m
+        bad &= unmask
+        if bad.any():
+            pos = offset + int(np.argmax(bad))
+            raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
+        # exact blend x + (y - MASK) * unmask: x == MASK wherever unmask holds
+        tok = yu * unmask.view(np.uint8) if m == 0 else (yu - m) * unmask.view(np.uint8)
+        tok += xu
+    else:
+        tok = xu
+    if r is not None:  # remask: tok - (tok - MASK) * r, i.e. MASK wherever r is set
+        if m == 0:
+            tok *= (~r).view(np.uint8)
+        else:
+            tmp = tok - m
+            tmp *= r.view(np.uint8)
+            tok -= tmp
+    tw = tok if u is w else tok.view(w)
+    if deleted is None and ins is None:
+        out[o:o + nb] = tw
+        return o + nb
+    if ins is None:
+        assert deleted is not None  # both None returned above
+        kept = tw.take(np.flatnonzero(~deleted))
+    elif np.little_endian:
+        # one gather for delete and insert together: position i is the pair (tok_i, MASK) as one unsigned word
+        # (little-endian: the token is the first half); keep its first half unless deleted, its second if it inserts
+        word = _WORD[u]
+        pair = tok.astype(word)
+        if m != 0:
+            pair |= word(int(m) << bits)
+        keep = ins.view(np.uint8).astype(np.uint16)
+        keep <<= 8
+        keep |= 1 if deleted is None else (~deleted).view(np.uint8)
+        kept = pair.view(w).take(np.flatnonzero(keep.view(np.bool_)))
+    else:  # pragma: no cover - big-endian machines: the pair as two columns
+        kept = _pairs_kept(tok, m, ins, deleted).view(w)
+    out[o:o + kept.shape[0]] = kept
+    return o + kept.shape[0]
 
 
 def apply_g_reference(

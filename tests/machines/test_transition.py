@@ -111,6 +111,9 @@ def test_positions_are_independent_and_concatenated() -> None:
     (dict(x=[1, M], y=None), "y is required"),
     (dict(x=[1, M], y=[1]), "y has shape"),
     (dict(x=[1, 2], y=[1, 2], remask=[0, 2]), "only 0/1"),
+    (dict(x=[1, 2], y=[1, 2], delete=[0, -1]), "only 0/1"),
+    (dict(x=[1, 2], y=[1, 2], insert=np.array([0, 255], dtype=np.uint8)), "only 0/1"),
+    (dict(x=[1, 2], y=[1, 2], insert=np.array([1, 0, -1, 0], dtype=np.int8)[::2]), "only 0/1"),
     (dict(x=[1, 2], y=[1, 2], insert=[0]), "insert has shape"),
     (dict(x=[[1, 2]], y=None), "one-dimensional"),
 ])
@@ -163,15 +166,18 @@ def test_integer_lists_and_unsigned_arrays_are_accepted() -> None:
 
 # -- the narrow-dtype paths (blocks of _NARROW_FROM positions or more) ------------------------------------------------
 
-# tokens on both sides of the int8 / int16 / int32 limits, so every working dtype (and int64) is chosen somewhere
-_EDGES = [1, 2, 126, 127, 128, -128, -129, 32767, 32768, -32769, 2**31 - 1, 2**31, -(2**31) - 1, 2**40]
+# tokens on both sides of the int8 / int16 / int32 and uint8 / uint16 / uint32 limits, so every working dtype (and
+# int64) is chosen somewhere
+_EDGES = [1, 2, 126, 127, 128, -128, -129, 255, 256, 32767, 32768, -32769, 65535, 65536, 2**31 - 1, 2**31,
+          -(2**31) - 1, 2**32 - 1, 2**32, 2**40]
 
 
 @st.composite
 def wide_g_inputs(draw: st.DrawFn) -> tuple[list[int], list[int], list[int] | None, list[int] | None,
                                             list[int] | None, int]:
-    """Tokens from one dtype range (or across ranges), MASK 0, 3 or 200, and any subset of the three controls."""
-    mask_id = draw(st.sampled_from([0, 3, 200]))
+    """Tokens from one dtype range (or across ranges), MASK 0, 3, 200 or -1 (a negative MASK forces the signed
+    dtypes), and any subset of the three controls."""
+    mask_id = draw(st.sampled_from([0, 3, 200, -1]))
     tokens = draw(st.lists(st.sampled_from(_EDGES), min_size=1, max_size=3)) + [mask_id]
     n = draw(st.integers(0, 40))
     x = draw(st.lists(st.sampled_from(tokens + [mask_id, mask_id]), min_size=n, max_size=n))
@@ -210,3 +216,24 @@ def test_each_op_mix_on_a_long_sequence(ops: str) -> None:
     want = apply_g_reference(x.tolist(), y.tolist(), None if r is None else r.tolist(),
                              None if e is None else e.tolist(), None if c is None else c.tolist(), mask_id=M)
     assert apply_g(x, y, r, e, c, mask_id=M).tolist() == want
+
+
+@pytest.mark.parametrize("mask_id", [0, 200, 256, 70000, -1])
+@pytest.mark.parametrize("token", _EDGES)
+def test_working_dtype_limits_against_reference(token: int, mask_id: int) -> None:
+    """One token value next to MASK on the narrow path, in x or only in y (or no MASK in x at all): the working dtype
+    chosen at each limit holds the token and MASK, including a MASK that only inserts and remasks write."""
+    if token in (mask_id, 2):
+        return
+    old = transition._NARROW_FROM
+    transition._NARROW_FROM = 1
+    try:
+        for x in ([token, mask_id, token, mask_id, mask_id, token], [token] * 6, [2, mask_id, 2, mask_id, mask_id, 2]):
+            y = [token] * 6
+            r, e, c = [0, 0, 1, 0, 0, 0], [1, 0, 0, 1, 0, 1], [0, 0, 0, 1, 0, 0]
+            for ctrl in ((None, None, None), (r, None, None), (None, e, None), (None, None, c), (r, e, c)):
+                got = apply_g(np.array(x), np.array(y), *(None if v is None else np.array(v, dtype=bool)
+                                                          for v in ctrl), mask_id=mask_id)
+                assert got.tolist() == apply_g_reference(x, y, *ctrl, mask_id=mask_id), (x, ctrl)
+    finally:
+        transition._NARROW_FROM = old
