@@ -141,7 +141,8 @@ def _summary(outcomes: list[str], c0: float) -> dict[str, Any]:
     n = len(outcomes)
     ok = sum(o == "exact" for o in outcomes)
     return {"n": n, "exact": ok, "accuracy": round(100.0 * ok / max(n, 1), 2),
-            "outcomes": dict(sorted(Counter(outcomes).items())), "cpu_seconds": round(time.process_time() - c0, 1)}
+            "outcomes": dict(sorted(Counter(outcomes).items())), "cpu_seconds": round(time.process_time() - c0, 1),
+            "per_puzzle": list(outcomes)}
 
 
 def evaluate_aomdm(config: ModelConfig, params: Params, puzzles: Sequence[str]) -> dict[str, Any]:

@@ -66,6 +66,21 @@ def _on_log(budget: float, steps: int) -> Any:
     return on_log
 
 
+def _eval_progress(label: str, every_seconds: float = 15.0) -> Any:
+    """``on_step(step, n_running)`` for a batched rollout: one stderr line at most every ``every_seconds``."""
+    w0 = time.time()
+    last = [w0]
+
+    def on_step(step: int, running: int) -> None:
+        now = time.time()
+        if now - last[0] >= every_seconds:
+            last[0] = now
+            print(f"[{now - w0:7.0f}s] {label}: batched step {step}, {running} puzzle(s) still running",
+                  file=sys.stderr, flush=True)
+
+    return on_step
+
+
 def run_sudoku(args: argparse.Namespace) -> int:
     """``powergen experiment sudoku``."""
     from machines.neural.config import override
@@ -84,7 +99,8 @@ def run_sudoku(args: argparse.Namespace) -> int:
                             budget_cpu_seconds=budget, train=train, cap_multiple=args.cap_multiple,
                             tf_count=args.tf_count, probe_count=min(args.probe_per_size, 10),
                             eval_every=args.eval_every, processes=args.processes,
-                            on_log=None if args.json else _on_log(budget, train.steps), **kw)
+                            on_log=None if args.json else _on_log(budget, train.steps),
+                            on_eval_step=_eval_progress("final evaluation"), **kw)
     if args.json:
         slim = {k: {kk: vv for kk, vv in v.items() if kk != "history"} for k, v in res["models"].items()}
         emit_json({"schema": "powergen.experiment/1", "task": "sudoku", "run_dir": run_dir} | res | {"models": slim})
@@ -126,7 +142,8 @@ def run_eval(args: argparse.Namespace) -> int:
         out["models"]["oracle"] = sx.evaluate_apmdm(oracle_batch(sudoku_predictor), puzzles, cap_multiple=cap)
     else:
         for m in sr.load_model(args.checkpoint):
-            r = sr.evaluate_kind(m.kind, m.config, m.params, puzzles, cap_multiple=cap)
+            r = sr.evaluate_kind(m.kind, m.config, m.params, puzzles, cap_multiple=cap,
+                                 on_step=_eval_progress(f"eval {m.kind}"))
             out["models"][m.kind] = r | {"source": m.source, "updates": m.updates}
     if args.json:
         emit_json(out)

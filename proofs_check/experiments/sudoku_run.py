@@ -103,8 +103,10 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
               train: TrainConfig | None = None, cap_multiple: float = 2.0, tf_count: int = 20, tf_stride: int = 1,
               probe_count: int = 3, eval_every: int = 500, processes: int = 1, store_root: str | Path | None = None,
               checkpoint_every_cpu_seconds: float = 180.0, stop_after: int | None = None,
-              on_log: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-    """Train (resuming) and evaluate one model kind; write and return ``<run_dir>/result.json``."""
+              on_log: Callable[[dict[str, Any]], None] | None = None,
+              on_eval_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Train (resuming) and evaluate one model kind; write and return ``<run_dir>/result.json``
+    (``on_eval_step(step, n_running)``: progress of the final evaluation's batched rollout)."""
     from proofs_check.experiments.trainer import train_run
 
     run = Path(run_dir)
@@ -136,7 +138,8 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
         if old.get("steps_done") == st.step and old.get("eval_settings") == settings:
             return dict(old)
     final = evaluate_kind(kind, mcfg, st.params, test_puzzles, cap_multiple=cap_multiple,
-                          tf_puzzles=test_puzzles[:tf_count] if kind in APMDM else (), tf_stride=tf_stride)
+                          tf_puzzles=test_puzzles[:tf_count] if kind in APMDM else (), tf_stride=tf_stride,
+                          on_step=on_eval_step)
     result = {"schema": RESULT_SCHEMA, "model_kind": kind, "seed": seed, "n_params": Transformer(mcfg).param_count(),
               "model": mcfg.to_json(), "train": tcfg.to_json(), "steps_done": st.step, "stopped": st.stopped,
               "cpu_train_seconds": round(st.cpu_train, 1), "budget_cpu_seconds": budget_cpu_seconds, "data": info,
@@ -209,9 +212,18 @@ def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: s
     man_path = d / "manifest.json"
     man: dict[str, Any] = (json.loads(man_path.read_text(encoding="utf-8")) if man_path.is_file()
                            else {"schema": SHIPPED_SCHEMA, "models": {}})
-    man["models"][kind] = {"file": f"{kind}.npz", "sha256": hashlib.sha256(data).hexdigest(), "updates": st.step,
-                           "cpu_train_seconds": round(st.cpu_train, 1), "command": command,
-                           "n_params": Transformer(st.model).param_count()}
+    entry: dict[str, Any] = {"file": f"{kind}.npz", "sha256": hashlib.sha256(data).hexdigest(), "updates": st.step,
+                             "cpu_train_seconds": round(st.cpu_train, 1), "command": command,
+                             "n_params": Transformer(st.model).param_count()}
+    res_path = Path(run_dir) / "result.json"
+    if res_path.is_file():  # the run's own final evaluation, for `eval --checkpoint shipped` to be checked against
+        res = json.loads(res_path.read_text(encoding="utf-8"))
+        if res.get("steps_done") == st.step:
+            ev = res["eval"]
+            entry["eval"] = {"settings": res["eval_settings"],
+                             **{k: ev[k] for k in ("n", "exact", "accuracy", "outcomes", "stuck_at_cap",
+                                                    "per_puzzle") if k in ev}}
+    man["models"][kind] = entry
     atomic_write_text(man_path, json.dumps(man, indent=1, sort_keys=True) + "\n")
     return d / f"{kind}.npz"
 
