@@ -21,6 +21,8 @@ the error its own run would raise.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 
@@ -34,6 +36,8 @@ from pram.rng import SeedLike, as_generator
 __all__ = ["run_many"]
 
 _CONTROLS = ("unmask", "remask", "insert", "delete")
+
+T = TypeVar("T")
 
 
 class _Run:
@@ -93,14 +97,8 @@ def run_many(machine: APMDM, starts: Sequence[np.ndarray | list[int]], *, seeds:
         batch: list[tuple[int, Prediction]] = []
         for k in list(runs):
             r = runs[k]
-            try:
-                pred = machine.predictor(r.x, r.rng)
-            except MachineError as exc:
-                finish(k, exc)
-                continue
-            except Exception as exc:  # noqa: BLE001 - re-raised after the batch, as a sequential loop would
-                other[k] = exc
-                runs.pop(k)
+            pred = _routed(k, partial(machine.predictor, r.x, r.rng), runs, finish, other)
+            if isinstance(pred, _Failed):
                 continue
             if isinstance(pred, Prediction) and bool(pred.halt):
                 finish(k, _result(r, "done"))
@@ -115,6 +113,33 @@ def run_many(machine: APMDM, starts: Sequence[np.ndarray | list[int]], *, seeds:
         raise other[min(other)]
     assert all(o is not None for o in out)  # every instance ended
     return [o for o in out if o is not None]
+
+
+class _Failed:
+    """The value :func:`_routed` returns when the call raised (the instance is already dealt with)."""
+
+    __slots__ = ()
+
+
+_FAILED = _Failed()
+
+
+def _routed(k: int, call: Callable[[], T], runs: dict[int, _Run],
+            finish: Callable[[int, RunResult | MachineError], None], other: dict[int, BaseException]) -> T | _Failed:
+    """``call()`` on behalf of instance ``k``, with the errors routed as its own run would meet them.
+
+    A :class:`~machines.errors.MachineError` ends instance ``k`` with that error (its run would raise it); any other
+    exception is kept in ``other`` to be raised after the batch (a sequential loop would raise it) and ``k`` leaves
+    ``runs``.  Either way :data:`_FAILED` is returned.
+    """
+    try:
+        return call()
+    except MachineError as exc:
+        finish(k, exc)
+    except Exception as exc:  # noqa: BLE001 - re-raised after the batch, as a sequential loop would
+        other[k] = exc
+        runs.pop(k)
+    return _FAILED
 
 
 def _result(r: _Run, reason: str) -> RunResult:
@@ -151,15 +176,9 @@ def _step(machine: APMDM, runs: dict[int, _Run], batch: list[tuple[int, Predicti
         alone += joint
     for k, p in sorted(alone, key=lambda kp: kp[0]):
         r = runs[k]
-        try:
-            nxt = advance("ap-mdm", r.x, p, step=r.t + 1, mask_id=machine.vocab.mask_id,
-                          vocab_size=machine.vocab.size, max_length=machine.max_length)
-        except MachineError as exc:
-            finish(k, exc)
-            continue
-        except Exception as exc:  # noqa: BLE001 - re-raised after the batch, as a sequential loop would
-            other[k] = exc
-            runs.pop(k)
+        nxt = _routed(k, partial(advance, "ap-mdm", r.x, p, step=r.t + 1, mask_id=machine.vocab.mask_id,
+                                 vocab_size=machine.vocab.size, max_length=machine.max_length), runs, finish, other)
+        if isinstance(nxt, _Failed):
             continue
         if np.array_equal(nxt.x_next, r.x):
             finish(k, _result(r, "fixed-point"))

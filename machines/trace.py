@@ -4,8 +4,10 @@ Format ``powergen.trace/1``, one JSON object per line, tokens as names:
 
 * header ``{"schema", "paradigm", "vocab": [names], "mask": name, "bos": name|null, "eos": name|null, "start":
   [names]}``; for a :class:`~machines.vocab.WordVocabulary` ``"vocab"`` lists the specials and ``"words": [lo, hi]``
-  is added.  ``"start"`` (the start sequence x_0; optional when reading) anchors step 1's ``x`` the way every later
-  ``x`` is anchored by the previous ``x_next``.  ``"halt_on_eos"`` (optional when reading, default ``true``, the
+  is added.  ``"bos"`` may be null only when ``"vocab"`` has no ``[BOS]`` token (the project's choice [I]: powergen
+  always gives that token the BOS role, so a null there is an edited header).  ``"start"`` (the start sequence
+  x_0; optional when reading) anchors step 1's ``x`` the way every later ``x`` is anchored by the previous
+  ``x_next``.  ``"halt_on_eos"`` (optional when reading, default ``true``, the
   machine's setting) makes replay reject an ARM trace that continues after a step that wrote EOS;
 * one line per step ``{"t", "x", "y", ...controls, "x_next"}`` with ``"unmask"`` (MDM family) or ``"remask",
   "insert", "delete"`` (AP-MDM) as 0/1 lists; an ARM step has no control;
@@ -37,7 +39,7 @@ from machines.errors import MachineError, TraceError
 from machines.io import JsonInputError, atomic_write_lines, loads_bounded
 from machines.predictor import Prediction, Transition
 from machines.records import StepRecord
-from machines.vocab import BaseVocabulary, Vocabulary, WordVocabulary
+from machines.vocab import BOS_NAME, BaseVocabulary, Vocabulary, WordVocabulary
 
 __all__ = ["TRACE_SCHEMA", "ReplayReport", "Trace", "TraceReader", "canonical_prediction",
            "iter_records_from_transitions", "iter_trace_lines", "open_trace", "parse_trace", "read_trace",
@@ -368,6 +370,11 @@ def _vocab_from_header(head: dict[str, Any]) -> BaseVocabulary:
     for role, name in (("bos", bos), ("eos", eos)):
         if name is not None and not isinstance(name, str):
             raise TraceError(f"header: {role!r} must be a token name or null", line=1)
+    if bos is None and BOS_NAME in names:
+        # a run's vocabulary with this token has it as its BOS (every powergen vocabulary does); with bos nulled the
+        # replay could no longer check that no step writes it
+        raise TraceError(f"header: 'bos' is null but the vocabulary has the start-of-sequence token {BOS_NAME}; "
+                         f"expected \"bos\": \"{BOS_NAME}\"", line=1)
     try:
         if "words" in head:
             words = head["words"]

@@ -22,6 +22,9 @@ import numpy as np
 from machines.errors import VocabularyError
 
 MASK_NAME = "[MASK]"
+#: The name every powergen vocabulary with a start-of-sequence marker gives it (``simple_vocabulary``, parity, the
+#: demos); a trace header listing it must name it as ``bos`` (:mod:`machines.trace`).
+BOS_NAME = "[BOS]"
 
 
 class BaseVocabulary(ABC):
@@ -269,6 +272,6 @@ def _is_int_name(name: str) -> bool:
 
 def simple_vocabulary(names: Sequence[str], *, bos: bool = False, eos: bool = False) -> Vocabulary:
     """``[MASK]`` (id 0), then ``[BOS]``/``[EOS]`` if asked, then ``names``."""
-    specials = [MASK_NAME] + (["[BOS]"] if bos else []) + (["[EOS]"] if eos else [])
-    return Vocabulary(tokens=tuple(specials + list(names)), bos="[BOS]" if bos else None,
+    specials = [MASK_NAME] + ([BOS_NAME] if bos else []) + (["[EOS]"] if eos else [])
+    return Vocabulary(tokens=tuple(specials + list(names)), bos=BOS_NAME if bos else None,
                       eos="[EOS]" if eos else None)

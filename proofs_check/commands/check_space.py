@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import io
 from typing import Any
 
 from proofs_check.claims import CheckReport
 from proofs_check.claims.space import DEFAULT_SPACE_PLAN, quick_plan
 from proofs_check.claims.space import report as space_report
 from proofs_check.cli_common import add_json_flag, add_seed_flag, progress
-from proofs_check.errors import UsageError
+from proofs_check.figures import pyplot, save_figure
 from proofs_check.parallel import add_workers_flag
 from proofs_check.report_render import Column, finish
 
@@ -32,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    plot_module = _matplotlib() if args.plot else None
+    plot_module = pyplot() if args.plot else None
     total = sum(len(sizes) for _, sizes in (quick_plan() if args.quick else DEFAULT_SPACE_PLAN))
     with progress(not args.json, "check space", total) as advance:
         report = space_report(args.seed, args.quick, advance=advance, workers=args.workers)
@@ -49,21 +48,7 @@ def run(args: argparse.Namespace) -> int:
                   notes=notes)
 
 
-def _matplotlib() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("--plot needs matplotlib, which is not installed (install the extra: pip install "
-                         "'powergen[plot]')") from None
-    return plt
-
-
 def _plot(plt: Any, report: CheckReport, path: str) -> None:
-    from machines.io import atomic_write_bytes
-
     names = list(dict.fromkeys(str(p.params["program"]) for p in report.points))
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.2), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
@@ -78,8 +63,4 @@ def _plot(plt: Any, report: CheckReport, path: str) -> None:
         ax.set_title(name)
         ax.legend()
     fig.tight_layout()
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else "png"
-    buf = io.BytesIO()
-    fig.savefig(buf, format=suffix if suffix in ("png", "svg", "pdf") else "png")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    save_figure(plt, fig, path)

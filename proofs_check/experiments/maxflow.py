@@ -222,16 +222,14 @@ def judge_final(inst: FlowInstance, final: np.ndarray, halt: str, oracle_final: 
 EVAL_BLOCK = 250
 
 
-def _evaluate_block(block: tuple[int, int, int], *, predict: BatchPredictor, seed: int,
-                    stream: str = "test") -> tuple[list[GraphResult], float, int]:
-    """Held-out graphs ``start..stop-1`` of size ``n`` (``block = (n, start, stop)``) of ``stream`` (the same graphs
-    as :func:`held_out`): oracle run, one batched
+def _evaluate_block(block: tuple[int, list[FlowInstance]], *, predict: BatchPredictor) -> \
+        tuple[list[GraphResult], float, int]:
+    """The held-out graphs of one block (``block = (n, graphs)``, all of size ``n``): oracle run, one batched
     rollout, judgement; the CPU seconds this took and the id of the process that ran it."""
     import os
 
     c0 = time.process_time()
-    n, start, stop = block
-    insts = [official_instance(n, np.random.default_rng([seed, STREAMS[stream], n, i])) for i in range(start, stop)]
+    n, insts = block
     oracle = [run_maxflow(inst) for inst in insts]
     with single_thread_blas():
         rolls = apmdm_rollout(predict, [np.asarray(encode(inst)) for inst in insts], vocab=FLOW_VOCAB,
@@ -248,7 +246,8 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
     probes); per-size accuracy and failure reasons.
 
     ``train_keys`` (graph keys of the training set, :func:`graph_key`) lets the result report the overlap.
-    The graphs go in blocks of at most :data:`EVAL_BLOCK` graphs of one size to ``workers`` processes
+    The graphs are drawn once here (:func:`held_out`) and go, for the rollouts, in blocks of at most
+    :data:`EVAL_BLOCK` graphs of one size to ``workers`` processes
     (:mod:`proofs_check.parallel`); the blocks do not depend on ``workers``, so neither does the result (apart from
     ``cpu_seconds``, the CPU time of every process that took part).
 
@@ -264,15 +263,14 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
     from proofs_check.parallel import map_items
 
     c0 = time.process_time()
-    blocks = [(n, i, min(i + EVAL_BLOCK, count)) for n in sizes for i in range(0, count, EVAL_BLOCK)]
+    graphs = {n: held_out(n, count, seed, stream=stream) for n in sizes}  # drawn once: rollouts and overlap
+    blocks = [(n, graphs[n][i:i + EVAL_BLOCK]) for n in sizes for i in range(0, count, EVAL_BLOCK)]
     results: list[GraphResult] = []
     cpu_blocks = 0.0
-    for rs, cpu, pid in map_items(partial(_evaluate_block, predict=predict, seed=seed, stream=stream), blocks, workers):
+    for rs, cpu, pid in map_items(partial(_evaluate_block, predict=predict), blocks, workers):
         results.extend(rs)
         if pid != os.getpid():  # a block run here is already on this process's clock
             cpu_blocks += cpu
-    insts = ([(n, inst) for n in sizes for inst in held_out(n, count, seed, stream=stream)]
-             if train_keys is not None else [])
     per_size: dict[str, Any] = {}
     for n in sizes:
         rs = [r for r in results if r.size == n]
@@ -283,7 +281,7 @@ def evaluate(predict: BatchPredictor, *, sizes: Sequence[int] = SIZES, count: in
                                  "mean_oracle_steps": round(float(np.mean([r.oracle_steps for r in rs])), 2)
                                  if rs else 0.0}
         if train_keys is not None:
-            entry["seen_in_training"] = sum(graph_key(inst) in train_keys for m, inst in insts if m == n)
+            entry["seen_in_training"] = sum(graph_key(inst) in train_keys for inst in graphs[n])
         per_size[str(n)] = entry
     total = sum(r.success for r in results)
     return {"per_size": per_size, "correct": total, "n": len(results),

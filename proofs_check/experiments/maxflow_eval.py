@@ -22,7 +22,7 @@ from typing import Any
 
 from machines.neural.config import ModelConfig
 from machines.neural.layers import Params
-from proofs_check.experiments.ship import ShippedModelError, find_shipped, load_shipped
+from proofs_check.experiments.ship import ShippedModelError, find_shipped, load_shipped, repo_relative
 
 __all__ = ["LoadedModel", "evaluate_model", "resolve_models"]
 
@@ -92,7 +92,9 @@ def resolve_models(target: str, *, task: str = "maxflow", root: str | os.PathLik
     out = []
     for p in dirs:
         m = load_shipped(p)
-        out.append(LoadedModel(name=m.name, kind=m.kind, model=m.model, params=m.params, source=f"shipped {p}",
+        # the package's shipped models: relative to the repository (the same in every clone); else as typed
+        where = repo_relative(p) if target == "shipped" else os.fspath(p)
+        out.append(LoadedModel(name=m.name, kind=m.kind, model=m.model, params=m.params, source=f"shipped {where}",
                                info=m.manifest))
     return out
 

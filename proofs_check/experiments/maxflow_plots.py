@@ -10,13 +10,13 @@ matplotlib is optional (the ``plot`` extra); without it the call raises a :class
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from proofs_check.errors import UsageError
+from proofs_check.figures import pyplot, save_figure
 
 __all__ = ["plot_runs", "read_log"]
 
@@ -50,34 +50,12 @@ def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[d
     return logs, evals
 
 
-def _pyplot() -> Any:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise UsageError("--plot needs matplotlib, which is not installed (install the extra: pip install "
-                         "'powergen[plot]')") from None
-    return plt
-
-
-def _save(plt: Any, fig: Any, path: Path) -> str:
-    from machines.io import atomic_write_bytes
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return str(path)
-
-
 def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str]:
     """Draw the two figures (module docstring) for ``runs`` (model key -> run directory); return the files written.
 
     Run directories without a ``train.log`` are skipped; when none has one, :class:`UsageError`.
     """
-    plt = _pyplot()
+    plt = pyplot()
     found = {k: Path(d) for k, d in runs.items() if (Path(d) / "train.log").is_file()}
     if not found:
         raise UsageError(f"no train.log in {', '.join(runs.values())}: nothing to plot")
@@ -118,6 +96,11 @@ def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str
     fig.tight_layout()
     written.append(_save(plt, fig, out / "maxflow_accuracy.png"))
     return written
+
+
+def _save(plt: Any, fig: Any, path: Path) -> str:
+    """Write one figure of this module (PNG, 110 dpi, no software tag: the same bytes for the same run)."""
+    return save_figure(plt, fig, path, dpi=110, metadata={"Software": None})
 
 
 def _by_size(d: Path) -> tuple[list[int], list[float], str]:

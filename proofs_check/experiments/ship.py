@@ -48,12 +48,34 @@ from machines.neural.layers import Params
 from machines.neural.model import Transformer
 from proofs_check.errors import CheckError
 
-__all__ = ["SHIPPED_ROOT", "SHIPPED_SCHEMA", "ShippedModel", "ShippedModelError", "find_shipped", "load_shipped",
-           "ship_run"]
+__all__ = ["REPO_ROOT", "SHIPPED_ROOT", "SHIPPED_SCHEMA", "ShippedModel", "ShippedModelError", "find_shipped",
+           "load_shipped", "repo_relative", "ship_run"]
 
 SHIPPED_SCHEMA = "powergen.shipped-model/1"
 SHIPPED_ROOT = Path(__file__).resolve().parent / "shipped"
 MANIFEST, WEIGHTS = "manifest.json", "weights.npz"
+#: The folder that holds ``proofs_check/`` (the repository in a checkout): shipped paths are shown relative to it.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def repo_relative(path: str | os.PathLike[str]) -> str:
+    """``path`` relative to :data:`REPO_ROOT` (with ``/``) when it lies inside it, else as given: the ``source``
+    of a shipped model in JSON output, the same text in every clone.
+
+    Examples
+    --------
+    >>> repo_relative(REPO_ROOT / "proofs_check" / "experiments" / "shipped")
+    'proofs_check/experiments/shipped'
+    >>> repo_relative("runs/a")
+    'runs/a'
+    """
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.resolve().relative_to(REPO_ROOT.resolve()).as_posix()
+        except ValueError:
+            pass
+    return os.fspath(path)
 KINDS = ("ap-mdm", "arm-edit-log", "arm-answer")
 
 

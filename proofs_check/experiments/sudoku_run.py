@@ -33,6 +33,7 @@ from machines.neural.model import Transformer
 from proofs_check.errors import CheckError
 from proofs_check.experiments import sudoku as sx
 from proofs_check.experiments import sudoku_baselines as sb
+from proofs_check.experiments.ship import repo_relative
 
 __all__ = ["MODELS", "NoShippedWeights", "SHIPPED_DIR", "LoadedModel", "export_shipped", "load_model",
            "run_experiment", "run_model"]
@@ -228,7 +229,9 @@ def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: s
     return d / f"{kind}.npz"
 
 
-def _read_weights(path: Path, expect_sha: str | None = None) -> LoadedModel:
+def _read_weights(path: Path, expect_sha: str | None = None, *, shipped: bool = False) -> LoadedModel:
+    """The weights file ``path`` (checked against ``expect_sha``); a ``shipped`` file's source is shown relative to
+    the repository (the same in every clone), any other as given."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -247,7 +250,8 @@ def _read_weights(path: Path, expect_sha: str | None = None) -> LoadedModel:
         raise SudokuModelError(f"{path} is not a Sudoku weights file: {exc}") from None
     if {k: v.shape for k, v in params.items()} != Transformer(cfg).shapes():
         raise SudokuModelError(f"{path}: the parameters do not match the model config")
-    return LoadedModel(kind=kind, config=cfg, params=params, source=str(path), updates=int(meta.get("updates", 0)))
+    return LoadedModel(kind=kind, config=cfg, params=params, source=repo_relative(path) if shipped else str(path),
+                       updates=int(meta.get("updates", 0)))
 
 
 def shipped_manifest(directory: str | Path | None = None) -> dict[str, Any]:
@@ -272,8 +276,8 @@ def load_model(spec: str, *, kinds: Sequence[str] = MODELS,
     if spec == "shipped":
         directory = SHIPPED_DIR if directory is None else directory
         man = shipped_manifest(directory)
-        got = [_read_weights(Path(directory) / e["file"], e.get("sha256")) for k, e in sorted(man["models"].items())
-               if k in kinds]
+        got = [_read_weights(Path(directory) / e["file"], e.get("sha256"), shipped=True)
+               for k, e in sorted(man["models"].items()) if k in kinds]
         if not got:
             raise NoShippedWeights(f"no shipped Sudoku weights for {', '.join(kinds)}")
         return got

@@ -281,7 +281,8 @@
     ops.textContent = "";
     const head = step === 0 ? "the start sequence" : OPS.filter((_, k) => c[k]).map((o, _) =>
       `${SYM[o]} ${o} ${c[OPS.indexOf(o)]}`).join(", ") || "no change";
-    ops.appendChild(el("div", {"class": "ophead"}, (D.labels && step ? D.labels[step - 1] + ": " : "") + head));
+    const label = D.labels && step ? D.label_names[D.labels[step - 1]] : "";
+    ops.appendChild(el("div", {"class": "ophead", "data-label": label}, (label ? label + ": " : "") + head));
     const ul = el("ul");
     lines.slice(0, 60).forEach((l) => ul.appendChild(el("li", {}, l)));
     if (lines.length > 60) ul.appendChild(el("li", {}, `... and ${lines.length - 60} more`));

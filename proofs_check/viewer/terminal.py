@@ -248,7 +248,7 @@ def render_graph(con: Console, vocab: BaseVocabulary, state: np.ndarray, cells: 
 def show_trace(con: Console, reader: object, *, steps: str | None, view: str | None) -> int:
     """``powergen trace show`` in text: the chosen view for the steps ``--steps A:B`` (step 0: the start)."""
     from machines.trace import TraceReader
-    from proofs_check.viewer.views import choose_view, graph_layout
+    from proofs_check.viewer.views import LABELLED, choose_view, graph_layout, step_label
 
     assert isinstance(reader, TraceReader)
     lo, hi = parse_steps(steps)
@@ -257,7 +257,6 @@ def show_trace(con: Console, reader: object, *, steps: str | None, view: str | N
     _out(con, Text(f"{paradigm} trace, {chosen} view" + (f", steps {lo}..{hi}" if steps else ""), style="bold"))
     _out(con, Text(HELP_MARKERS))
     flow = graph_layout(reader.start) if chosen == "graph" and reader.start is not None else None
-    labels: dict[int, str] = {}
 
     def draw(state: np.ndarray, cells: list[Cell] | None, t: int, title: str) -> None:
         if chosen == "grid":
@@ -277,11 +276,8 @@ def show_trace(con: Console, reader: object, *, steps: str | None, view: str | N
             continue
         cells = display_cells(paradigm, rec, mask_id=vocab.mask_id)
         title = _summary(cells)
-        if chosen == "graph":
-            from reductions.tasks.maxflow import decide
-
-            labels[rec.t] = decide(np.asarray(rec.x, dtype=np.int64))[0]
-            title = f"{labels[rec.t]}: {title}"
+        if chosen in LABELLED:
+            title = f"{step_label(chosen, rec)}: {title}"
         draw(np.asarray(rec.x_next), cells, rec.t, title)
     _out(con, Text(f"{shown} steps shown" + (f"; halt '{reader.halt_reason}'" if reader.halt_reason else "")))
     return 0

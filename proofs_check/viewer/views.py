@@ -1,9 +1,10 @@
 """Which view a trace gets, and the task data that view needs beyond the tokens.
 
 * ``grid`` -- the Sudoku process of :mod:`reductions.tasks.sudoku` (its vocabulary, AP-MDM, 324 tokens): a 9x9
-  grid of cells ``value colour marker``;
+  grid of cells ``value colour marker``, each step named by the solver event it belongs to (:func:`step_label`);
 * ``graph`` -- the max-flow process of :mod:`reductions.tasks.maxflow` (its vocabulary and a start sequence that
-  parses): nodes laid out once, edges with their residual direction, BFS levels, the augmenting path and the cut;
+  parses): nodes laid out once, edges with their residual direction, BFS levels, the augmenting path and the cut,
+  each step named by its phase;
 * ``tokens`` -- every other trace (PRAM reductions, Dyck, parity, the machine demos): a strip of tokens.
 
 The view is read from the trace itself (vocabulary, paradigm, start), never from a file name.  Every view also shows
@@ -27,7 +28,7 @@ from reductions.errors import ReductionError
 from reductions.tasks.maxflow import FLOW_VOCAB, decide, parse_state
 from reductions.tasks.sudoku_grid import CONTEXT, SUDOKU_VOCAB
 
-__all__ = ["VIEWS", "choose_view", "graph_layout", "phase_labels"]
+__all__ = ["LABELLED", "VIEWS", "choose_view", "graph_layout", "phase_labels", "step_label"]
 
 VIEWS = ("grid", "graph", "tokens")
 
@@ -108,15 +109,49 @@ def graph_layout(start: np.ndarray) -> dict[str, Any]:
     return {"s": st.s, "t": st.t, "nodes": nodes, "edges": edges}
 
 
-def phase_labels(view: str, records: Iterable[StepRecord], labels: list[str]) -> Iterator[StepRecord]:
-    """Pass ``records`` through, appending to ``labels`` the max-flow phase of each step (graph view only).
+#: The views whose steps carry a name (:func:`step_label`).
+LABELLED = ("grid", "graph")
 
-    The phase is what :func:`reductions.tasks.maxflow.decide` reads off the step's input ``x``.
+
+def step_label(view: str, rec: StepRecord) -> str:
+    """The name of step ``rec`` in ``view``: the max-flow phase, the Sudoku solver's event, ``""`` for tokens.
+
+    * ``graph``: what :func:`reductions.tasks.maxflow.decide` reads off the step's input ``x`` (``"?"`` when ``x``
+      does not parse);
+    * ``grid``: the solver event the step belongs to, read off ``(x, y, remask)`` by
+      :func:`proofs_check.experiments.sudoku.decision_type`: ``cell-choice`` (the MRV cell is remasked), then
+      ``assign``, ``branch`` or ``contradiction`` (the value and marker written), ``backtrack-remask`` /
+      ``backtrack-restore``, ``refill-value`` / ``refill-marker``.  Exact for the oracle's traces (the only Sudoku
+      traces powergen writes: ``sudoku solve --trace``); a step of any other trace gets the event whose token pattern
+      it has.
+
+    Examples
+    --------
+    >>> from reductions.tasks.sudoku import iter_transitions, solve
+    >>> from machines.trace import iter_records_from_transitions
+    >>> recs = iter_records_from_transitions(iter_transitions(solve("1" + "." * 80)))
+    >>> [step_label("grid", next(recs)) for _ in range(3)]
+    ['cell-choice', 'branch', 'cell-choice']
     """
+    if view == "graph":
+        try:
+            return decide(np.asarray(rec.x, dtype=np.int64))[0]
+        except ReductionError:
+            return "?"
+    if view == "grid":
+        from proofs_check.experiments.sudoku import decision_type
+
+        x = np.asarray(rec.x, dtype=np.int64)
+        remask = rec.prediction.remask
+        return decision_type(x, np.asarray(rec.prediction.y), np.zeros(x.shape, np.bool_) if remask is None
+                             else np.asarray(remask))
+    return ""
+
+
+def phase_labels(view: str, records: Iterable[StepRecord], labels: list[str]) -> Iterator[StepRecord]:
+    """Pass ``records`` through, appending to ``labels`` the name of each step (:func:`step_label`; views of
+    :data:`LABELLED` only)."""
     for rec in records:
-        if view == "graph":
-            try:
-                labels.append(decide(np.asarray(rec.x, dtype=np.int64))[0])
-            except ReductionError:
-                labels.append("?")
+        if view in LABELLED:
+            labels.append(step_label(view, rec))
         yield rec

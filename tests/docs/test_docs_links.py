@@ -136,3 +136,17 @@ def test_the_reference_check_catches_a_missing_file(tmp_path: Path) -> None:
     assert _resolves(page, "reductions/registry.py") and not _resolves(page, "reductions/no_such.py")
     assert _placeholder("docs/theoremN.md") and not _placeholder("docs/theorem4.md")
     assert _ROOTED.search("write docs/experiment_<task>.md").group(1) == "docs/experiment_<task>.md"
+
+
+_VERSION = re.compile(r"\bv\d{8}-[0-9a-f]{16}\b")  # a checkpoint version folder (machines/neural/checkpoint.py)
+
+
+@pytest.mark.parametrize("page", [*PAGES, REPO / "README.md"], ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_checkpoint_version_named_is_a_folder_in_the_repository(page: Path) -> None:
+    """A version name shown as an example is the one a committed checkpoint really has: a re-saved checkpoint gets a
+    new name (its manifest's hash), and the page must follow it."""
+    have = {p.name for p in REPO.glob("reductions/**/v*") if p.is_dir()} | {
+        p.name for p in REPO.glob("proofs_check/**/v*") if p.is_dir()}
+    text = page.read_text(encoding="utf-8")
+    stale = sorted({m.group(0) for m in _VERSION.finditer(text)} - have)
+    assert not stale, f"{page.relative_to(REPO)} names checkpoint versions no folder has: {stale}"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from machines.batch import run_many
-from machines.errors import MachineConfigError, MachineError
+from machines.errors import LimitExceeded, MachineConfigError, MachineError
 from machines.paradigms import APMDM, MDM
 from machines.predictor import Prediction
 from machines.vocab import simple_vocabulary
@@ -96,3 +96,42 @@ def test_bad_arguments() -> None:
         run_many(MDM(vocab=V, predictor=random_predictor), [[M]], seeds=[0])  # type: ignore[arg-type]
     with pytest.raises(MachineConfigError, match="one seed per start"):
         run_many(APMDM(vocab=V, predictor=random_predictor), [[M]], seeds=[0, 1])
+
+
+class _Unreadable:
+    """A y that numpy cannot read: the discipline check itself raises a KeyError (not a MachineError)."""
+
+    def __array__(self, *args: object, **kwargs: object) -> np.ndarray:
+        raise KeyError("unreadable")
+
+
+def test_errors_are_routed_alike_from_the_predictor_and_from_the_check() -> None:
+    # every instance is compared with its own machine.run: a MachineError raised by the predictor (length 2) or by
+    # the discipline check (length 3, an id outside the vocabulary written at a mask) ends only that instance
+    def mixed(x: np.ndarray, rng: np.random.Generator) -> Prediction:
+        if len(x) == 2:
+            raise LimitExceeded(limit_name="probe", limit=2, hint="a test")
+        y = np.full(len(x), V.id_of("a"))
+        if len(x) == 3:
+            y[:] = V.size + 5
+        return Prediction(y=y)
+
+    m = APMDM(vocab=V, predictor=mixed)
+    starts = [[M], [1, 1], [M, M, M], [M, M, M, M]]
+    got = run_many(m, starts, seeds=[0] * 4)
+    assert [outcome(r) for r in got] == [outcome(r) for r in sequential(m, starts, [0] * 4)]
+    assert [type(r).__name__ for r in got] == ["RunResult", "LimitExceeded", "DisciplineViolation", "RunResult"]
+
+    # any other exception, from the check as from the predictor, is raised after the batch, the lowest instance's
+    def unreadable(x: np.ndarray, rng: np.random.Generator) -> Prediction:
+        if len(x) == 2:
+            raise KeyError("predictor")
+        return Prediction(y=_Unreadable()) if len(x) == 3 else Prediction(y=np.ones(len(x), np.int64))
+
+    m = APMDM(vocab=V, predictor=unreadable)
+    with pytest.raises(KeyError) as exc:
+        run_many(m, [[1], [1, 1, 1], [1, 1]], seeds=[0, 0, 0])
+    assert exc.value.args == ("unreadable",)
+    with pytest.raises(KeyError) as exc:
+        run_many(m, [[1], [1, 1], [1, 1, 1]], seeds=[0, 0, 0])
+    assert exc.value.args == ("predictor",)

@@ -20,6 +20,7 @@ from machines.trace import (
     read_trace,
     records_from_transitions,
     replay,
+    replay_file,
     trace_lines,
     write_trace,
 )
@@ -460,6 +461,34 @@ def test_header_eos_naming_a_token_written_mid_run_is_rejected(paradigm: str) ->
 def test_header_bos_naming_a_written_token_is_rejected(paradigm: str) -> None:
     lines = demo_lines(paradigm, n=4)
     assert not check(_edit(lines, 0, bos=_first_written(lines)))
+
+
+@pytest.mark.parametrize("paradigm", PARADIGMS)
+def test_header_bos_changed_to_null_is_malformed(paradigm: str, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # the vocabulary still lists [BOS] (the start of every demo sequence): a null bos would let a step write it
+    lines = demo_lines(paradigm, n=4)
+    assert json.loads(lines[0])["bos"] == "[BOS]" and check(lines)
+    tampered = _edit(lines, 0, bos=None)
+    with pytest.raises(TraceError, match="'bos' is null") as exc:
+        parse_trace("\n".join(tampered))
+    assert exc.value.line == 1
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(tampered) + "\n")
+    capsys.readouterr()
+    assert main(["trace", "replay", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "'bos' is null" in err and "Traceback" not in err
+
+
+def test_a_vocabulary_without_bos_still_replays_with_a_null_bos(tmp_path: Path) -> None:
+    from machines.vocab import simple_vocabulary
+
+    p = tmp_path / "t.jsonl"
+    write_trace(p, paradigm="arm", vocab=simple_vocabulary(["a", "[bos]"]), records=[], halt_reason="done",
+                start=np.array([1]))
+    assert json.loads(p.read_text().splitlines()[0])["bos"] is None
+    assert replay_file(p)[1].ok
 
 
 @pytest.mark.parametrize("key", ["bos", "eos"])

@@ -31,6 +31,26 @@ def test_the_oracle_predictor_scores_100_percent_on_held_out_graphs():
     assert all(e["correct"] == 4 and not e["failures"] for e in res["per_size"].values())
 
 
+def test_evaluate_draws_each_held_out_graph_once_and_counts_the_ones_seen_in_training(monkeypatch):
+    import proofs_check.experiments.maxflow as mf
+
+    # independent expectation: the first two size-4 test graphs are planted in the "training" keys
+    planted = held_out(4, 2, seed=5)
+    keys = {(i.nodes, i.edges, i.s, i.t) for i in planted}
+    drawn = []
+    real = mf.official_instance
+
+    def counting(nodes, rng):
+        drawn.append(nodes)
+        return real(nodes, rng)
+
+    monkeypatch.setattr(mf, "official_instance", counting)
+    res = evaluate(oracle_batch(predictor), sizes=(4, 5), count=3, seed=5, train_keys=keys)
+    assert sorted(drawn) == [4, 4, 4, 5, 5, 5]  # one draw per held-out graph, not one for rollout and one for overlap
+    assert res["per_size"]["4"]["seen_in_training"] == 2 and res["per_size"]["5"]["seen_in_training"] == 0
+    assert res["accuracy"] == 100.0
+
+
 def test_oracle_rollout_reproduces_every_oracle_run_step_for_step():
     insts = held_out(5, 3, seed=2) + held_out(9, 3, seed=2)
     rolls = apmdm_rollout(oracle_batch(predictor), [encode_instance(i) for i in insts], vocab=FLOW_VOCAB,

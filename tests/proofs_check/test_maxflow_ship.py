@@ -185,3 +185,22 @@ def test_a_run_from_before_commands_were_recorded_ships_with_a_rebuilt_command(t
     assert "--train-graphs 7 " in man["command"] and "--steps 4 " in man["command"]
     assert "rebuilt from result.json" in man["command"]
     assert man["train_sizes"] == [4, 5, 6, 7, 8, 9, 10] and man["test_sizes"] == [4, 5]
+
+
+def test_the_source_of_a_shipped_model_is_relative_to_the_repository_or_as_typed(tiny_run, tmp_path, monkeypatch):
+    # the package's own shipped models: the same text in every clone, wherever it lives
+    dirs = ship.find_shipped("maxflow")
+    if dirs:
+        got = [m.source for m in resolve_models("shipped")]
+        assert got == [f"shipped proofs_check/experiments/shipped/maxflow/{d.name}" for d in dirs]
+    # a clone elsewhere: the repository root moves, the text does not
+    clone = tmp_path / "elsewhere" / "clone"
+    shipped_root = clone / "proofs_check" / "experiments" / "shipped"
+    _ship(tiny_run, shipped_root)
+    monkeypatch.setattr(ship, "SHIPPED_ROOT", shipped_root)
+    monkeypatch.setattr(ship, "REPO_ROOT", clone)
+    assert [m.source for m in resolve_models("shipped")] == ["shipped proofs_check/experiments/shipped/maxflow/ap-mdm"]
+    # a path the user typed is shown as typed (relative here), never made absolute
+    monkeypatch.chdir(tmp_path)
+    typed = "elsewhere/clone/proofs_check/experiments/shipped/maxflow/ap-mdm"
+    assert [m.source for m in resolve_models(typed)] == [f"shipped {typed}"]

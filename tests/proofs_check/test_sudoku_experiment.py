@@ -190,9 +190,19 @@ def test_tiny_training_run_and_shipped_round_trip(tmp_path: Path, capsys: pytest
     code, out, err = run_cli(["sudoku", "solve", EASY[2], "--model", "shipped", "--json"], capsys)
     doc = json.loads(out)
     assert code == (0 if doc["outcome"] == "exact" else 1) and doc["model"] == "ap-mdm-peer"
+    assert doc["source"] == str(ship / "ap-mdm-peer.npz")  # outside the repository: the path as given
     assert doc["oracle_steps"] == solve(EASY[2]).steps and isinstance(doc["matched_oracle"], bool)
     code, out, _ = run_cli(["eval", "sudoku", "--checkpoint", "shipped", "--count", "2", "--json"], capsys)
     assert code == 0 and json.loads(out)["models"]["ap-mdm-peer"]["n"] == 2
+    # inside the repository (here: a clone whose root is tmp_path) the source is relative to it, the same in every
+    # clone, in both JSON documents
+    from proofs_check.experiments import ship as shipping
+
+    monkeypatch.setattr(shipping, "REPO_ROOT", tmp_path)
+    code, out, _ = run_cli(["sudoku", "solve", EASY[2], "--model", "shipped", "--json"], capsys)
+    assert json.loads(out)["source"] == "ship/ap-mdm-peer.npz"
+    code, out, _ = run_cli(["eval", "sudoku", "--checkpoint", "shipped", "--count", "1", "--json"], capsys)
+    assert json.loads(out)["models"]["ap-mdm-peer"]["source"] == "ship/ap-mdm-peer.npz"
     raw = bytearray((ship / "ap-mdm-peer.npz").read_bytes())
     raw[len(raw) // 2] ^= 1
     (ship / "ap-mdm-peer.npz").write_bytes(bytes(raw))

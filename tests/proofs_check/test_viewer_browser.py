@@ -90,6 +90,19 @@ def counters_of(elements: list[dict[str, str]]) -> dict[str, str]:
     return next(e for e in elements if e.get("id") == "counters")
 
 
+def label_of(elements: list[dict[str, str]]) -> str:
+    """The step name the page shows above its operations."""
+    return next(e for e in elements if e.get("class") == "ophead")["data-label"]
+
+
+def _page_label(page: Path, n: int) -> str:
+    import json
+
+    text = page.read_text(encoding="utf-8")
+    data = json.loads(text.split('id="trace-data">', 1)[1].split("</script>", 1)[0])
+    return str(data["label_names"][data["labels"][n - 1]])
+
+
 def _write(tmp: Path, argv: list[str]) -> tuple[Path, Trace]:
     trace, page = tmp / "t.jsonl", tmp / "t.html"
     assert main([*argv, "--trace", str(trace), "--html", str(page)]) in (0, 1)
@@ -113,6 +126,11 @@ def test_sudoku_page_matches_replay(tmp_path: Path) -> None:
             assert bool(cell["data-op"]) == changed, (n, k)
         c = counters_of(els)
         assert (c["data-step"], c["data-length"], c["data-peak"]) == (str(n), "324", "324")
+        # the solver event of the step: every search opens with a cell choice and ends with a refill's marker or
+        # an assign; in between, the page shows the name its data carries for that step
+        label = label_of(els)
+        assert label == ("" if n == 0 else "cell-choice" if n == 1 else _page_label(page, n))
+        assert n != 466 or label in ("assign", "refill-marker")
 
 
 def test_maxflow_page_matches_replay(tmp_path: Path) -> None:
@@ -129,6 +147,7 @@ def test_maxflow_page_matches_replay(tmp_path: Path) -> None:
     for n in sorted({0, 3, flips[0], flips[-1], cut_mark, T}):
         els = dom_at(page, n)
         assert strip_of(els) == states[n]
+        assert label_of(els) == ("" if n == 0 else phases[n - 1])  # the phase of the step that led here
         seq = [v.id_of(t) for t in states[n]]
         st = parse_state(seq)
         edges = {(int(e["data-u"]), int(e["data-v"])): e for e in els if "data-edge" in e}

@@ -155,3 +155,29 @@ def test_html_flags_write_pages(sudoku_trace: Path, tmp_path: Path, capsys: pyte
     assert (a["names"], a["start"], a["steps"]) == (b["names"], b["start"], b["steps"])
     t = read_trace(sudoku_trace)
     assert np.array_equal(t.start, np.asarray([t.vocab.id_of(a["names"][v]) for v in a["start"]]))
+
+
+def test_the_sudoku_views_name_the_solver_events(sudoku_trace: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Every step of a Sudoku trace is named by the solver event it belongs to, in the terminal and on the page;
+    oracle: the solver's own event counts (each assign, branch and contradiction is a cell choice then its step 2;
+    each backtrack is two steps, then a refill of two)."""
+    from collections import Counter
+
+    from reductions.tasks.sudoku import solve
+
+    c = solve(ESCARGOT).counts
+    assert c.backtracks and c.contradictions and c.branches  # the run has every kind of event
+    want = {"cell-choice": c.assigns + c.branches + c.contradictions, "assign": c.assigns, "branch": c.branches,
+            "contradiction": c.contradictions, "backtrack-remask": c.backtracks, "backtrack-restore": c.backtracks,
+            "refill-value": c.backtracks, "refill-marker": c.backtracks}
+    lines = _show(capsys, str(sudoku_trace), "--view", "grid", "--steps", "1:466")
+    heads = [s for s in lines if re.match(r"step \d+: ", s)]
+    assert len(heads) == 466
+    assert Counter(s.split(": ")[1] for s in heads) == want
+    page = tmp_path / "p.html"
+    assert main(["trace", "html", str(sudoku_trace), "-o", str(page)]) == 0
+    data = _page_data(page)
+    labels = [data["label_names"][k] for k in data["labels"]]
+    assert Counter(labels) == want
+    assert [s.split(": ")[1] for s in heads] == labels  # the same name for the same step in both views
