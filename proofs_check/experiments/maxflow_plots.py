@@ -1,7 +1,7 @@
 """Plots of the graph-editing experiment: learning curves from ``train.log`` and accuracy by size.
 
-:func:`read_log` parses a run's ``train.log`` (one JSON object per logged update, one ``eval {...}`` line per
-probe, and ``session start/end`` lines, which are skipped).  :func:`plot_runs` draws, for every run directory
+The runs' ``train.log`` files are read by :func:`proofs_check.experiments.trainer.read_log` (re-exported here).
+:func:`plot_runs` draws, for every run directory
 given, ``maxflow_learning.png`` (training loss and the probes' teacher-forced step accuracy, mean over sizes, by
 update) and ``maxflow_accuracy.png`` (success rate by graph size: the final evaluation from ``result.json`` when
 the run has one, else the latest probe, labelled as such; the paper's AP-MDM and ARM numbers beside them).
@@ -16,38 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from proofs_check.errors import UsageError
+from proofs_check.experiments.trainer import read_log
 from proofs_check.figures import pyplot, save_figure
 
 __all__ = ["plot_runs", "read_log"]
 
 PAPER_POINTS = {"ap-mdm": {4: 100.0, 5: 100.0, 6: 100.0, 7: 99.92, 8: 99.92, 9: 99.92, 10: 99.92},
                 "arm": {4: 90.32, 5: 43.04, 6: 0.30}}  # 7-10: the lower end of the paper's 99.92-100 range
-
-
-def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """``(update logs, probe logs)`` of a ``train.log``; malformed lines are skipped.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "train.log"
-    >>> _ = p.write_text('session start: step 0\\n{"step": 50, "loss": 1.5}\\neval {"step": 50, "x": 1}\\n')
-    >>> read_log(p)
-    ([{'step': 50, 'loss': 1.5}], [{'step': 50, 'x': 1}])
-    """
-    logs: list[dict[str, Any]] = []
-    evals: list[dict[str, Any]] = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        text, bucket = (line[5:], evals) if line.startswith("eval ") else (line, logs)
-        if not text.startswith("{"):
-            continue
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("step"), int):
-            bucket.append(obj)
-    return logs, evals
 
 
 def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str]:

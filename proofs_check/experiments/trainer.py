@@ -42,7 +42,7 @@ from machines.neural.model import Outputs, Transformer
 from machines.neural.optim import AdamW
 from proofs_check.errors import CheckError
 
-__all__ = ["RunError", "RunState", "Sampler", "load_run", "lr_schedule", "single_thread_blas", "train_run"]
+__all__ = ["RunError", "RunState", "Sampler", "load_run", "lr_schedule", "read_log", "single_thread_blas", "train_run"]
 
 Sampler = Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray, Callable[[Outputs], LossResult]]]
 CHECKPOINT = "checkpoint.npz"
@@ -230,3 +230,30 @@ def train_run(sampler: Sampler, *, model: ModelConfig, train: TrainConfig, seed:
     _save(run, st)
     log_line(f"session end: step {st.step}, cpu_train {st.cpu_train:.1f}s, stopped by {st.stopped}")
     return st
+
+
+def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(update logs, probe logs)`` of a run's ``train.log`` (one JSON object per logged update, one ``eval {...}``
+    line per probe; ``session start/end`` lines and malformed lines are skipped).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "train.log"
+    >>> _ = p.write_text('session start: step 0\\n{"step": 50, "loss": 1.5}\\neval {"step": 50, "x": 1}\\n')
+    >>> read_log(p)
+    ([{'step': 50, 'loss': 1.5}], [{'step': 50, 'x': 1}])
+    """
+    logs: list[dict[str, Any]] = []
+    evals: list[dict[str, Any]] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        text, bucket = (line[5:], evals) if line.startswith("eval ") else (line, logs)
+        if not text.startswith("{"):
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("step"), int):
+            bucket.append(obj)
+    return logs, evals
