@@ -104,11 +104,14 @@ def apply_g(
     O(L) time in a constant number of vectorised passes, over cache-sized blocks written straight into the output.
     Blocks of 4,096 positions or more work in the narrowest integer type holding their tokens (uint8 for a small
     vocabulary; chosen by one OR-reduction per array when no token is negative, else by min and max) and are widened
-    once, when written.  Tokens by arithmetic blending (``x + (y - M) * unmask``, exact because ``x == M`` wherever
-    a mask is unmasked); deletion alone by one ``flatnonzero`` and one ``take``; insertion (with or without
-    deletion) by one gather: each position is the pair (token, MASK) packed in one unsigned word, and one
-    ``flatnonzero`` of the interleaved keep bits indexes the pairs' halves.  That gather is the floor of this
-    design in numpy (about 7.5x a copy of the input for 10^6 tokens, see docs/bench/machines.md).  Shorter
+    once, when written.  Tokens by arithmetic blending (``x + (y - M) * is_mask``, exact because ``x == M`` at every
+    mask; a remasked or deleted mask takes ``y`` too, then the remask overwrites it and the deletion drops it), the
+    check that ``y`` is not MASK where it is used by one count (the exact unmasked set only when that count fails);
+    deletion alone by one ``flatnonzero`` and one ``take``; insertion (with or without deletion) by one gather: each
+    position is the pair (token, MASK) packed in one unsigned word, and one ``flatnonzero`` of the interleaved keep
+    bits indexes the pairs' halves.  The gathers use ``mode="clip"`` (indices in range by construction).  That
+    gather is the floor of this design in numpy (about 7.5x a copy of the input for 10^6 tokens; g with all four
+    operations about 17x, see docs/bench/machines.md for what was measured and rejected).  Shorter
     blocks work in int64 with as few numpy calls as possible.
     :func:`apply_g_reference` is the plain transcription it is tested against.  Serves every AP-MDM run and,
     through :mod:`machines.embeddings`, every ARM / MDM / AO-MDM / Masked-ARM run.
@@ -242,6 +245,10 @@ def _g_block_narrow(w: type, xa: np.ndarray, ya: np.ndarray | None, r: np.ndarra
 
     The arithmetic may wrap around; it is exact all the same, because every result is a token that fits in ``w``
     and is right modulo 2^bits.  The tokens are widened to int64 once, when written to ``out``.
+
+    Every mask takes ``y`` in the blend, even one that is remasked or deleted: the remask overwrites it and the
+    deletion drops it, so only the check that ``y`` is not MASK needs the exact unmasked set, and it is computed
+    only when some mask sees MASK in ``y`` (one count: ``(y - MASK) * is_mask`` has a zero at such a mask).
     """
     nb = xa.shape[0]
     u = _TWIN.get(w, w)
@@ -249,32 +256,24 @@ def _g_block_narrow(w: type, xa: np.ndarray, ya: np.ndarray | None, r: np.ndarra
     m = u(mask_id & ((1 << bits) - 1))
     xu: np.ndarray = xa.astype(u) if u is w else xa.astype(w).view(u)  # a fresh array: mutated below
     is_mask = xu == m
+    n_mask = int(np.count_nonzero(is_mask))
     deleted = None
-    if d is not None:
+    if d is not None and n_mask:
         deleted = d & is_mask
         if not deleted.any():
             deleted = None
-    unmask = is_mask if r is None else is_mask > r  # a mask, not remasked (a > b is a & ~b on booleans)
-    if deleted is not None:
-        unmask = unmask > deleted
-        if ins is not None:
-            ins = ins > deleted  # a deleted position drops its insert
-    if ins is not None and not ins.any():
-        ins = None
-    if unmask.any():
+    tok = xu
+    if n_mask:
         if ya is None:
-            raise TransitionError("y is required: some masks are unmasked")
-        yu: np.ndarray = ya.astype(u) if u is w else ya.astype(w).view(u)
-        bad = yu == m
-        bad &= unmask
-        if bad.any():
-            pos = offset + int(np.argmax(bad))
-            raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
-        # exact blend x + (y - MASK) * unmask: x == MASK wherever unmask holds
-        tok = yu * unmask.view(np.uint8) if m == 0 else (yu - m) * unmask.view(np.uint8)
-        tok += xu
-    else:
-        tok = xu
+            _check_unmasked(is_mask, r, deleted, None, offset)  # raises when some mask is unmasked
+        else:
+            yu: np.ndarray = ya.astype(u) if u is w else ya.astype(w).view(u)
+            if m != 0:
+                yu -= m
+            tok = np.multiply(yu, is_mask.view(np.uint8), out=yu)  # y - MASK at masks, 0 elsewhere
+            if np.count_nonzero(tok) != n_mask:  # some mask sees MASK in y: an error if that mask is unmasked
+                _check_unmasked(is_mask, r, deleted, tok, offset)
+            tok += xu  # the exact blend x + (y - MASK) * is_mask: x == MASK wherever is_mask holds
     if r is not None:  # remask: tok - (tok - MASK) * r, i.e. MASK wherever r is set
         if m == 0:
             tok *= (~r).view(np.uint8)
@@ -283,27 +282,51 @@ def _g_block_narrow(w: type, xa: np.ndarray, ya: np.ndarray | None, r: np.ndarra
             tmp *= r.view(np.uint8)
             tok -= tmp
     tw = tok if u is w else tok.view(w)
+    if ins is not None and not ins.any():
+        ins = None
     if deleted is None and ins is None:
         out[o:o + nb] = tw
         return o + nb
+    # the gathers below use mode="clip": their indices come from flatnonzero and are in range by construction,
+    # and the clipping gather skips the bounds check that raising would need
     if ins is None:
         assert deleted is not None  # both None returned above
-        kept = tw.take(np.flatnonzero(~deleted))
+        kept = tw.take(np.flatnonzero(~deleted), mode="clip")
     elif np.little_endian:
         # one gather for delete and insert together: position i is the pair (tok_i, MASK) as one unsigned word
         # (little-endian: the token is the first half); keep its first half unless deleted, its second if it inserts
+        # and is not deleted: the keep bits are ((insert << 8) | 1) * not_deleted, both halves cleared by a deletion
         word = _WORD[u]
-        pair = tok.astype(word)
+        pair: np.ndarray = tok.astype(word)
         if m != 0:
             pair |= word(int(m) << bits)
-        keep = ins.view(np.uint8).astype(np.uint16)
-        keep <<= 8
-        keep |= 1 if deleted is None else (~deleted).view(np.uint8)
-        kept = pair.view(w).take(np.flatnonzero(keep.view(np.bool_)))
+        keep = np.left_shift(ins.view(np.uint8), 8, dtype=np.uint16)
+        keep |= 1
+        if deleted is not None:
+            keep *= ~deleted
+        kept = pair.view(w).take(np.flatnonzero(keep.view(np.bool_)), mode="clip")
     else:  # pragma: no cover - big-endian machines: the pair as two columns
         kept = _pairs_kept(tok, m, ins, deleted).view(w)
     out[o:o + kept.shape[0]] = kept
     return o + kept.shape[0]
+
+
+def _check_unmasked(is_mask: np.ndarray, r: np.ndarray | None, deleted: np.ndarray | None,
+                    y_minus_mask: np.ndarray | None, offset: int) -> None:
+    """Raise the error of an unmasked position: ``y`` is None (``y_minus_mask`` None) or MASK there (zero in
+    ``y_minus_mask``, which is ``(y - MASK) * is_mask``).  Returns when no unmasked position is at fault."""
+    unmask = is_mask if r is None else is_mask > r  # a mask, not remasked (a > b is a & ~b on booleans)
+    if deleted is not None:
+        unmask = unmask > deleted
+    if y_minus_mask is None:
+        if unmask.any():
+            raise TransitionError("y is required: some masks are unmasked")
+        return
+    bad = y_minus_mask == 0
+    bad &= unmask
+    if bad.any():
+        pos = offset + int(np.argmax(bad))
+        raise TransitionError(f"y is MASK at unmasked position {pos}", position=pos)
 
 
 def apply_g_reference(

@@ -237,3 +237,118 @@ def test_working_dtype_limits_against_reference(token: int, mask_id: int) -> Non
                 assert got.tolist() == apply_g_reference(x, y, *ctrl, mask_id=mask_id), (x, ctrl)
     finally:
         transition._NARROW_FROM = old
+
+
+# -- y may be MASK where it is not used; errors; extreme control planes (issue 17, third attempt) -----------------
+
+
+def _outcome(f: object) -> tuple[str, object]:
+    """``("ok", list)`` or ``("error", (message, position))`` of a call, for comparing the two implementations."""
+    try:
+        out = f()  # type: ignore[operator]
+    except TransitionError as exc:
+        return "error", (str(exc), exc.position)
+    return "ok", list(out)
+
+
+@st.composite
+def y_mask_inputs(draw: st.DrawFn) -> tuple[list[int], list[int] | None, list[int] | None, list[int] | None,
+                                            list[int] | None, int]:
+    """x full of masks, y that may hold MASK (at masks that are remasked, deleted or unmasked, and elsewhere) or be
+    None (one time in five)."""
+    mask_id = draw(st.sampled_from([0, 3, 200, -1, 70000]))
+    tokens = [mask_id, 1, 2, 255, 256]
+    n = draw(st.integers(0, 30))
+    x = draw(st.lists(st.sampled_from(tokens + [mask_id, mask_id]), min_size=n, max_size=n))
+    y: list[int] | None = draw(st.lists(st.sampled_from([mask_id, 1, 4, 255]), min_size=n, max_size=n))
+    if draw(st.integers(0, 4)) == 0:
+        y = None
+    bits = st.lists(st.sampled_from([0, 0, 1]), min_size=n, max_size=n)
+    r, e, c = (draw(st.none() | bits) for _ in range(3))
+    return x, y, r, e, c, mask_id
+
+
+@given(y_mask_inputs(), st.sampled_from([1, 3, 7, 1 << 17]), st.booleans())
+def test_y_mask_and_missing_y_match_reference(case: tuple, block: int, narrow: bool) -> None:
+    """MASK in y is ignored at remasked, deleted and non-mask positions and raises, naming the first position, at an
+    unmasked one; y None is fine when nothing is unmasked.  Both paths (narrow and int64), several block sizes."""
+    x, y, r, e, c, mask_id = case
+
+    def conv(a: list[int] | None) -> np.ndarray | None:
+        return None if a is None else np.asarray(a, dtype=bool)
+
+    old = transition._BLOCK, transition._NARROW_FROM
+    transition._BLOCK, transition._NARROW_FROM = block, (1 if narrow else old[1])
+    try:
+        got = _outcome(lambda: apply_g(np.array(x, dtype=np.int64), None if y is None else np.array(y, dtype=np.int64),
+                                       conv(r), conv(e), conv(c), mask_id=mask_id))
+    finally:
+        transition._BLOCK, transition._NARROW_FROM = old
+    want = _outcome(lambda: apply_g_reference(x, y, r, e, c, mask_id=mask_id))
+    if y is None and want[0] == "error":  # the reference has no y to blame; g says y is required
+        assert got == ("error", ("y is required: some masks are unmasked", None))
+    else:
+        assert got == want
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64])
+@pytest.mark.parametrize("ops", ["", "r", "e", "c", "rec"])
+def test_input_dtypes_on_the_narrow_path(dtype: type, ops: str) -> None:
+    """x and y handed in as narrow integer arrays (10,000 tokens, one block over _NARROW_FROM): same result as the
+    reference on the plain lists, as int64."""
+    rng = np.random.default_rng(7)
+    n = 10_000
+    hi = min(int(np.iinfo(dtype).max), 70_000)
+    x = rng.integers(1, hi, n).astype(dtype)
+    x[rng.random(n) < 0.5] = 0
+    y = rng.integers(1, hi, n).astype(dtype)
+    r, e, c = ((rng.random(n) < 0.3) if op in ops else None for op in "rec")
+    want = apply_g_reference(x.tolist(), y.tolist(), *(None if v is None else v.tolist() for v in (r, e, c)),
+                             mask_id=0)
+    got = apply_g(x, y, r, e, c, mask_id=0)
+    assert got.dtype == np.int64 and got.tolist() == want
+
+
+@pytest.mark.parametrize("mask_id", [0, 7, -3])
+@pytest.mark.parametrize("planes", ["e", "c", "ec", "rec", "re"])
+def test_all_ones_control_planes_on_long_sequences(planes: str, mask_id: int) -> None:
+    """Every position inserts / deletes / remasks (all-insert doubles the length, all-delete removes every mask),
+    across block boundaries (3 blocks of 4,096 and a partial one) on the narrow path."""
+    rng = np.random.default_rng(len(planes))
+    n = 3 * 4096 + 17
+    x = rng.integers(1, 50, n)
+    x[rng.random(n) < 0.5] = mask_id
+    y = rng.integers(51, 90, n)
+    ones = np.ones(n, dtype=bool)
+    r, e, c = (ones if op in planes else None for op in "rec")
+    old = transition._BLOCK
+    transition._BLOCK = 4096
+    try:
+        got = apply_g(x, y, r, e, c, mask_id=mask_id)
+    finally:
+        transition._BLOCK = old
+    want = apply_g_reference(x.tolist(), y.tolist(), *(None if v is None else v.tolist() for v in (r, e, c)),
+                             mask_id=mask_id)
+    assert got.tolist() == want
+    n_mask = int(np.count_nonzero(x == mask_id))
+    assert len(got) == n + (n - n_mask if "c" in planes else n) * ("e" in planes) - n_mask * ("c" in planes)
+
+
+@pytest.mark.parametrize("narrow_from", [1, 4096])
+def test_y_mask_at_remasked_or_deleted_masks_is_ignored(narrow_from: int) -> None:
+    """y is MASK at a remasked mask (position 1) and at a deleted one (position 3): no error; then also at an
+    unmasked mask (position 5): the error names 5.  On both the narrow and the int64 path."""
+    x = [4, M, 4, M, 4, M, 4]
+    y = [M, M, M, M, M, M, M]
+    r = [0, 1, 0, 0, 0, 0, 0]
+    c = [0, 0, 0, 1, 0, 0, 0]
+    old = transition._NARROW_FROM
+    transition._NARROW_FROM = narrow_from
+    try:
+        ok = apply_g(np.array(x[:5]), np.array(y[:5]), r[:5], [1, 0, 0, 1, 0], c[:5], mask_id=M)
+        with pytest.raises(TransitionError, match="unmasked position 5") as exc:
+            apply_g(np.array(x), np.array(y), r, None, c, mask_id=M)
+    finally:
+        transition._NARROW_FROM = old
+    assert ok.tolist() == apply_g_reference(x[:5], y[:5], r[:5], [1, 0, 0, 1, 0], c[:5], mask_id=M) == [4, M, M, 4, 4]
+    assert exc.value.position == 5
