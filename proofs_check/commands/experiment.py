@@ -58,8 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     act.add_argument("--ship", action="store_true",
                      help="train nothing: promote the finished runs of --models to shipped models")
     act.add_argument("--plot", default=None, metavar="DIR",
-                     help="train nothing: write learning curves and accuracy by size of the runs of --models to DIR "
-                          "(needs matplotlib, the 'plot' extra)")
+                     help="train nothing: write learning curves and accuracy (by size for maxflow) of the runs of "
+                          "--models to DIR (needs matplotlib, the 'plot' extra)")
     p.add_argument("--ship-to", default=None, metavar="DIR", help=argparse.SUPPRESS)
     add_workers_flag(p)  # the final AP-MDM evaluation over the held-out graphs
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
@@ -95,9 +95,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.budget_cpu_minutes > 0:
         raise UsageError(f"--budget-cpu-minutes must be > 0, got {args.budget_cpu_minutes}")
     if args.task == "sudoku":
-        if args.ship or args.plot is not None or args.train_sizes is not None or args.test_sizes is not None:
-            raise UsageError("--ship, --plot, --train-sizes and --test-sizes are options of 'powergen experiment "
-                             "maxflow'")
+        if args.ship or args.train_sizes is not None or args.test_sizes is not None:
+            raise UsageError("--ship, --train-sizes and --test-sizes are options of 'powergen experiment maxflow' "
+                             "(Sudoku weights are shipped with proofs_check.experiments.sudoku_run.export_shipped)")
+        if args.plot is not None:
+            from proofs_check.experiments.sudoku_plots import plot_runs as sudoku_plot_runs
+
+            sudoku_dir = args.run_dir or f"runs/experiment-sudoku-seed{args.seed}"
+            kinds = args.models or SUDOKU_MODELS
+            return _report_plots(args, sudoku_plot_runs({k: f"{sudoku_dir}/{k}" for k in kinds}, args.plot))
         from proofs_check.experiments.sudoku_cli import run_sudoku
 
         return run_sudoku(args)
@@ -221,7 +227,10 @@ def _ship(args: argparse.Namespace, run_dir: str) -> int:
 def _plot(args: argparse.Namespace, run_dir: str) -> int:
     from proofs_check.experiments.maxflow_plots import plot_runs
 
-    written = plot_runs({m: run_dir + SUFFIX[m] for m in args.models}, args.plot)
+    return _report_plots(args, plot_runs({m: run_dir + SUFFIX[m] for m in args.models}, args.plot))
+
+
+def _report_plots(args: argparse.Namespace, written: list[str]) -> int:
     if args.json:
         emit_json({"schema": SCHEMA, "task": args.task, "plots": written})
     else:
