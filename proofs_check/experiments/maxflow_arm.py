@@ -19,6 +19,7 @@ Measured lengths (prompt + log, official distribution, 40 graphs per size): mean
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -117,20 +118,36 @@ def arm_model_config(**overrides: object) -> ModelConfig:
     return ModelConfig(**base)
 
 
+#: The edit-log ARM must write ``[END]`` within this multiple of the oracle's log length (``[END]`` included) and
+#: within :data:`ARM_MAX_NEW` tokens, else the run is ``no-end`` -- the project's choice [I], the counterpart of the
+#: AP-MDM's step cap (``maxflow.MAX_STEPS`` = 200, 2.9-14x the oracle's 14-70 steps at 4-10 nodes).
+ARM_CAP_MULTIPLE = 2.0
+ARM_MAX_NEW = 3000
+
+
 def evaluate_arm(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,
-                 max_new: int = 3000, stream: str = "test") -> dict[str, Any]:
+                 max_new: int = ARM_MAX_NEW, stream: str = "test",
+                 cap_multiple: float | None = ARM_CAP_MULTIPLE) -> dict[str, Any]:
     """Greedy (KV-cached) decoding on ``count`` held-out graphs per size (of ``stream``), judged by
-    :func:`judge_log`."""
+    :func:`judge_log`; each graph's output is cut at ``cap_multiple`` times its oracle log length
+    (:data:`ARM_CAP_MULTIPLE`; ``None``: only ``max_new``)."""
     return evaluate_causal(config, params, sizes=sizes, count=count, seed=seed, max_new=max_new, stream=stream,
                            vocab=ARM_VOCAB, stop_id=END,
-                           judge=lambda inst, written, final: judge_log(inst, written, final))
+                           judge=lambda inst, written, final: judge_log(inst, written, final),
+                           caps=None if cap_multiple is None else (
+                               lambda inst: math.ceil(cap_multiple * (len(arm_sequence(inst)[0])
+                                                                      - arm_sequence(inst)[1]))))
 
 
 def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,
                     max_new: int, stream: str, vocab: Vocabulary, stop_id: int,
-                    judge: Callable[[FlowInstance, np.ndarray, np.ndarray], str]) -> dict[str, Any]:
+                    judge: Callable[[FlowInstance, np.ndarray, np.ndarray], str],
+                    caps: Callable[[FlowInstance], int] | None = None) -> dict[str, Any]:
     """Greedy (KV-cached) decoding of a causal model from the encoded graph, each output judged by
-    ``judge(instance, written tokens, oracle final sequence)`` (``""`` on success); per-size accuracy."""
+    ``judge(instance, written tokens, oracle final sequence)`` (``""`` on success); per-size accuracy.
+
+    With ``caps``, graph ``i`` may write at most ``min(max_new, caps(i))`` tokens: its output is cut there before it
+    is judged, and a size's batch decodes only as far as its largest cap."""
     from proofs_check.experiments.decoders import arm_greedy_decode_cached
     from proofs_check.experiments.maxflow import held_out
     from proofs_check.experiments.trainer import single_thread_blas
@@ -141,11 +158,12 @@ def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int]
     for n in sizes:
         insts = held_out(n, count, seed, stream=stream)
         prompts = [encode_instance(i) for i in insts]
+        cap = [max_new if caps is None else max(1, min(max_new, caps(i))) for i in insts]
         with single_thread_blas():
-            rolls = arm_greedy_decode_cached(config, params, prompts, vocab=vocab, max_new=max_new,
+            rolls = arm_greedy_decode_cached(config, params, prompts, vocab=vocab, max_new=max(cap, default=1),
                                              stop_ids=[stop_id])
-        why = [judge(i, r.final[len(p):], f) for i, p, r, f in zip(insts, prompts, rolls, oracle_arm_finals(insts),
-                                                                     strict=True)]
+        why = [judge(i, r.final[len(p):len(p) + c], f)
+               for i, p, r, f, c in zip(insts, prompts, rolls, oracle_arm_finals(insts), cap, strict=True)]
         ok = sum(not w for w in why)
         per_size[str(n)] = {"n": len(insts), "correct": ok, "accuracy": round(100.0 * ok / max(len(insts), 1), 2),
                             "failures": dict(sorted(Counter(w for w in why if w).items()))}

@@ -159,3 +159,24 @@ def test_plots_are_drawn_from_a_run_directory(tmp_path, capsys):
     capsys.readouterr()
     assert main(["experiment", "maxflow", "--run-dir", str(tmp_path / "none"), "--plot", str(out)]) == 2
     assert "nothing to plot" in capsys.readouterr().err
+
+
+def test_the_edit_log_arm_output_is_cut_at_its_own_cap_before_it_is_judged():
+    from proofs_check.experiments.maxflow_arm import ARM_VOCAB, END, arm_sequence, evaluate_causal
+
+    cfg = arm_model_config(d_model=16, n_heads=2, n_layers=1)
+    params = Transformer(cfg).init(np.random.default_rng(3))
+    seen: list[tuple[int, int]] = []
+
+    def judge(inst, written, final):
+        seq, n = arm_sequence(inst)
+        seen.append((len(written), len(seq) - n))
+        return "no-end" if END not in list(written) else "other"
+
+    res = evaluate_causal(cfg, params, sizes=(4, 5), count=3, seed=0, max_new=40, stream="test", vocab=ARM_VOCAB,
+                          stop_id=END, judge=judge, caps=lambda inst: (len(arm_sequence(inst)[0])
+                                                                       - arm_sequence(inst)[1]) // 20)
+    assert res["n"] == 6 and len(seen) == 6
+    # each output is at most its own cap (1/20 of its oracle log), never the batch's largest cap or max_new
+    assert all(w <= max(1, min(40, o // 20)) for w, o in seen)
+    assert len({max(1, min(40, o // 20)) for _, o in seen}) > 1  # the caps differ between graphs
