@@ -6,7 +6,8 @@ the edit-log ARM (``arm``, run directory ``RUN_DIR-arm``)
 and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``).  ``--train-sizes 4-7 --test-sizes 8-10`` is the
 length-generalisation split (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
 ``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`); ``--plot DIR`` trains nothing
-and draws the runs' learning curves and accuracy by size into ``DIR``.  The run lives
+and draws the runs' learning curves and accuracy (by size for maxflow; for sudoku
+:mod:`proofs_check.experiments.sudoku_plots`, the runs in ``RUN_DIR/<kind>``) into ``DIR``.  The run lives
 in ``--run-dir`` (default ``runs/experiment-maxflow-seed<S>``): running the same command again resumes it from its
 checkpoint (``checkpoint.npz``, replaced atomically every few CPU-minutes), so the command may be interrupted at any
 point.  Progress goes to stderr (one line per log, with the CPU time used and an estimate of what is left);
@@ -103,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
             sudoku_dir = args.run_dir or f"runs/experiment-sudoku-seed{args.seed}"
             kinds = args.models or SUDOKU_MODELS
+            if [k for k in kinds if k not in SUDOKU_MODELS]:
+                raise UsageError(f"--models for sudoku: {', '.join(SUDOKU_MODELS)}; got {','.join(kinds)}")
             return _report_plots(args, sudoku_plot_runs({k: f"{sudoku_dir}/{k}" for k in kinds}, args.plot))
         from proofs_check.experiments.sudoku_cli import run_sudoku
 

@@ -131,12 +131,18 @@ def evaluate_arm(config: ModelConfig, params: Params, *, sizes: Sequence[int], c
     """Greedy (KV-cached) decoding on ``count`` held-out graphs per size (of ``stream``), judged by
     :func:`judge_log`; each graph's output is cut at ``cap_multiple`` times its oracle log length
     (:data:`ARM_CAP_MULTIPLE`; ``None``: only ``max_new``)."""
-    return evaluate_causal(config, params, sizes=sizes, count=count, seed=seed, max_new=max_new, stream=stream,
-                           vocab=ARM_VOCAB, stop_id=END,
-                           judge=lambda inst, written, final: judge_log(inst, written, final),
-                           caps=None if cap_multiple is None else (
-                               lambda inst: math.ceil(cap_multiple * (len(arm_sequence(inst)[0])
-                                                                      - arm_sequence(inst)[1]))))
+    res = evaluate_causal(config, params, sizes=sizes, count=count, seed=seed, max_new=max_new, stream=stream,
+                          vocab=ARM_VOCAB, stop_id=END,
+                          judge=lambda inst, written, final: judge_log(inst, written, final),
+                          caps=None if cap_multiple is None else (
+                              lambda inst: math.ceil(cap_multiple * _log_length(inst))))
+    return res | {"output_cap": {"multiple_of_oracle_log": cap_multiple, "max_new": max_new}}
+
+
+def _log_length(inst: FlowInstance) -> int:
+    """Tokens the oracle's edit log takes after the prompt, ``[END]`` included."""
+    seq, n_prompt = arm_sequence(inst)
+    return len(seq) - n_prompt
 
 
 def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,

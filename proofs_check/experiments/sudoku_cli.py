@@ -100,7 +100,7 @@ def run_sudoku(args: argparse.Namespace) -> int:
                             tf_count=args.tf_count, probe_count=min(args.probe_per_size, 10),
                             eval_every=args.eval_every, processes=args.processes,
                             on_log=None if args.json else _on_log(budget, train.steps),
-                            on_eval_step=_eval_progress("final evaluation"), **kw)
+                            on_eval_step=None if args.json else _eval_progress("final evaluation"), **kw)
     if args.json:
         slim = {k: {kk: vv for kk, vv in v.items() if kk != "history"} for k, v in res["models"].items()}
         emit_json({"schema": "powergen.experiment/1", "task": "sudoku", "run_dir": run_dir} | res | {"models": slim})
@@ -143,7 +143,7 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         for m in sr.load_model(args.checkpoint):
             r = sr.evaluate_kind(m.kind, m.config, m.params, puzzles, cap_multiple=cap,
-                                 on_step=_eval_progress(f"eval {m.kind}"))
+                                 on_step=None if args.json else _eval_progress(f"eval {m.kind}"))
             out["models"][m.kind] = r | {"source": m.source, "updates": m.updates}
     if args.json:
         emit_json(out)

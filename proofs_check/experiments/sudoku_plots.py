@@ -26,7 +26,7 @@ from proofs_check.errors import UsageError
 from proofs_check.experiments.trainer import read_log
 from proofs_check.figures import pyplot, save_figure
 
-__all__ = ["plot_runs", "running_mean"]
+__all__ = ["paper_value", "plot_runs", "running_mean"]
 
 
 def running_mean(values: list[float], window: int = 10) -> np.ndarray:
@@ -42,6 +42,22 @@ def running_mean(values: list[float], window: int = 10) -> np.ndarray:
     hi = np.arange(1, len(v) + 1)
     lo = np.maximum(hi - window, 0)
     return (c[hi] - c[lo]) / (hi - lo)
+
+
+def paper_value(p: Any) -> float | None:
+    """The paper's number for a row as a float (the table stores strings such as ``"99.28"``); ``None`` for a row
+    the paper does not have (``"-"``, ``"N/A"``).
+
+    Examples
+    --------
+    >>> paper_value("99.28"), paper_value(87.18), paper_value("-"), paper_value(None)
+    (99.28, 87.18, None, None)
+    """
+    try:
+        v = float(p)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
 
 
 def _final(d: Path) -> dict[str, Any] | None:
@@ -69,6 +85,9 @@ def plot_runs(runs: dict[str, str | os.PathLike[str]], out_dir: str | os.PathLik
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.2))
     for key, d in found.items():
         logs, evals = read_log(d / "train.log")
+        logs = [e for e in logs if isinstance(e.get("loss"), (int, float))]
+        evals = [e for e in evals if isinstance(e.get("probe_step_accuracy", 0.0), (int, float))
+                 and isinstance(e.get("probe_per_decision", {}), dict)]
         if logs:
             steps = [e["step"] for e in logs]
             loss = [e["loss"] for e in logs]
@@ -96,10 +115,13 @@ def plot_runs(runs: dict[str, str | os.PathLike[str]], out_dir: str | os.PathLik
         keys = list(finals)
         xs = np.arange(len(keys))
         ours = [finals[k]["eval"]["accuracy"] for k in keys]
-        paper = [finals[k].get("paper") for k in keys]
+        paper = [paper_value(finals[k].get("paper")) for k in keys]
         ax.bar(xs - 0.2, ours, width=0.4, label="powergen (this run)")
-        ax.bar(xs + 0.2, [p if isinstance(p, (int, float)) else 0.0 for p in paper], width=0.4, color="grey",
-               label="paper")
+        px = [x + 0.2 for x, p in zip(xs, paper, strict=True) if p is not None]
+        ax.bar(px, [p for p in paper if p is not None], width=0.4, color="grey", label="paper")
+        for x, p in zip(xs, paper, strict=True):
+            if p is None:
+                ax.annotate("paper: n/a", (x + 0.2, 1.0), ha="center", va="bottom", fontsize=7, rotation=90)
         for x, v, r in zip(xs, ours, (finals[k] for k in keys), strict=True):
             ax.annotate(f"{v:.1f} %\n({r['eval']['exact']}/{r['eval']['n']})", (x - 0.2, v), ha="center",
                         va="bottom", fontsize=7)

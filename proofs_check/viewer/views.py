@@ -118,7 +118,8 @@ def step_label(view: str, rec: StepRecord) -> str:
 
     * ``graph``: what :func:`reductions.tasks.maxflow.decide` reads off the step's input ``x`` (``"?"`` when ``x``
       does not parse);
-    * ``grid``: the solver event the step belongs to, read off ``(x, y, remask)`` by
+    * ``grid``: (``"?"`` for a step whose input is not 324 tokens or has no ``y``) the solver event the step
+      belongs to, read off ``(x, y, remask)`` by
       :func:`proofs_check.experiments.sudoku.decision_type`: ``cell-choice`` (the MRV cell is remasked), then
       ``assign``, ``branch`` or ``contradiction`` (the value and marker written), ``backtrack-remask`` /
       ``backtrack-restore``, ``refill-value`` / ``refill-marker``.  Exact for the oracle's traces (the only Sudoku
@@ -142,8 +143,10 @@ def step_label(view: str, rec: StepRecord) -> str:
         from proofs_check.experiments.sudoku import decision_type
 
         x = np.asarray(rec.x, dtype=np.int64)
-        remask = rec.prediction.remask
-        return decision_type(x, np.asarray(rec.prediction.y), np.zeros(x.shape, np.bool_) if remask is None
+        y, remask = rec.prediction.y, rec.prediction.remask
+        if x.shape != (CONTEXT,) or y is None or np.shape(y) != x.shape:
+            return "?"  # not a grid step (a length change, or no y): no solver event to name
+        return decision_type(x, np.asarray(y), np.zeros(x.shape, np.bool_) if remask is None
                              else np.asarray(remask))
     return ""
 

@@ -181,3 +181,18 @@ def test_the_sudoku_views_name_the_solver_events(sudoku_trace: Path, tmp_path: P
     labels = [data["label_names"][k] for k in data["labels"]]
     assert Counter(labels) == want
     assert [s.split(": ")[1] for s in heads] == labels  # the same name for the same step in both views
+
+
+def test_a_grid_step_that_is_not_324_tokens_is_named_with_a_question_mark() -> None:
+    """A trace in the Sudoku vocabulary may replay while changing length; its steps have no solver event."""
+    import numpy as np
+
+    from machines.predictor import Prediction
+    from machines.records import StepRecord
+    from proofs_check.viewer.views import step_label
+
+    x = np.zeros(324, np.int64)
+    longer = StepRecord(t=1, x=np.zeros(325, np.int64), prediction=Prediction(y=np.zeros(325, np.int64)),
+                        x_next=np.zeros(325, np.int64))
+    no_y = StepRecord(t=1, x=x, prediction=Prediction(y=None), x_next=x)  # type: ignore[arg-type]
+    assert step_label("grid", longer) == "?" and step_label("grid", no_y) == "?"
