@@ -307,9 +307,19 @@ def _fixed_length(predict: BatchPredictor) -> BatchPredictor:
     return wrapped
 
 
+#: Puzzles per batch of :func:`evaluate_apmdm` (the CI check evaluates the first chunk of the test set).
+EVAL_CHUNK = 20
+
+
 def evaluate_apmdm(predict: BatchPredictor, puzzles: Sequence[str], *, cap_multiple: float = 2.0,
-                   divergence: bool = True, on_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                   divergence: bool = True, on_step: Callable[[int, int], None] | None = None,
+                   chunk: int = EVAL_CHUNK) -> dict[str, Any]:
     """Roll ``predict`` out on every puzzle (batched, on the exact machine) and judge the final grids.
+
+    Puzzles are rolled out in consecutive chunks of ``chunk`` (:data:`EVAL_CHUNK`), one batch each, so the first
+    ``k * chunk`` results do not depend on how many puzzles follow: the float32 products of a batch can round
+    differently with the batch's row count (BLAS picks other kernels for small products), and a prefix evaluation
+    (CI's 20 puzzles) must see the same batches as the full one.
 
     The cap of a puzzle is ``ceil(cap_multiple * oracle steps)`` AP-MDM steps; a run that reaches it is
     ``stuck-at-cap``.  Returns the counts per outcome, exact accuracy, the step ratio (model / oracle) of the exact
@@ -320,13 +330,21 @@ def evaluate_apmdm(predict: BatchPredictor, puzzles: Sequence[str], *, cap_multi
     One model call per batched step (the longest running puzzle sets the number of calls); plus the oracle search
     per puzzle and, with ``divergence``, the sequence-only oracle on every state until the first deviation.
     """
+    if chunk < 1:
+        raise SudokuDataError(f"chunk must be >= 1, got {chunk}")
     c0 = time.process_time()
     oracle = [solve(p) for p in puzzles]
     caps = [max(1, math.ceil(cap_multiple * o.steps)) for o in oracle]
     div = _Divergence(len(puzzles)) if divergence else None
+    starts = [encode_grid(o.puzzle) for o in oracle]
+    rolls: list[Any] = []
     with single_thread_blas():
-        rolls = apmdm_rollout(_fixed_length(predict), [encode_grid(o.puzzle) for o in oracle], vocab=SUDOKU_VOCAB,
-                              max_steps=caps, max_length=CONTEXT, on_step=on_step, observe=div)
+        for lo in range(0, len(starts), chunk):  # fixed chunks: a puzzle's batch-mates do not depend on the count
+            hook = None if div is None else (
+                lambda idx, xs, preds, lo=lo: div(
+                    [i + lo for i in idx], xs, preds))
+            rolls += apmdm_rollout(_fixed_length(predict), starts[lo:lo + chunk], vocab=SUDOKU_VOCAB,
+                                   max_steps=caps[lo:lo + chunk], max_length=CONTEXT, on_step=on_step, observe=hook)
     results = []
     for k, (p, o, r) in enumerate(zip(puzzles, oracle, rolls, strict=True)):
         if r.final.shape[0] != CONTEXT:

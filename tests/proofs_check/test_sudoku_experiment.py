@@ -125,6 +125,23 @@ def test_batched_rollout_equals_one_instance_rollouts() -> None:
     assert any(s[1] > 0 for s in single)  # the random model does take steps
 
 
+def test_chunked_rollout_gives_the_same_results_and_prefixes_see_the_same_batches() -> None:
+    pred = random_model(3)
+    puzzles = EASY[:5]
+    whole = sx.evaluate_apmdm(pred, puzzles, cap_multiple=0.05)
+    chunked = sx.evaluate_apmdm(pred, puzzles, cap_multiple=0.05, chunk=2)
+    for key in ("per_puzzle", "outcomes", "first_deviation", "matched_oracle"):
+        assert chunked[key] == whole[key], key
+    # the first chunk is the same batch whether or not more puzzles follow
+    sizes: list[int] = []
+    sx.evaluate_apmdm(pred, puzzles, cap_multiple=0.05, chunk=2, on_step=lambda t, n: sizes.append(n))
+    prefix: list[int] = []
+    sx.evaluate_apmdm(pred, puzzles[:2], cap_multiple=0.05, chunk=2, on_step=lambda t, n: prefix.append(n))
+    assert sizes[:len(prefix)] == prefix
+    with pytest.raises(sx.SudokuDataError, match="chunk"):
+        sx.evaluate_apmdm(pred, puzzles, chunk=0)
+
+
 def test_an_illegal_step_is_caught() -> None:
     def bad(x: np.ndarray, rng: np.random.Generator) -> Prediction:
         p = sudoku_predictor(x)
