@@ -148,6 +148,8 @@ def test_sudoku_page_opens_with_the_shipped_models_numbers() -> None:
     assert f"{man['ap-mdm-peer']['cpu_train_seconds'] / 60:.1f} CPU-minutes" in first
     ao = man["ao-mdm"]["eval"]
     assert f"AO-MDM baseline on the same 100 puzzles also solves {ao['exact']} of {ao['n']}" in first
+    arm = man["arm"]["eval"]
+    assert f"ordered-ARM baseline ({arm['exact']} of {arm['n']})" in first
 
 
 # --------------------------------------------------------------------------------------------- Theorem 3
