@@ -22,8 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from proofs_check.errors import UsageError
-from proofs_check.experiments.trainer import read_log
+from proofs_check.experiments.trainer import logged_runs, read_log
 from proofs_check.figures import pyplot, save_figure
 
 __all__ = ["paper_value", "plot_runs", "running_mean"]
@@ -77,11 +76,7 @@ def plot_runs(runs: dict[str, str | os.PathLike[str]], out_dir: str | os.PathLik
     Run directories without a ``train.log`` are skipped; when none has one, :class:`UsageError`.
     """
     plt = pyplot()
-    found = {k: Path(d) for k, d in runs.items() if (Path(d) / "train.log").is_file()}
-    if not found:
-        raise UsageError(f"no train.log in {', '.join(map(str, runs.values()))}: nothing to plot")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    found, out = logged_runs(runs, out_dir)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.2))
     for key, d in found.items():
         logs, evals = read_log(d / "train.log")

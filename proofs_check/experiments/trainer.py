@@ -42,7 +42,8 @@ from machines.neural.model import Outputs, Transformer
 from machines.neural.optim import AdamW
 from proofs_check.errors import CheckError
 
-__all__ = ["RunError", "RunState", "Sampler", "load_run", "lr_schedule", "read_log", "single_thread_blas", "train_run"]
+__all__ = ["RunError", "RunState", "Sampler", "load_run", "logged_runs", "lr_schedule", "read_log",
+           "single_thread_blas", "train_run"]
 
 Sampler = Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray, Callable[[Outputs], LossResult]]]
 CHECKPOINT = "checkpoint.npz"
@@ -260,3 +261,16 @@ def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[d
     # a resumed run repeats the updates after its last checkpoint: keep the last entry of each step, in step order
     return ([e for _, e in sorted({e["step"]: e for e in logs}.items())],
             [e for _, e in sorted({e["step"]: e for e in evals}.items())])
+
+
+def logged_runs(runs: dict[str, Any], out_dir: str | os.PathLike[str]) -> tuple[dict[str, Path], Path]:
+    """The run directories of ``runs`` (key -> directory) that hold a ``train.log``, and ``out_dir`` created, for the
+    experiments' plots; :class:`~proofs_check.errors.UsageError` when none has a log."""
+    from proofs_check.errors import UsageError
+
+    found = {k: Path(d) for k, d in runs.items() if (Path(d) / "train.log").is_file()}
+    if not found:
+        raise UsageError(f"no train.log in {', '.join(map(str, runs.values()))}: nothing to plot")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return found, out
