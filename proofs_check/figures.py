@@ -16,10 +16,13 @@ from typing import Any
 
 from proofs_check.errors import UsageError
 
-__all__ = ["FORMATS", "figure_format", "pyplot", "save_figure"]
+__all__ = ["EXPERIMENT_FIGURE", "FORMATS", "figure_format", "pyplot", "save_figure"]
 
 #: The file formats :func:`save_figure` picks from the path's suffix; any other suffix is written as PNG.
 FORMATS = ("png", "svg", "pdf")
+#: ``fig.savefig`` settings of the experiments' learning-curve figures: 110 dpi and no software tag, so the same run
+#: gives the same PNG bytes (``save_figure(plt, fig, path, **EXPERIMENT_FIGURE)``).
+EXPERIMENT_FIGURE: dict[str, Any] = {"dpi": 110, "metadata": {"Software": None}}
 
 
 def pyplot() -> Any:

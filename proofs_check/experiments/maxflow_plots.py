@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 from proofs_check.experiments.trainer import logged_runs, read_log
-from proofs_check.figures import pyplot, save_figure
+from proofs_check.figures import EXPERIMENT_FIGURE, pyplot, save_figure
 
 __all__ = ["plot_runs", "read_log"]
 
@@ -50,7 +49,7 @@ def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    written = [_save(plt, fig, out / "maxflow_learning.png")]
+    written = [save_figure(plt, fig, out / "maxflow_learning.png", **EXPERIMENT_FIGURE)]
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for key, d in found.items():
@@ -64,13 +63,8 @@ def plot_runs(runs: dict[str, str], out_dir: str | os.PathLike[str]) -> list[str
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    written.append(_save(plt, fig, out / "maxflow_accuracy.png"))
+    written.append(save_figure(plt, fig, out / "maxflow_accuracy.png", **EXPERIMENT_FIGURE))
     return written
-
-
-def _save(plt: Any, fig: Any, path: Path) -> str:
-    """Write one figure of this module (PNG, 110 dpi, no software tag: the same bytes for the same run)."""
-    return save_figure(plt, fig, path, dpi=110, metadata={"Software": None})
 
 
 def _by_size(d: Path) -> tuple[list[int], list[float], str]:

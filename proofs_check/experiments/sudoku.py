@@ -340,9 +340,7 @@ def evaluate_apmdm(predict: BatchPredictor, puzzles: Sequence[str], *, cap_multi
     rolls: list[Any] = []
     with single_thread_blas():
         for lo in range(0, len(starts), chunk):  # fixed chunks: a puzzle's batch-mates do not depend on the count
-            hook = None if div is None else (
-                lambda idx, xs, preds, lo=lo: div(
-                    [i + lo for i in idx], xs, preds))
+            hook = None if div is None else (lambda idx, xs, preds, lo=lo: div([i + lo for i in idx], xs, preds))
             rolls += apmdm_rollout(_fixed_length(predict), starts[lo:lo + chunk], vocab=SUDOKU_VOCAB,
                                    max_steps=caps[lo:lo + chunk], max_length=CONTEXT, on_step=on_step, observe=hook)
     results = []

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from proofs_check.experiments.trainer import logged_runs, read_log
-from proofs_check.figures import pyplot, save_figure
+from proofs_check.figures import EXPERIMENT_FIGURE, pyplot, save_figure
 
 __all__ = ["paper_value", "plot_runs", "running_mean"]
 
@@ -80,7 +80,6 @@ def plot_runs(runs: dict[str, str | os.PathLike[str]], out_dir: str | os.PathLik
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12, 4.2))
     for key, d in found.items():
         logs, evals = read_log(d / "train.log")
-        logs = [e for e in logs if isinstance(e.get("loss"), (int, float))]
         evals = [e for e in evals if isinstance(e.get("probe_step_accuracy", 0.0), (int, float))
                  and isinstance(e.get("probe_per_decision", {}), dict)]
         if logs:
@@ -102,7 +101,7 @@ def plot_runs(runs: dict[str, str | os.PathLike[str]], out_dir: str | os.PathLik
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    written = [save_figure(plt, fig, out / "sudoku_learning.png", dpi=110, metadata={"Software": None})]
+    written = [save_figure(plt, fig, out / "sudoku_learning.png", **EXPERIMENT_FIGURE)]
 
     finals = {k: r for k, r in ((k, _final(d)) for k, d in found.items()) if r is not None}
     if finals:
@@ -125,5 +124,5 @@ def plot_runs(runs: dict[str, str | os.PathLike[str]], out_dir: str | os.PathLik
         ax.grid(alpha=0.3, axis="y")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        written.append(save_figure(plt, fig, out / "sudoku_accuracy.png", dpi=110, metadata={"Software": None}))
+        written.append(save_figure(plt, fig, out / "sudoku_accuracy.png", **EXPERIMENT_FIGURE))
     return written

@@ -235,8 +235,8 @@ def train_run(sampler: Sampler, *, model: ModelConfig, train: TrainConfig, seed:
 
 def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """``(update logs, probe logs)`` of a run's ``train.log`` (one JSON object per logged update, one ``eval {...}``
-    line per probe; ``session start/end`` lines and malformed lines are skipped; when a resumed run logged a step
-    twice, the later entry is kept).
+    line per probe; ``session start/end`` lines and malformed lines, including update logs without a numeric
+    ``loss``, are skipped; when a resumed run logged a step twice, the later entry is kept).
 
     Examples
     --------
@@ -256,8 +256,11 @@ def read_log(path: str | os.PathLike[str]) -> tuple[list[dict[str, Any]], list[d
             obj = json.loads(text)
         except ValueError:
             continue
-        if isinstance(obj, dict) and isinstance(obj.get("step"), int):
-            bucket.append(obj)
+        if not (isinstance(obj, dict) and isinstance(obj.get("step"), int)):
+            continue
+        if bucket is logs and not isinstance(obj.get("loss"), (int, float)):
+            continue  # an update log without a numeric loss is malformed
+        bucket.append(obj)
     # a resumed run repeats the updates after its last checkpoint: keep the last entry of each step, in step order
     return ([e for _, e in sorted({e["step"]: e for e in logs}.items())],
             [e for _, e in sorted({e["step"]: e for e in evals}.items())])

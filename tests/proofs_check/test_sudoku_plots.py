@@ -20,6 +20,7 @@ def _run(d: Path, *, final: bool) -> None:
     lines += [json.dumps({"step": s, "loss": 2.0 / s, "cpu": s, "acc": {}}) for s in range(25, 501, 25)]
     lines += ["eval " + json.dumps({"step": s, "probe_step_accuracy": s / 10, "probe_per_decision": {"assign": s / 5}})
               for s in (250, 500)]
+    lines += [json.dumps({"step": 510, "cpu": 1})]  # an update log without a loss: malformed, skipped
     (d / "train.log").write_text("\n".join(lines) + "\nnot json\n", encoding="utf-8")
     if final:
         (d / "result.json").write_text(json.dumps({"eval": {"accuracy": 12.5, "exact": 1, "n": 8}, "paper": "99.28"}))
@@ -46,6 +47,14 @@ def test_plots_are_written_from_logs_and_results(tmp_path: Path, capsys: pytest.
     for p in out["plots"]:
         assert Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(q.name for q in (tmp_path / "out").iterdir()) == ["sudoku_accuracy.png", "sudoku_learning.png"]
+
+
+def test_the_log_reader_skips_update_logs_without_a_loss(tmp_path: Path) -> None:
+    from proofs_check.experiments.trainer import read_log
+
+    _run(tmp_path / "a", final=False)
+    logs, evals = read_log(tmp_path / "a" / "train.log")
+    assert [e["step"] for e in logs] == list(range(25, 501, 25)) and [e["step"] for e in evals] == [250, 500]
 
 
 def test_no_result_means_no_accuracy_figure_and_no_log_is_an_error(tmp_path: Path) -> None:
