@@ -5,7 +5,9 @@ ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  Fo
 the edit-log ARM (``arm``, run directory ``RUN_DIR-arm``)
 and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``).  ``--train-sizes 4-7 --test-sizes 8-10`` is the
 length-generalisation split (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
-``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`); ``--plot DIR`` trains nothing
+``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`; for sudoku the runs
+``RUN_DIR/<kind>``, :mod:`proofs_check.experiments.sudoku_ship`, a model trained on another file than the default
+shipped as ``<kind>-train<N>``); ``--plot DIR`` trains nothing
 and draws the runs' learning curves and accuracy (by size for maxflow; for sudoku
 :mod:`proofs_check.experiments.sudoku_plots`, the runs in ``RUN_DIR/<kind>``) into ``DIR``.  The run lives
 in ``--run-dir`` (default ``runs/experiment-maxflow-seed<S>``): running the same command again resumes it from its
@@ -96,9 +98,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.budget_cpu_minutes > 0:
         raise UsageError(f"--budget-cpu-minutes must be > 0, got {args.budget_cpu_minutes}")
     if args.task == "sudoku":
-        if args.ship or args.train_sizes is not None or args.test_sizes is not None:
-            raise UsageError("--ship, --train-sizes and --test-sizes are options of 'powergen experiment maxflow' "
-                             "(Sudoku weights are shipped with proofs_check.experiments.sudoku_run.export_shipped)")
+        if args.train_sizes is not None or args.test_sizes is not None:
+            raise UsageError("--train-sizes and --test-sizes are options of 'powergen experiment maxflow'")
+        if args.ship:
+            return _ship_sudoku(args)
         if args.plot is not None:
             from proofs_check.experiments.sudoku_plots import plot_runs as sudoku_plot_runs
 
@@ -224,6 +227,30 @@ def _ship(args: argparse.Namespace, run_dir: str) -> int:
     else:
         for m, where in shipped.items():
             stdout_console().print(f"shipped {m}: {where}", highlight=False, markup=False)
+    return EXIT_OK
+
+
+def _ship_sudoku(args: argparse.Namespace) -> int:
+    """``experiment sudoku --ship``: the runs ``RUN_DIR/<kind>`` to the shipped Sudoku weights
+    (:mod:`proofs_check.experiments.sudoku_ship`; a model trained on another file than the default ships as
+    ``<kind>-train<N>``)."""
+    from pathlib import Path
+
+    from proofs_check.errors import UsageError
+    from proofs_check.experiments.sudoku_ship import ship_runs
+
+    kinds = args.models or SUDOKU_MODELS
+    if [k for k in kinds if k not in SUDOKU_MODELS]:
+        raise UsageError(f"--models for sudoku: {', '.join(SUDOKU_MODELS)}; got {','.join(kinds)}")
+    run_dir = args.run_dir or f"runs/experiment-sudoku-seed{args.seed}"
+    to = None if args.ship_to is None else Path(args.ship_to) / "sudoku"
+    shipped = ship_runs(run_dir, kinds, train_file=args.train_file, directory=to)
+    if args.json:
+        emit_json({"schema": SCHEMA, "task": args.task,
+                   "shipped": {k: {"name": name, "path": str(path)} for k, (name, path) in shipped.items()}})
+    else:
+        for k, (name, path) in shipped.items():
+            stdout_console().print(f"shipped {k} as {name}: {path}", highlight=False, markup=False)
     return EXIT_OK
 
 

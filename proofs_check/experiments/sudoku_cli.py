@@ -100,7 +100,8 @@ def run_sudoku(args: argparse.Namespace) -> int:
                             tf_count=args.tf_count, probe_count=min(args.probe_per_size, 10),
                             eval_every=args.eval_every, processes=args.processes,
                             on_log=None if args.json else _on_log(budget, train.steps),
-                            on_eval_step=None if args.json else _eval_progress("final evaluation"), **kw)
+                            on_eval_step=None if args.json else _eval_progress("final evaluation"),
+                            command=_command(args, run_dir, models), **kw)
     if args.json:
         slim = {k: {kk: vv for kk, vv in v.items() if kk != "history"} for k, v in res["models"].items()}
         emit_json({"schema": "powergen.experiment/1", "task": "sudoku", "run_dir": run_dir} | res | {"models": slim})
@@ -124,6 +125,22 @@ def run_sudoku(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command(args: argparse.Namespace, run_dir: str, models: tuple[str, ...]) -> str:
+    """The command line of this run in canonical form (recorded in each ``result.json``; shipping copies it)."""
+    parts = ["powergen experiment sudoku", f"--models {','.join(models)}", f"--seed {args.seed}",
+             f"--budget-cpu-minutes {args.budget_cpu_minutes:g}"]
+    for flag, val in (("--steps", args.steps), ("--batch-size", args.batch_size), ("--train-file", args.train_file),
+                      ("--test-file", args.test_file), ("--test-count", args.test_count)):
+        if val is not None:
+            parts.append(f"{flag} {val}")
+    parts += [f"--cap-multiple {args.cap_multiple:g}", f"--tf-count {args.tf_count}",
+              f"--eval-every {args.eval_every}", f"--probe-per-size {args.probe_per_size}",
+              f"--processes {args.processes}", f"--run-dir {run_dir}"]
+    if args.model:
+        parts.append("--model " + " ".join(args.model))
+    return " ".join(parts)
+
+
 def run_eval(args: argparse.Namespace) -> int:
     """``powergen eval sudoku``."""
     from proofs_check.experiments import sudoku as sx
@@ -143,8 +160,8 @@ def run_eval(args: argparse.Namespace) -> int:
     else:
         for m in sr.load_model(args.checkpoint):
             r = sr.evaluate_kind(m.kind, m.config, m.params, puzzles, cap_multiple=cap,
-                                 on_step=None if args.json else _eval_progress(f"eval {m.kind}"))
-            out["models"][m.kind] = r | {"source": m.source, "updates": m.updates}
+                                 on_step=None if args.json else _eval_progress(f"eval {m.name}"))
+            out["models"][m.name] = r | {"kind": m.kind, "source": m.source, "updates": m.updates}
     if args.json:
         emit_json(out)
         return EXIT_OK
@@ -166,7 +183,7 @@ def run_solve_model(args: argparse.Namespace) -> int:
 
     grid = parse_puzzle(args.puzzle)
     models = sr.load_model(args.model, kinds=sr.APMDM)
-    m = next((x for x in models if x.kind == "ap-mdm-peer"), models[0])
+    m = min(models, key=lambda x: (x.kind != "ap-mdm-peer", x.name != x.kind))  # the peer model, unsuffixed first
     puzzle = "".join(str(int(v)) for v in grid)
     oracle = solve(puzzle, max_steps=args.max_steps)
     cap = max(1, int(np.ceil(DEFAULT_CAP_MULTIPLE * oracle.steps)))

@@ -8,10 +8,14 @@ the table of all kinds in ``<run_dir>/result.json``.  The AP-MDM transition stor
 (shared by runs on the same puzzles).
 
 **Shipped weights** (the project's convention [I], beside max-flow's): ``proofs_check/experiments/shipped/sudoku/``
-holds ``manifest.json`` (schema, and per model kind: the weights file, its sha256, the model config, the updates,
-the training CPU seconds and the command that trained it) and one ``<kind>.npz`` of float32 parameters per kind.
-:func:`export_shipped` writes them from a finished run; until then :func:`load_model` ``("shipped")`` raises
-:class:`NoShippedWeights`.
+holds ``manifest.json`` (schema, and per shipped name: the weights file, its sha256, the updates, the training CPU
+seconds, the command that trained it, the run's own final evaluation and, for entries shipped since the names below,
+the model ``kind`` and the training file) and one ``<name>.npz`` of float32 parameters (model config inside) per name.
+A model trained on the default training file ships under its kind; one trained on another file under
+``<kind>-train<N>`` (:mod:`proofs_check.experiments.sudoku_ship`, ``powergen experiment sudoku --ship``), so a variant
+never overwrites the 100-puzzle model.  Readers take an entry's ``kind`` (the key for older entries, which have none).
+:func:`export_shipped` writes an entry from a finished, evaluated run; until one exists :func:`load_model`
+``("shipped")`` raises :class:`NoShippedWeights`.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from proofs_check.experiments import sudoku as sx
 from proofs_check.experiments import sudoku_baselines as sb
 from proofs_check.experiments.ship import repo_relative
 
-__all__ = ["MODELS", "NoShippedWeights", "SHIPPED_DIR", "LoadedModel", "export_shipped", "load_model",
-           "run_experiment", "run_model"]
+__all__ = ["MODELS", "NoShippedWeights", "SHIPPED_DIR", "LoadedModel", "entry_kind", "export_shipped",
+           "finished_run", "load_model", "run_experiment", "run_model"]
 
 MODELS = ("ap-mdm", "ap-mdm-peer", "ao-mdm", "arm")
 APMDM = ("ap-mdm", "ap-mdm-peer")
@@ -105,9 +109,11 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
               probe_count: int = 3, eval_every: int = 500, processes: int = 1, store_root: str | Path | None = None,
               checkpoint_every_cpu_seconds: float = 180.0, stop_after: int | None = None,
               on_log: Callable[[dict[str, Any]], None] | None = None,
-              on_eval_step: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+              on_eval_step: Callable[[int, int], None] | None = None, command: str | None = None,
+              train_file: str | Path | None = None) -> dict[str, Any]:
     """Train (resuming) and evaluate one model kind; write and return ``<run_dir>/result.json``
-    (``on_eval_step(step, n_running)``: progress of the final evaluation's batched rollout)."""
+    (``on_eval_step(step, n_running)``: progress of the final evaluation's batched rollout).  ``command`` and
+    ``train_file`` (the file ``train_puzzles`` came from) are recorded in the result, for shipping."""
     from proofs_check.experiments.trainer import train_run
 
     run = Path(run_dir)
@@ -115,6 +121,10 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
     tcfg = train or sx.train_config()
     root = Path(store_root) if store_root is not None else run.parent.parent / "stores"
     sampler, data, info = _sampler_and_data(kind, train_puzzles, tcfg, store_root=root, processes=processes)
+    info["puzzles_sha256"] = sx.puzzles_digest(train_puzzles)
+    if train_file is not None:
+        info["train_file"] = repo_relative(train_file)
+        info["train_file_sha256"] = hashlib.sha256(Path(train_file).read_bytes()).hexdigest()
     probe_set = list(test_puzzles[:probe_count])
 
     def probe(params: Params, step: int) -> dict[str, Any]:
@@ -146,6 +156,8 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
               "cpu_train_seconds": round(st.cpu_train, 1), "budget_cpu_seconds": budget_cpu_seconds, "data": info,
               "eval_settings": settings, "eval": final, "paper": sx.PAPER_ACCURACY[kind],
               "history": st.history or [], "probes": st.evals or []}
+    if command is not None:
+        result["command"] = command
     atomic_write_text(cached, json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n")
     return result
 
@@ -162,7 +174,7 @@ def run_experiment(*, run_dir: str | Path, models: Sequence[str] = MODELS, train
     configs = {k: kwargs.pop(f"model_{k.replace('-', '_')}", None) for k in MODELS}
     for kind in models:
         out["models"][kind] = run_model(kind, run_dir=Path(run_dir) / kind, train_puzzles=train_p,
-                                        test_puzzles=test_p, model=configs[kind], **kwargs)
+                                        test_puzzles=test_p, model=configs[kind], train_file=train_file, **kwargs)
     slim = {k: {kk: vv for kk, vv in v.items() if kk not in ("history",)} for k, v in out["models"].items()}
     atomic_write_text(Path(run_dir) / "result.json",
                       json.dumps(out | {"models": slim}, indent=1, sort_keys=True, allow_nan=False) + "\n")
@@ -172,13 +184,15 @@ def run_experiment(*, run_dir: str | Path, models: Sequence[str] = MODELS, train
 # -- shipped weights and model loading ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LoadedModel:
-    """A model ready to evaluate: its kind, config, float32 parameters and where it came from."""
+    """A model ready to evaluate: its kind, config, float32 parameters, where it came from, and its name (the
+    shipped name, e.g. ``ao-mdm-train10000``; the kind for a run directory or a weights file)."""
 
     kind: str
     config: ModelConfig
     params: Params
     source: str
     updates: int
+    name: str
 
 
 def _weights_bytes(kind: str, config: ModelConfig, params: Params, updates: int) -> bytes:
@@ -197,41 +211,81 @@ def _weights_bytes(kind: str, config: ModelConfig, params: Params, updates: int)
     return buf.getvalue()
 
 
-def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: str | Path | None = None) -> Path:
-    """Write ``<directory>/<kind>.npz`` (default :data:`SHIPPED_DIR`) from the run's checkpoint and record it in
-    ``<directory>/manifest.json``."""
-    from proofs_check.experiments.trainer import load_run
+def finished_run(run_dir: str | Path, kind: str) -> tuple[Any, dict[str, Any]]:
+    """The trainer state and ``result.json`` of the finished, evaluated ``kind`` run in ``run_dir``:
+    :class:`SudokuModelError` unless the run holds ``kind``, and its ``result.json`` was written at the checkpoint's
+    update for the checkpoint's model (the evaluation that ships with the weights is the weights' own)."""
+    from proofs_check.experiments.trainer import RunError, load_run
 
-    directory = SHIPPED_DIR if directory is None else directory
-    st = load_run(run_dir)
+    try:
+        st = load_run(run_dir)
+    except RunError as exc:
+        raise SudokuModelError(str(exc)) from None
     if not st.data.startswith(kind + ":"):
         raise SudokuModelError(f"{run_dir} holds a {st.data.split(':')[0]!r} run, not {kind!r}")
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    data = _weights_bytes(kind, st.model, st.params, st.step)
-    atomic_write_bytes(d / f"{kind}.npz", data)
-    man_path = d / "manifest.json"
-    man: dict[str, Any] = (json.loads(man_path.read_text(encoding="utf-8")) if man_path.is_file()
-                           else {"schema": SHIPPED_SCHEMA, "models": {}})
-    entry: dict[str, Any] = {"file": f"{kind}.npz", "sha256": hashlib.sha256(data).hexdigest(), "updates": st.step,
-                             "cpu_train_seconds": round(st.cpu_train, 1), "command": command,
-                             "n_params": Transformer(st.model).param_count()}
     res_path = Path(run_dir) / "result.json"
-    if res_path.is_file():  # the run's own final evaluation, for `eval --checkpoint shipped` to be checked against
+    try:
         res = json.loads(res_path.read_text(encoding="utf-8"))
-        if res.get("steps_done") == st.step:
-            ev = res["eval"]
-            entry["eval"] = {"settings": res["eval_settings"],
-                             **{k: ev[k] for k in ("n", "exact", "accuracy", "outcomes", "stuck_at_cap",
-                                                    "per_puzzle") if k in ev}}
-    man["models"][kind] = entry
-    atomic_write_text(man_path, json.dumps(man, indent=1, sort_keys=True) + "\n")
-    return d / f"{kind}.npz"
+    except (OSError, ValueError) as exc:
+        raise SudokuModelError(f"{run_dir}: no readable result.json (is the run finished and evaluated? run its "
+                               f"command again): {exc}") from None
+    if not isinstance(res, dict) or res.get("steps_done") != st.step:
+        got = res.get("steps_done") if isinstance(res, dict) else None
+        raise SudokuModelError(f"{run_dir}: result.json was written at update {got}, the checkpoint is at update "
+                               f"{st.step}: run the experiment command again to evaluate it before shipping")
+    if res.get("model") != json.loads(json.dumps(st.model.to_json())) or res.get("model_kind") != kind:
+        raise SudokuModelError(f"{run_dir}: result.json and checkpoint.npz describe different models")
+    return st, res
 
 
-def _read_weights(path: Path, expect_sha: str | None = None, *, shipped: bool = False) -> LoadedModel:
+def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: str | Path | None = None,
+                   name: str | None = None, training: dict[str, Any] | None = None) -> Path:
+    """Write ``<directory>/<name>.npz`` (default :data:`SHIPPED_DIR`; ``name`` defaults to ``kind``) from the
+    finished run's checkpoint (:func:`finished_run`) and record it, with the run's final evaluation, its ``kind`` and
+    ``training`` (``train_file``, ``train_file_sha256``, ``train_puzzles``), in ``<directory>/manifest.json``; the
+    other entries are kept as they are."""
+    st, res = finished_run(run_dir, kind)
+    name = kind if name is None else name
+    if not name or "/" in name or name.startswith(".") or name == "manifest":
+        raise SudokuModelError(f"shipped name must be a plain file name, got {name!r}")
+    d = Path(SHIPPED_DIR if directory is None else directory)
+    man_path = d / "manifest.json"
+    man: dict[str, Any] = (shipped_manifest(d) if man_path.is_file()
+                           else {"schema": SHIPPED_SCHEMA, "models": {}})
+    data = _weights_bytes(kind, st.model, st.params, st.step)
+    entry: dict[str, Any] = {"file": f"{name}.npz", "sha256": hashlib.sha256(data).hexdigest(), "updates": st.step,
+                             "cpu_train_seconds": round(st.cpu_train, 1), "command": command,
+                             "n_params": Transformer(st.model).param_count(), "kind": kind, **(training or {})}
+    ev = res["eval"]  # the run's own final evaluation, for `eval --checkpoint shipped` to be checked against
+    entry["eval"] = {"settings": res["eval_settings"],
+                     **{k: ev[k] for k in ("n", "exact", "accuracy", "outcomes", "stuck_at_cap", "per_puzzle")
+                        if k in ev}}
+    man["models"][name] = entry
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(d / f"{name}.npz", data)
+        atomic_write_text(man_path, json.dumps(man, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise SudokuModelError(f"cannot write {d}: {exc.strerror or exc}") from None
+    return d / f"{name}.npz"
+
+
+def entry_kind(name: str, entry: dict[str, Any]) -> str:
+    """The model kind of the shipped manifest entry ``name``: its ``kind`` field, or the name for the entries
+    shipped before the field existed.
+
+    Examples
+    --------
+    >>> entry_kind("arm", {}), entry_kind("ao-mdm-train10000", {"kind": "ao-mdm"})
+    ('arm', 'ao-mdm')
+    """
+    return str(entry.get("kind", name))
+
+
+def _read_weights(path: Path, expect_sha: str | None = None, *, shipped: bool = False,
+                  name: str | None = None) -> LoadedModel:
     """The weights file ``path`` (checked against ``expect_sha``); a ``shipped`` file's source is shown relative to
-    the repository (the same in every clone), any other as given."""
+    the repository (the same in every clone), any other as given; ``name`` defaults to the file's model kind."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -251,7 +305,7 @@ def _read_weights(path: Path, expect_sha: str | None = None, *, shipped: bool = 
     if {k: v.shape for k, v in params.items()} != Transformer(cfg).shapes():
         raise SudokuModelError(f"{path}: the parameters do not match the model config")
     return LoadedModel(kind=kind, config=cfg, params=params, source=repo_relative(path) if shipped else str(path),
-                       updates=int(meta.get("updates", 0)))
+                       updates=int(meta.get("updates", 0)), name=kind if name is None else name)
 
 
 def shipped_manifest(directory: str | Path | None = None) -> dict[str, Any]:
@@ -271,13 +325,20 @@ def shipped_manifest(directory: str | Path | None = None) -> dict[str, Any]:
 
 def load_model(spec: str, *, kinds: Sequence[str] = MODELS,
                directory: str | Path | None = None) -> list[LoadedModel]:
-    """``"shipped"`` (every shipped kind among ``kinds``), a run directory (``checkpoint.npz`` of the trainer) or a
-    weights ``.npz`` written by :func:`export_shipped`."""
+    """``"shipped"`` (every shipped entry whose kind (:func:`entry_kind`) is among ``kinds``), a run directory
+    (``checkpoint.npz`` of the trainer) or a weights ``.npz`` written by :func:`export_shipped`."""
     if spec == "shipped":
         directory = SHIPPED_DIR if directory is None else directory
         man = shipped_manifest(directory)
-        got = [_read_weights(Path(directory) / e["file"], e.get("sha256"), shipped=True)
-               for k, e in sorted(man["models"].items()) if k in kinds]
+        got = []
+        for name, e in sorted(man["models"].items()):
+            if entry_kind(name, e) not in kinds:
+                continue
+            m = _read_weights(Path(directory) / e["file"], e.get("sha256"), shipped=True, name=name)
+            if m.kind != entry_kind(name, e):
+                raise SudokuModelError(f"{e['file']} holds a {m.kind!r} model, the manifest entry {name!r} says "
+                                       f"{entry_kind(name, e)!r}")
+            got.append(m)
         if not got:
             raise NoShippedWeights(f"no shipped Sudoku weights for {', '.join(kinds)}")
         return got
@@ -292,7 +353,8 @@ def load_model(spec: str, *, kinds: Sequence[str] = MODELS,
         kind = st.data.split(":")[0]
         if kind not in MODELS:
             raise SudokuModelError(f"{p} holds a run of {kind!r}, not a Sudoku model")
-        loaded = [LoadedModel(kind=kind, config=st.model, params=st.params, source=str(p), updates=st.step)]
+        loaded = [LoadedModel(kind=kind, config=st.model, params=st.params, source=str(p), updates=st.step,
+                              name=kind)]
     elif p.is_file():
         loaded = [_read_weights(p)]
     else:

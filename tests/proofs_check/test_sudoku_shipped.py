@@ -1,7 +1,7 @@
 """The shipped Sudoku models (issue 16), evaluated the way a user would: `powergen eval sudoku --checkpoint shipped`
 on the first 20 held-out puzzles, every AP-MDM step through the exact machine.  The per-puzzle outcomes and step
 counts must equal those the run's own final evaluation recorded in the manifest when the weights were shipped
-(`proofs_check.experiments.sudoku_run.export_shipped`), so the shipped files, the loader, the batched rollout and the
+(`powergen experiment sudoku --ship`), so the shipped files, the loader, the batched rollout and the
 judge are checked together against a record made before the weights were shipped.
 """
 
@@ -24,7 +24,7 @@ def _manifest() -> dict:
 
 def test_an_apmdm_model_is_shipped_with_its_own_evaluation_record() -> None:
     man = _manifest()
-    apmdm = [k for k in man["models"] if k in sr.APMDM]
+    apmdm = [k for k, e in man["models"].items() if sr.entry_kind(k, e) in sr.APMDM]
     assert apmdm, "issue 16: an AP-MDM Sudoku model must be shipped"
     for kind in apmdm:
         entry = man["models"][kind]
@@ -46,4 +46,5 @@ def test_shipped_models_on_20_held_out_puzzles_reproduce_their_recorded_outcomes
         assert sx.puzzles_digest(test[:settings["n_test"]]) == settings["test"], kind
         assert out["cap_multiple"] == settings["cap_multiple"], kind
         got = out["models"][kind]
+        assert got["kind"] == sr.entry_kind(kind, entry), kind  # ao-mdm-train10000 is decoded as an AO-MDM
         assert got["n"] == N_CI and got["per_puzzle"] == rec["per_puzzle"][:N_CI], kind

@@ -1,0 +1,180 @@
+"""`powergen experiment sudoku --ship` (proofs_check/experiments/sudoku_ship.py): tiny runs trained through the CLI
+in a fixture, shipped into temporary folders (never the package's), named after the training file the run itself
+records, read back by `eval sudoku --checkpoint shipped` and `sudoku solve --model shipped` with the entry's kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from proofs_check.cli import main
+from proofs_check.experiments import sudoku as sx
+from proofs_check.experiments import sudoku_run as sr
+from reductions.tasks.sudoku import solve
+
+TEST = sx.read_puzzles(sx.TEST_FILE)
+EASY = sorted(TEST[:60], key=lambda p: solve(p).steps)[:7]  # short oracle runs keep the fixture cheap
+TINY = ["--model", "n_layers=1"]  # one block (an override of d_model or n_heads would also need rotary=)
+REAL_MANIFEST = sr.SHIPPED_DIR / "manifest.json"
+
+
+def _write(path: Path, puzzles: list[str]) -> Path:
+    path.write_text("".join(p + "\n" for p in puzzles), encoding="utf-8")
+    return path
+
+
+def _train(root: Path, models: str, train_file: Path, test_file: Path) -> None:
+    code = main(["experiment", "sudoku", "--models", models, "--train-file", str(train_file), "--test-file",
+                 str(test_file), "--test-count", "2", "--steps", "2", "--batch-size", "2", "--eval-every", "100",
+                 "--probe-per-size", "1", "--tf-count", "1", "--run-dir", str(root), "--json", *TINY])
+    assert code == 0
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``default``: an AO-MDM trained on a stand-in for the default file (2 puzzles); ``variant``: an AO-MDM and a
+    peer AP-MDM trained on another file of 3 puzzles.  2 updates each, evaluated on 2 easy puzzles."""
+    d = tmp_path_factory.mktemp("sudoku-ship")
+    files = {"default_file": _write(d / "default.txt", EASY[:2]), "other_file": _write(d / "other.txt", EASY[:3]),
+             "test_file": _write(d / "test.txt", EASY[5:7])}
+    _train(d / "default", "ao-mdm", files["default_file"], files["test_file"])
+    _train(d / "variant", "ao-mdm,ap-mdm-peer", files["other_file"], files["test_file"])
+    return {"default": d / "default", "variant": d / "variant", **files}
+
+
+@pytest.fixture()
+def default_file(runs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The default training file is, for these tests, the 2-puzzle file (so that a run on it is cheap)."""
+    monkeypatch.setattr(sx, "TRAIN_FILE", runs["default_file"])
+    return runs["default_file"]
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _ship(root: Path, models: str, to: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+    return _cli(["experiment", "sudoku", "--run-dir", str(root), "--models", models, "--ship", "--ship-to", str(to),
+                 "--json", *extra], capsys)
+
+
+def test_a_variant_ships_beside_the_existing_entries_which_stay_byte_identical(
+        runs: dict[str, Path], default_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "sudoku").mkdir()
+    shutil.copy(REAL_MANIFEST, tmp_path / "sudoku" / "manifest.json")
+    code, out, err = _ship(runs["variant"], "ao-mdm,ap-mdm-peer", tmp_path, capsys)
+    assert code == 0, err
+    shipped = json.loads(out)["shipped"]
+    assert {k: v["name"] for k, v in shipped.items()} == {"ao-mdm": "ao-mdm-train3",
+                                                          "ap-mdm-peer": "ap-mdm-peer-train3"}
+    old = json.loads(REAL_MANIFEST.read_text(encoding="utf-8"))
+    text = (tmp_path / "sudoku" / "manifest.json").read_text(encoding="utf-8")
+    new = json.loads(text)
+    assert set(new["models"]) == set(old["models"]) | {"ao-mdm-train3", "ap-mdm-peer-train3"}
+    for name, entry in old["models"].items():  # the 100-puzzle ao-mdm and the others: untouched, same text
+        assert new["models"][name] == entry
+        assert json.dumps(entry, indent=1, sort_keys=True).replace("\n", "\n  ") in text
+    entry = new["models"]["ao-mdm-train3"]
+    result = json.loads((runs["variant"] / "ao-mdm" / "result.json").read_text(encoding="utf-8"))
+    assert entry["kind"] == "ao-mdm" and entry["train_puzzles"] == 3 and entry["file"] == "ao-mdm-train3.npz"
+    assert entry["train_file"] == str(runs["other_file"])
+    assert entry["train_file_sha256"] == hashlib.sha256(runs["other_file"].read_bytes()).hexdigest()
+    assert entry["command"] == result["command"]  # the command the run recorded
+    assert entry["command"].startswith("powergen experiment sudoku --models ao-mdm,ap-mdm-peer")
+    assert f"--train-file {runs['other_file']}" in entry["command"]
+    assert entry["updates"] == result["steps_done"] == 2 and entry["eval"]["per_puzzle"] == \
+        result["eval"]["per_puzzle"]
+
+
+def test_shipped_entries_are_read_with_their_kind(runs: dict[str, Path], default_file: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _ship(runs["default"], "ao-mdm", tmp_path, capsys)[0] == 0
+    assert _ship(runs["variant"], "ao-mdm,ap-mdm-peer", tmp_path, capsys)[0] == 0
+    ship = tmp_path / "sudoku"
+    man = json.loads((ship / "manifest.json").read_text(encoding="utf-8"))["models"]
+    assert sorted(man) == ["ao-mdm", "ao-mdm-train3", "ap-mdm-peer-train3"]  # the variant did not overwrite ao-mdm
+    assert man["ao-mdm"]["train_file"] == str(default_file) and man["ao-mdm"]["kind"] == "ao-mdm"
+    assert man["ao-mdm"]["sha256"] != man["ao-mdm-train3"]["sha256"]
+    monkeypatch.setattr(sr, "SHIPPED_DIR", ship)
+    code, out, _ = _cli(["eval", "sudoku", "--checkpoint", "shipped", "--count", "2", "--json"], capsys)
+    got = json.loads(out)["models"]
+    assert code == 0 and {k: v["kind"] for k, v in got.items()} == {
+        "ao-mdm": "ao-mdm", "ao-mdm-train3": "ao-mdm", "ap-mdm-peer-train3": "ap-mdm-peer"}
+    # the same model read from its run directory (another loader) gives the same evaluation
+    code, out, _ = _cli(["eval", "sudoku", "--checkpoint", str(runs["variant"] / "ao-mdm"), "--count", "2",
+                         "--json"], capsys)
+    direct = json.loads(out)["models"]["ao-mdm"]
+    assert direct["per_puzzle"] == got["ao-mdm-train3"]["per_puzzle"] and direct["kind"] == "ao-mdm"
+    code, out, _ = _cli(["sudoku", "solve", EASY[5], "--model", "shipped", "--json"], capsys)
+    doc = json.loads(out)
+    assert doc["model"] == "ap-mdm-peer" and doc["source"] == str(ship / "ap-mdm-peer-train3.npz")
+
+
+def _copy_run(runs: dict[str, Path], kind: str, dest: Path) -> Path:
+    """The variant's ``kind`` run alone under ``dest`` (no experiment table beside it)."""
+    shutil.copytree(runs["variant"] / kind, dest / kind)
+    return dest / kind / "result.json"
+
+
+def _edit(path: Path, **changes: object) -> None:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for k, v in changes.items():
+        if isinstance(v, dict) and isinstance(doc.get(k), dict):
+            doc[k] = {kk: vv for kk, vv in {**doc[k], **v}.items() if vv is not None}
+        elif v is None:
+            doc.pop(k, None)
+        else:
+            doc[k] = v
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def test_shipping_refuses_a_run_without_its_own_evaluation(runs: dict[str, Path], default_file: Path,
+                                                           tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = _copy_run(runs, "ao-mdm", tmp_path / "r")
+    _edit(res, steps_done=1)
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
+    assert code == 2 and "written at update 1, the checkpoint is at update 2" in err and err.count("\n") == 1
+    res.unlink()
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
+    assert code == 2 and "no readable result.json" in err and err.count("\n") == 1 and "Traceback" not in err
+    # one run of the list refused: nothing is written for the others either
+    shutil.copytree(runs["variant"] / "ap-mdm-peer", tmp_path / "r" / "ap-mdm-peer")
+    code, out, err = _ship(tmp_path / "r", "ap-mdm-peer,ao-mdm", tmp_path / "to", capsys)
+    assert code == 2 and "no readable result.json" in err and not (tmp_path / "to").exists()
+    code, out, err = _ship(tmp_path / "r", "arm", tmp_path / "to", capsys)  # no such run
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_the_training_file_is_derived_from_the_run_or_shipping_refuses(
+        runs: dict[str, Path], default_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = _copy_run(runs, "ao-mdm", tmp_path / "r")
+    _edit(res, command=None, data={"train_file": None, "train_file_sha256": None})  # an older run's record
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
+    assert code == 2 and "pass the file with --train-file" in err and err.count("\n") == 1
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys, "--train-file", str(default_file))
+    assert code == 2 and "does not hold the 3 puzzles" in err and not (tmp_path / "to").exists()
+    # a copy of the right file under another name is recognised by its content
+    other = _write(tmp_path / "same-puzzles.txt", EASY[:3])
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys, "--train-file", str(other))
+    assert code == 0, err
+    entry = json.loads((tmp_path / "to" / "sudoku" / "manifest.json").read_text(encoding="utf-8"))["models"]
+    assert list(entry) == ["ao-mdm-train3"] and entry["ao-mdm-train3"]["train_file"] == str(other)
+    cmd = entry["ao-mdm-train3"]["command"]
+    assert cmd.startswith("powergen experiment sudoku --models ao-mdm --seed 0") and "--steps 2" in cmd
+    assert f"--train-file {other}" in cmd and cmd.endswith("(model config in the weights file)")
+    # an AP-MDM run records its puzzle list in the name of its transition store: that alone identifies the file
+    res = _copy_run(runs, "ap-mdm-peer", tmp_path / "p")
+    _edit(res, data={"train_file": None, "puzzles_sha256": None})
+    code, out, err = _ship(tmp_path / "p", "ap-mdm-peer", tmp_path / "to", capsys, "--train-file", str(other))
+    assert code == 0 and json.loads(out)["shipped"]["ap-mdm-peer"]["name"] == "ap-mdm-peer-train3"
+    code, out, err = _ship(tmp_path / "p", "ap-mdm-peer", tmp_path / "to", capsys, "--train-file",
+                           str(default_file))
+    assert code == 2 and "does not hold" in err
