@@ -23,7 +23,7 @@ cap of ``cap_multiple`` times the oracle's trajectory length of that puzzle; the
 independent validator (:func:`reductions.tasks.sudoku_grid.solution_problems`: rows, columns, boxes, givens) and
 against the oracle's solution (unique for the shipped puzzle files).  :func:`step_accuracy` is the teacher-forced
 measure: on the oracle's test transitions, how often the prediction, through ``g``, gives exactly ``x_{k+1}``, by
-decision type (:func:`decision_type`).
+decision type (:func:`reductions.tasks.sudoku.decision_type`).
 """
 
 from __future__ import annotations
@@ -52,30 +52,24 @@ from proofs_check.experiments.decoders import BatchPredictor, NeuralBatchPredict
 from proofs_check.experiments.store import TransitionStore
 from proofs_check.experiments.trainer import Sampler, single_thread_blas
 from reductions.errors import ReductionError
-from reductions.tasks.sudoku import SudokuTrajectory, decode_values, encode_grid, solve
+from reductions.tasks.sudoku import DECISIONS, SudokuTrajectory, decision_type, decode_values, encode_grid, solve
 from reductions.tasks.sudoku_grid import (
-    BRANCH,
     CONTEXT,
     MASK,
-    NORMAL,
-    SKULL,
     SUDOKU_VOCAB,
     parse_puzzle,
     read_puzzle_file,
     solution_problems,
 )
 
-__all__ = ["DECISIONS", "PAPER_ACCURACY", "SudokuSource", "TEST_FILE", "TRAIN_FILE", "decision_type",
-           "evaluate_apmdm", "judge_grid", "model_config", "read_puzzles", "step_accuracy", "store_sampler",
-           "train_config"]
+__all__ = ["PAPER_ACCURACY", "SudokuSource", "TEST_FILE", "TRAIN_FILE", "evaluate_apmdm", "judge_grid", "model_config",
+           "read_puzzles", "step_accuracy", "store_sampler", "train_config"]
 
 DATA = Path(__file__).resolve().parents[2] / "reductions" / "tasks" / "data"
 TRAIN_FILE = DATA / "sudoku_train_100.txt"
 TEST_FILE = DATA / "sudoku_test_1000.txt"
 #: PAPER.md §3.0 table: AP-MDM (100 puzzles), AO-MDM with Top-K margin and the ordered ARM (Kim et al., 1.8M samples)
 PAPER_ACCURACY = {"ap-mdm": "99.28", "ap-mdm-peer": "-", "ao-mdm": "89.49", "arm": "87.18"}
-DECISIONS = ("cell-choice", "assign", "branch", "contradiction", "backtrack-remask", "backtrack-restore",
-             "refill-value", "refill-marker", "halt")
 
 
 class SudokuDataError(CheckError, ValueError):
@@ -143,40 +137,6 @@ class SudokuSource:
 
     def trajectory(self, index: int, seed: int) -> Sequence[Transition]:
         return _LazyTransitions(solve(self.puzzles[index]))
-
-
-# -- decision types ------------------------------------------------------------------------------------------------
-def decision_type(x: np.ndarray, y: np.ndarray, remask: np.ndarray) -> str:
-    """The kind of an oracle step ``(x, y*, remask*)`` of the Sudoku process (module :mod:`reductions.tasks.sudoku`):
-    ``cell-choice`` (remask the 3 tokens of the MRV cell: step 1 of an assign, branch or contradiction), ``assign`` /
-    ``branch`` / ``contradiction`` (their step 2), ``backtrack-remask`` / ``backtrack-restore`` (the two steps of a
-    backtrack), ``refill-value`` / ``refill-marker`` (the two steps of the refill), or ``halt`` (a no-op).
-
-    Examples
-    --------
-    >>> t = solve("1" + "." * 80)
-    >>> decision_type(t.states[0], t.y[0], t.remask[0]), decision_type(t.states[1], t.y[1], t.remask[1])
-    ('cell-choice', 'branch')
-    """
-    x = np.asarray(x).reshape(81, 4)
-    y = np.asarray(y).reshape(81, 4)
-    r = np.asarray(remask).reshape(81, 4).astype(bool)
-    m = x == MASK
-    full = m[:, 0] & m[:, 1] & m[:, 2]
-    part = ~m[:, 0] & ~m[:, 1] & m[:, 2]
-    head = m[:, 0] & m[:, 1] & ~m[:, 2]
-    if not m.any():
-        if not r.any():
-            return "halt"
-        return "cell-choice" if int(r.sum()) == 3 and r[:, :3].all(axis=1).sum() == 1 else "backtrack-remask"
-    if full.any() and part.any():
-        return "backtrack-restore"
-    if full.any():
-        mark = int(y[np.flatnonzero(full)[0], 2])
-        return {NORMAL: "assign", BRANCH: "branch", SKULL: "contradiction"}.get(mark, "backtrack-restore")
-    if head.any():
-        return "refill-value"
-    return "refill-marker"
 
 
 # -- models and training -------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from machines.vocab import BaseVocabulary
 from proofs_check.errors import UsageError
 from reductions.errors import ReductionError
 from reductions.tasks.maxflow import FLOW_VOCAB, decide, parse_state
+from reductions.tasks.sudoku import decision_type
 from reductions.tasks.sudoku_grid import CONTEXT, SUDOKU_VOCAB
 
 __all__ = ["LABELLED", "VIEWS", "choose_view", "graph_layout", "phase_labels", "step_label"]
@@ -120,7 +121,7 @@ def step_label(view: str, rec: StepRecord) -> str:
       does not parse);
     * ``grid``: (``"?"`` for a step whose input is not 324 tokens or has no ``y``) the solver event the step
       belongs to, read off ``(x, y, remask)`` by
-      :func:`proofs_check.experiments.sudoku.decision_type`: ``cell-choice`` (the MRV cell is remasked), then
+      :func:`reductions.tasks.sudoku.decision_type`: ``cell-choice`` (the MRV cell is remasked), then
       ``assign``, ``branch`` or ``contradiction`` (the value and marker written), ``backtrack-remask`` /
       ``backtrack-restore``, ``refill-value`` / ``refill-marker``.  Exact for the oracle's traces (the only Sudoku
       traces powergen writes: ``sudoku solve --trace``); a step of any other trace gets the event whose token pattern
@@ -140,8 +141,6 @@ def step_label(view: str, rec: StepRecord) -> str:
         except ReductionError:
             return "?"
     if view == "grid":
-        from proofs_check.experiments.sudoku import decision_type
-
         x = np.asarray(rec.x, dtype=np.int64)
         y, remask = rec.prediction.y, rec.prediction.remask
         if x.shape != (CONTEXT,) or y is None or np.shape(y) != x.shape:

@@ -66,8 +66,12 @@ from reductions.tasks.sudoku_grid import (
     parse_puzzle,
 )
 
-__all__ = ["SearchCounts", "SudokuTrajectory", "encode_grid", "decode_values", "final_is_fixed_point", "solve",
-           "transitions", "verify_trajectory", "verify_trajectory_reference"]
+__all__ = ["DECISIONS", "SearchCounts", "SudokuTrajectory", "decision_type", "encode_grid", "decode_values",
+           "final_is_fixed_point", "solve", "transitions", "verify_trajectory", "verify_trajectory_reference"]
+
+#: The step kinds :func:`decision_type` names, in the order of the module notes' event table.
+DECISIONS = ("cell-choice", "assign", "branch", "contradiction", "backtrack-remask", "backtrack-restore",
+             "refill-value", "refill-marker", "halt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,3 +489,42 @@ def iter_transitions(traj: SudokuTrajectory) -> Iterator[Transition]:
         yield Transition(x=traj.states[t].astype(np.int64), y=traj.y[t].astype(np.int64),
                          remask=traj.remask[t].astype(np.int64), insert=zeros.copy(), delete=zeros.copy(),
                          x_next=traj.states[t + 1].astype(np.int64))
+
+
+# -- decision types: the solver event of a step, read off its tokens ---------------------------------------------------
+def decision_type(x: np.ndarray, y: np.ndarray, remask: np.ndarray) -> str:
+    """The kind of an oracle step ``(x, y*, remask*)`` of this process (the event table of the module notes):
+    ``cell-choice`` (remask the 3 tokens of the MRV cell: step 1 of an assign, branch or contradiction), ``assign`` /
+    ``branch`` / ``contradiction`` (their step 2), ``backtrack-remask`` / ``backtrack-restore`` (the two steps of a
+    backtrack), ``refill-value`` / ``refill-marker`` (the two steps of the refill), or ``halt`` (a no-op).
+
+    Examples
+    --------
+    >>> t = solve("1" + "." * 80)
+    >>> decision_type(t.states[0], t.y[0], t.remask[0]), decision_type(t.states[1], t.y[1], t.remask[1])
+    ('cell-choice', 'branch')
+
+    Notes
+    -----
+    ``O(324)``; labels are one of :data:`DECISIONS`.  Exact on the oracle's steps; a step of any other trajectory gets
+    the event whose token pattern it has (used to break learned models' errors down by decision type).
+    """
+    x = np.asarray(x).reshape(81, 4)
+    y = np.asarray(y).reshape(81, 4)
+    r = np.asarray(remask).reshape(81, 4).astype(bool)
+    m = x == MASK
+    full = m[:, 0] & m[:, 1] & m[:, 2]
+    part = ~m[:, 0] & ~m[:, 1] & m[:, 2]
+    head = m[:, 0] & m[:, 1] & ~m[:, 2]
+    if not m.any():
+        if not r.any():
+            return "halt"
+        return "cell-choice" if int(r.sum()) == 3 and r[:, :3].all(axis=1).sum() == 1 else "backtrack-remask"
+    if full.any() and part.any():
+        return "backtrack-restore"
+    if full.any():
+        mark = int(y[np.flatnonzero(full)[0], 2])
+        return {NORMAL: "assign", BRANCH: "branch", SKULL: "contradiction"}.get(mark, "backtrack-restore")
+    if head.any():
+        return "refill-value"
+    return "refill-marker"

@@ -1,4 +1,4 @@
-"""The Sudoku experiment's infrastructure: store, decision types, decoders against oracles, batched rollout,
+"""The Sudoku experiment's infrastructure: store, decoders against oracles, batched rollout,
 illegal steps, shipped weights, CLI errors and a tiny training run (proofs_check/experiments/sudoku*.py)."""
 
 from __future__ import annotations
@@ -50,18 +50,6 @@ def test_store_of_two_puzzles_is_verified_and_hashed(tmp_path: Path) -> None:
     xs.write_bytes(bytes(raw))
     with pytest.raises(StoreError, match="sha256"):
         open_store(a.directory)
-
-
-def test_decision_types_count_the_solver_events() -> None:
-    """Labels read off the tokens agree with the solver's own event counts."""
-    t = solve(PUZZLE)
-    kinds = [sx.decision_type(t.states[k], t.y[k], t.remask[k]) for k in range(t.steps)]
-    c = t.counts
-    got = {d: kinds.count(d) for d in sx.DECISIONS}
-    assert got == {"cell-choice": c.assigns + c.branches + c.contradictions, "assign": c.assigns,
-                   "branch": c.branches, "contradiction": c.contradictions, "backtrack-remask": c.backtracks,
-                   "backtrack-restore": c.backtracks, "refill-value": c.backtracks, "refill-marker": c.backtracks,
-                   "halt": 0}
 
 
 def test_oracle_scores_100_percent_through_the_apmdm_rollout() -> None:

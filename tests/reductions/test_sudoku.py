@@ -16,7 +16,9 @@ from proofs_check.cli import main
 from proofs_check.tour_steps import t60_sudoku
 from reductions.errors import InvalidInstance
 from reductions.tasks.sudoku import (
+    DECISIONS,
     SudokuTrajectory,
+    decision_type,
     encode_grid,
     iter_transitions,
     solve,
@@ -402,3 +404,15 @@ def test_cli_solve_refuses_unwritable_trace_before_solving(where: str, tmp_path:
 def test_solve_array_values_are_validated(grid: np.ndarray, fragment: str) -> None:
     with pytest.raises(InvalidInstance, match=fragment):
         solve(grid)
+
+
+def test_decision_types_count_the_solver_events() -> None:
+    """Labels read off the tokens agree with the solver's own event counts."""
+    t = solve(ESCARGOT)
+    kinds = [decision_type(t.states[k], t.y[k], t.remask[k]) for k in range(t.steps)]
+    c = t.counts
+    got = {d: kinds.count(d) for d in DECISIONS}
+    assert got == {"cell-choice": c.assigns + c.branches + c.contradictions, "assign": c.assigns,
+                   "branch": c.branches, "contradiction": c.contradictions, "backtrack-remask": c.backtracks,
+                   "backtrack-restore": c.backtracks, "refill-value": c.backtracks, "refill-marker": c.backtracks,
+                   "halt": 0}
