@@ -4,8 +4,8 @@ matplotlib is optional (the ``plot`` extra).  :func:`pyplot` imports it with the
 or raises one :class:`~proofs_check.errors.UsageError` naming the extra; :func:`save_figure` renders a figure into
 memory, closes it and writes the bytes atomically (:func:`machines.io.atomic_write_bytes`), so an interrupted run
 never leaves half an image.  Used by ``powergen check space --plot``
-(:mod:`proofs_check.commands.check_space`) and ``powergen experiment maxflow --plot``
-(:mod:`proofs_check.experiments.maxflow_plots`).
+(:mod:`proofs_check.commands.check_space`), ``powergen experiment maxflow --plot``
+(:mod:`proofs_check.experiments.maxflow_plots`) and ``scripts/plot_check.py`` (the theorem pages' plots).
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ one panel per quantity and one colour per group (``--group``, default ``program`
 are circled in red.  Bounds are read as numbers (``"12"``, ``"7/2"``, ``"1.5e3"``); a bound that is not a number
 (a formula string) is left out of the plot and reported on stderr.
 
-Needs matplotlib (the ``plot`` extra: ``pip install -e ".[plot]"``).  The output is deterministic for a given input
-(no timestamps in the PNG metadata).
+Needs matplotlib (the ``plot`` extra: ``pip install -e ".[plot]"``), set up like every figure of powergen by
+:mod:`proofs_check.figures` (headless backend, ``EXPERIMENT_FIGURE``: 110 dpi, no software tag, written atomically).
+The output is deterministic for a given input (no timestamps in the PNG metadata).
 
 Exit codes: 0 written, 2 bad input (one line on stderr).
 """
@@ -29,6 +30,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from proofs_check.errors import UsageError
 
 SCHEMA = "powergen.check/1"
 
@@ -115,18 +118,15 @@ def series(report: dict[str, Any], *, x: str, ys: Sequence[str] | None, group: s
 
 def plot(report: dict[str, Any], out_path: Path, *, x: str, ys: Sequence[str] | None, group: str,
          logx: bool, logy: bool, title: str | None) -> list[str]:
-    import matplotlib
+    from proofs_check.figures import EXPERIMENT_FIGURE, pyplot, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     data, notes = series(report, x=x, ys=ys, group=group)
     quantities = list(data)
     cols = min(3, len(quantities))
     rows = math.ceil(len(quantities) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False, layout="constrained")
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    from matplotlib.lines import Line2D
 
     for ax, q in zip(axes.flat, quantities, strict=False):
         many = len(data[q]) > 6  # too many groups for a legend entry each: one generic legend instead
@@ -152,8 +152,9 @@ def plot(report: dict[str, Any], out_path: Path, *, x: str, ys: Sequence[str] | 
             ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
         if many:
-            ax.legend(handles=[Line2D([], [], color="grey", marker="o", label=f"measured ({len(data[q])} {group}s)"),
-                               Line2D([], [], color="grey", linestyle="--", label="bound")], fontsize=7)
+            ax.legend(handles=[plt.Line2D([], [], color="grey", marker="o",  # pyplot re-exports Line2D
+                                          label=f"measured ({len(data[q])} {group}s)"),
+                               plt.Line2D([], [], color="grey", linestyle="--", label="bound")], fontsize=7)
         else:
             ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(quantities):]:
@@ -161,8 +162,7 @@ def plot(report: dict[str, Any], out_path: Path, *, x: str, ys: Sequence[str] | 
     status = "all points ok" if report.get("ok") else "some points FAILED"
     fig.suptitle(title or f"powergen check {report.get('claim', '?')}: measured vs bound ({status})")
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    save_figure(plt, fig, out_path, **EXPERIMENT_FIGURE)
     return notes
 
 
@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlotInputError as exc:
         print(f"plot_check: error: {exc}", file=sys.stderr)
         return 2
-    except ImportError:
+    except UsageError:  # proofs_check.figures.pyplot: matplotlib is not installed
         print("plot_check: error: matplotlib is needed (pip install -e '.[plot]')", file=sys.stderr)
         return 2
     for note in notes[:10]:
