@@ -20,10 +20,17 @@ the result.  Exit 0 when the run finished and was evaluated; 2 on bad input.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
-from proofs_check.cli_common import EXIT_OK, add_json_flag, add_seed_flag, emit_json, pos_int, stdout_console
+from proofs_check.cli_common import (
+    EXIT_OK,
+    add_json_flag,
+    add_seed_flag,
+    emit_json,
+    pos_int,
+    stdout_console,
+    training_progress,
+)
 from proofs_check.commands.eval import paper_cell, size_range
 from proofs_check.parallel import add_workers_flag
 
@@ -89,8 +96,6 @@ def _models(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import time
-
     from machines.neural.config import override
     from proofs_check.errors import UsageError
     from proofs_check.experiments import maxflow as mf
@@ -121,31 +126,24 @@ def run(args: argparse.Namespace) -> int:
     t_over = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size)) if v is not None}
     train = mf.train_config(**t_over)
     budget = 60.0 * args.budget_cpu_minutes
-    w0 = time.time()
-
-    def on_log(entry: dict[str, Any]) -> None:
-        cpu = entry["cpu"]
-        rate = cpu / max(entry["step"], 1)
-        left = min(budget - cpu, rate * (train.steps - entry["step"]))
-        acc = " ".join(f"{k} {v:.3f}" for k, v in entry["acc"].items())
-        print(f"[{time.time() - w0:7.0f}s] update {entry['step']}/{train.steps}  cpu {cpu / 60:.1f} min  "
-              f"(~{max(left, 0) / 60:.0f} CPU-min left)  loss {entry['loss']:.4f}  acc {acc}", file=sys.stderr,
-              flush=True)
-
     if args.ship:
         return _ship(args, run_dir)
     if args.plot is not None:
         return _plot(args, run_dir)
     results: dict[str, Any] = {}
-    log = None if args.json else on_log
+
+    def log(kind: str, steps: int) -> Any:  # one stderr line per trainer log, led by the model kind
+        return None if args.json else training_progress(budget, steps, kind=kind)
+
     sizes: dict[str, Any] = {"train_sizes": args.train_sizes or mf.SIZES, "test_sizes": args.test_sizes or mf.SIZES}
     command = _command(args, run_dir)
     if "ap-mdm" in args.models:
         results["ap-mdm"] = mf.run_apmdm(run_dir=run_dir, seed=args.seed, budget_cpu_seconds=budget,
                                          train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                          probe_per_size=args.probe_per_size, eval_every=args.eval_every,
-                                         processes=args.processes, model=model, train=train, on_log=log,
-                                         command=command, workers=args.workers, **sizes)
+                                         processes=args.processes, model=model, train=train,
+                                         on_log=log("ap-mdm", train.steps), command=command, workers=args.workers,
+                                         **sizes)
     if "arm" in args.models:
         from proofs_check.experiments import maxflow_arm as ma
 
@@ -153,15 +151,16 @@ def run(args: argparse.Namespace) -> int:
         results["arm"] = ma.run_arm(run_dir=run_dir + "-arm", seed=args.seed, budget_cpu_seconds=budget,
                                     train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                     probe_per_size=args.probe_per_size, eval_every=args.eval_every,
-                                    model=ma.arm_model_config(**_fields(model)), train=arm_train, on_log=log,
-                                    command=command, **sizes)
+                                    model=ma.arm_model_config(**_fields(model)), train=arm_train,
+                                    on_log=log("arm", arm_train.steps), command=command, **sizes)
     if "arm-answer" in args.models:
         from proofs_check.experiments import maxflow_answer as mans
 
         results["arm-answer"] = mans.run_answer(
             run_dir=run_dir + "-arm-answer", seed=args.seed, budget_cpu_seconds=budget,
             train_graphs=args.train_graphs, test_per_size=args.test_per_size, probe_per_size=args.probe_per_size,
-            eval_every=args.eval_every, model=mans.answer_model_config(**_fields(model)), train=train, on_log=log,
+            eval_every=args.eval_every, model=mans.answer_model_config(**_fields(model)), train=train,
+            on_log=log("arm-answer", train.steps),
             command=command, **sizes)
     if args.json:
         emit_json({"schema": SCHEMA, "task": args.task, "run_dir": run_dir, "models": results})

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from proofs_check.cli_common import EXIT_FAILED, EXIT_OK, emit_json, pos_int, stdout_console
+from proofs_check.cli_common import EXIT_FAILED, EXIT_OK, emit_json, pos_int, stdout_console, training_progress
 from proofs_check.errors import UsageError
 
 __all__ = ["add_sudoku_flags", "run_eval", "run_solve_model", "run_sudoku"]
@@ -50,20 +50,6 @@ def add_sudoku_flags(p: argparse.ArgumentParser) -> None:
                    help="sudoku: rollout step cap = X times the oracle's trajectory length (default 2)")
     p.add_argument("--tf-count", type=pos_int, default=20, metavar="N",
                    help="sudoku: teacher-forced accuracy on every transition of the first N test puzzles (default 20)")
-
-
-def _on_log(budget: float, steps: int) -> Any:
-    w0 = time.time()
-
-    def on_log(entry: dict[str, Any]) -> None:
-        cpu = entry["cpu"]
-        left = min(budget - cpu, cpu / max(entry["step"], 1) * (steps - entry["step"]))
-        acc = " ".join(f"{k} {v:.3f}" for k, v in entry["acc"].items())
-        print(f"[{time.time() - w0:7.0f}s] update {entry['step']}/{steps}  cpu {cpu / 60:.1f} min  "
-              f"(~{max(left, 0) / 60:.0f} CPU-min left)  loss {entry['loss']:.4f}  acc {acc}", file=sys.stderr,
-              flush=True)
-
-    return on_log
 
 
 def _eval_progress(label: str, every_seconds: float = 15.0) -> Any:
@@ -99,7 +85,7 @@ def run_sudoku(args: argparse.Namespace) -> int:
                             budget_cpu_seconds=budget, train=train, cap_multiple=args.cap_multiple,
                             tf_count=args.tf_count, probe_count=min(args.probe_per_size, 10),
                             eval_every=args.eval_every, processes=args.processes,
-                            on_log=None if args.json else _on_log(budget, train.steps),
+                            on_log=None if args.json else training_progress(budget, train.steps),
                             on_eval_step=None if args.json else _eval_progress("final evaluation"),
                             command=_command(args, run_dir, models), **kw)
     if args.json:

@@ -112,7 +112,8 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
               on_eval_step: Callable[[int, int], None] | None = None, command: str | None = None,
               train_file: str | Path | None = None) -> dict[str, Any]:
     """Train (resuming) and evaluate one model kind; write and return ``<run_dir>/result.json``
-    (``on_eval_step(step, n_running)``: progress of the final evaluation's batched rollout).  ``command`` and
+    (``on_log(entry)`` gets each log entry with ``"kind"`` added; ``on_eval_step(step, n_running)``: progress of
+    the final evaluation's batched rollout).  ``command`` and
     ``train_file`` (the file ``train_puzzles`` came from) are recorded in the result, for shipping."""
     from proofs_check.experiments.trainer import train_run
 
@@ -140,7 +141,8 @@ def run_model(kind: str, *, run_dir: str | Path, train_puzzles: Sequence[str], t
 
     st = train_run(sampler, model=mcfg, train=tcfg, seed=seed, data=data, run_dir=run,
                    budget_cpu_seconds=budget_cpu_seconds, checkpoint_every_cpu_seconds=checkpoint_every_cpu_seconds,
-                   evaluate=probe, eval_every=eval_every, on_log=on_log, stop_after=stop_after)
+                   evaluate=probe, eval_every=eval_every, stop_after=stop_after,
+                   on_log=None if on_log is None else (lambda entry: on_log(entry | {"kind": kind})))
     settings = {"test": sx.puzzles_digest(test_puzzles), "n_test": len(test_puzzles), "cap_multiple": cap_multiple,
                 "tf_count": tf_count, "tf_stride": tf_stride}
     cached = run / "result.json"

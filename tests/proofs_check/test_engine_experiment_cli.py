@@ -28,6 +28,29 @@ def test_a_tiny_experiment_runs_end_to_end_and_resumes(tmp_path, capsys):
     assert again["steps_done"] == 2 and again["eval"] == res["eval"] | {"cpu_seconds": again["eval"]["cpu_seconds"]}
 
 
+def test_progress_lines_name_the_model(tmp_path, capsys):
+    """Without --json every trainer log is one stderr line led by the model kind."""
+    assert main([*TINY, "--steps", "1", "--run-dir", str(tmp_path / "run")]) == 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if " update " in ln]
+    assert lines and all(ln.startswith("[ap-mdm ") for ln in lines) and "update 1/1 " in lines[-1]
+
+
+def test_training_progress_line_and_estimate(capsys):
+    from proofs_check.cli_common import training_progress
+
+    ticks = iter([100.0, 135.0])
+    log = training_progress(7200.0, 6000, kind="arm", clock=lambda: next(ticks))
+    # 120 CPU-s for 100 updates: 5,900 left at 1.2 s each = 118 CPU-min, under the 118 min left of the budget
+    log({"step": 100, "cpu": 120.0, "loss": 1.5, "acc": {"value": 0.25}})
+    assert capsys.readouterr().err == ("[arm             35s] update 100/6000  cpu 2.0 min  (~118 CPU-min left)  "
+                                       "loss 1.5000  acc value 0.250\n")
+    ticks = iter([0.0, 1.0])
+    log = training_progress(600.0, 6000, clock=lambda: next(ticks))  # the kind may come with the entry
+    log({"step": 100, "cpu": 120.0, "loss": 1.5, "acc": {}, "kind": "ao-mdm"})
+    err = capsys.readouterr().err
+    assert err.startswith("[ao-mdm ") and "(~8 CPU-min left)" in err  # capped by the budget: 480 s left
+
+
 def test_bad_budget_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["experiment", "maxflow", "--budget-cpu-minutes", "0", "--run-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()

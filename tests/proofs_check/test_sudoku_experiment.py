@@ -12,6 +12,7 @@ import pytest
 from machines.neural.config import ModelConfig
 from machines.predictor import Prediction
 from proofs_check.cli import main
+from proofs_check.cli_common import training_progress
 from proofs_check.experiments import sudoku as sx
 from proofs_check.experiments import sudoku_baselines as sb
 from proofs_check.experiments import sudoku_run as sr
@@ -182,8 +183,12 @@ def test_tiny_training_run_and_shipped_round_trip(tmp_path: Path, capsys: pytest
     cfg = sx.model_config("ap-mdm-peer", d_model=16, n_heads=2, n_layers=1)
     res = sr.run_model("ap-mdm-peer", run_dir=tmp_path / "exp" / "ap-mdm-peer", train_puzzles=EASY[:2],
                        test_puzzles=EASY[2:4], model=cfg, train=sx.train_config(steps=4, batch_size=4, log_every=1),
-                       tf_count=1, tf_stride=20, probe_count=1, eval_every=2)
+                       tf_count=1, tf_stride=20, probe_count=1, eval_every=2,
+                       on_log=training_progress(3600.0, 4))
+    progress = capsys.readouterr().err.splitlines()  # one line per update, led by the model kind
+    assert [ln.split("]")[0].split()[0] for ln in progress] == ["[ap-mdm-peer"] * 4 and "update 4/4 " in progress[-1]
     assert res["steps_done"] == 4 and len(res["history"]) == 4
+    assert all("kind" not in h for h in res["history"])  # the kind is added to the line, not to the log
     assert all(np.isfinite(h["loss"]) for h in res["history"])
     assert res["eval"]["n"] == 2 and "teacher_forced" in res["eval"] and len(res["probes"]) >= 2
     assert json.loads((tmp_path / "exp" / "ap-mdm-peer" / "result.json").read_text())["steps_done"] == 4
