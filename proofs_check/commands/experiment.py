@@ -49,8 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="training graphs, equal counts per size 4..10 (default 7000)")
     p.add_argument("--test-per-size", type=pos_int, default=1000, metavar="N",
                    help="held-out graphs per size for the final table (default 1000)")
-    p.add_argument("--steps", type=pos_int, default=None, metavar="N", help="updates (default 8,000)")
-    p.add_argument("--batch-size", type=pos_int, default=None, metavar="N", help="batch size (default 16)")
+    p.add_argument("--steps", type=pos_int, default=None, metavar="N",
+                   help="updates (default: maxflow 8,000; sudoku 20,000; the CPU budget may stop a run first)")
+    p.add_argument("--batch-size", type=pos_int, default=None, metavar="N",
+                   help="batch size (default: maxflow 16, its edit-log ARM 2; sudoku 32)")
     p.add_argument("--eval-every", type=pos_int, default=1000, metavar="N",
                    help="probe: roll out --probe-per-size held-out graphs per size every N updates (default 1000)")
     p.add_argument("--probe-per-size", type=pos_int, default=10, metavar="N",
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if "arm" in args.models:
         from proofs_check.experiments import maxflow_arm as ma
 
-        arm_train = mf.train_config(**({"batch_size": 2} | t_over))
+        arm_train = mf.train_config(**({"batch_size": ma.ARM_BATCH_SIZE} | t_over))
         results["arm"] = ma.run_arm(run_dir=run_dir + "-arm", seed=args.seed, budget_cpu_seconds=budget,
                                     train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                     probe_per_size=args.probe_per_size, eval_every=args.eval_every,

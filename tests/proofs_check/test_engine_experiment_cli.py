@@ -51,6 +51,26 @@ def test_training_progress_line_and_estimate(capsys):
     assert err.startswith("[ao-mdm ") and "(~8 CPU-min left)" in err  # capped by the budget: 480 s left
 
 
+def test_help_states_the_real_training_defaults(capsys):
+    """--steps and --batch-size default per task and model: the help quotes the configs the runs use."""
+    import re
+
+    from proofs_check.experiments import maxflow as mf
+    from proofs_check.experiments import maxflow_arm as ma
+    from proofs_check.experiments import sudoku as sx
+
+    with pytest.raises(SystemExit):
+        main(["experiment", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    batch = re.search(r"--batch-size N batch size \(default: maxflow (\d+), its edit-log ARM (\d+); sudoku (\d+)\)",
+                      text)
+    steps = re.search(r"--steps N updates \(default: maxflow ([\d,]+); sudoku ([\d,]+);", text)
+    assert batch and steps, text
+    assert [int(g) for g in batch.groups()] == [mf.train_config().batch_size, ma.ARM_BATCH_SIZE,
+                                                sx.train_config().batch_size]
+    assert [int(g.replace(",", "")) for g in steps.groups()] == [mf.train_config().steps, sx.train_config().steps]
+
+
 def test_bad_budget_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["experiment", "maxflow", "--budget-cpu-minutes", "0", "--run-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
