@@ -94,8 +94,10 @@ def training_file(run_dir: str | Path, result: dict[str, Any], *, flag: str | No
         got = sx.puzzles_digest(puzzles)
         if not (got.startswith(digest) and len(puzzles) == count):
             return None
-        return {"train_file": repo_relative(path), "train_file_sha256": hashlib.sha256(Path(path).read_bytes())
-                .hexdigest(), "train_puzzles": count, "default": got == default_digest}
+        default = got == default_digest  # the default puzzles are recorded under the default file's name
+        where = sx.TRAIN_FILE if default else Path(path)
+        return {"train_file": repo_relative(where), "train_file_sha256": hashlib.sha256(where.read_bytes())
+                .hexdigest(), "train_puzzles": count, "default": default}
 
     if flag is not None:  # a flag that names another file is a mistake, even when the run's record would do
         found = match(flag)
