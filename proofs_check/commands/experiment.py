@@ -3,8 +3,9 @@
 TASK is ``maxflow`` or ``sudoku`` (:mod:`proofs_check.experiments.sudoku_cli`: ``--models
 ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  For maxflow ``--models`` picks AP-MDM,
 the edit-log ARM (``arm``, run directory ``RUN_DIR-arm``)
-and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``).  ``--train-sizes 4-7 --test-sizes 8-10`` is the
-length-generalisation split (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
+and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``); all three by default, each with its own schedule
+(the edit-log ARM: ``maxflow_arm.ARM_STEPS`` updates of ``ARM_BATCH_SIZE``) unless ``--steps`` /
+``--batch-size`` are given.  ``--train-sizes 4-7 --test-sizes 8-10`` is the length-generalisation split (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
 ``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`; for sudoku the runs
 ``RUN_DIR/<kind>``, :mod:`proofs_check.experiments.sudoku_ship`, a model trained on another file than the default
 shipped as ``<kind>-train<N>``); ``--plot DIR`` trains nothing
@@ -20,6 +21,7 @@ the result.  Exit 0 when the run finished and was evaluated; 2 on bad input.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from proofs_check.cli_common import (
@@ -50,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--test-per-size", type=pos_int, default=1000, metavar="N",
                    help="held-out graphs per size for the final table (default 1000)")
     p.add_argument("--steps", type=pos_int, default=None, metavar="N",
-                   help="updates (default: maxflow 8,000; sudoku 20,000; the CPU budget may stop a run first)")
+                   help="updates (default: maxflow 8,000, its edit-log ARM 2,400; sudoku 20,000; the CPU budget may "
+                        "stop a run first)")
     p.add_argument("--batch-size", type=pos_int, default=None, metavar="N",
                    help="batch size (default: maxflow 16, its edit-log ARM 2; sudoku 32)")
     p.add_argument("--eval-every", type=pos_int, default=1000, metavar="N",
@@ -60,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--processes", type=pos_int, default=1, metavar="P", help="processes for building the data")
     p.add_argument("--models", type=_models, default=None, metavar="LIST",
                    help="comma-separated models to train: maxflow: ap-mdm, arm (the edit-log ARM; its run directory "
-                        "is RUN_DIR-arm), arm-answer (prompt -> cut edges; RUN_DIR-arm-answer), default ap-mdm; "
+                        "is RUN_DIR-arm), arm-answer (prompt -> cut edges; RUN_DIR-arm-answer), default all three; "
                         "sudoku: ap-mdm, ap-mdm-peer, ao-mdm, arm (default all)")
     p.add_argument("--train-sizes", type=size_range, default=None, metavar="A-B",
                    help="graph sizes of the training set, e.g. 4-7 (default 4-10)")
@@ -120,10 +123,12 @@ def run(args: argparse.Namespace) -> int:
         from proofs_check.experiments.sudoku_cli import run_sudoku
 
         return run_sudoku(args)
-    args.models = args.models or ("ap-mdm",)
+    run_dir = args.run_dir or f"runs/experiment-{args.task}-seed{args.seed}"
+    if args.models is None and (args.ship or args.plot is not None):  # the runs that exist, else all (refused)
+        args.models = tuple(m for m in MODELS if Path(run_dir + SUFFIX[m]).is_dir()) or MODELS
+    args.models = args.models or MODELS
     if [m for m in args.models if m not in MODELS]:
         raise UsageError(f"--models for maxflow: {', '.join(MODELS)}; got {','.join(args.models)}")
-    run_dir = args.run_dir or f"runs/experiment-{args.task}-seed{args.seed}"
     model = override(mf.model_config(), args.model)
     t_over = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size)) if v is not None}
     train = mf.train_config(**t_over)
@@ -149,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     if "arm" in args.models:
         from proofs_check.experiments import maxflow_arm as ma
 
-        arm_train = mf.train_config(**({"batch_size": ma.ARM_BATCH_SIZE} | t_over))
+        arm_train = mf.train_config(**({"batch_size": ma.ARM_BATCH_SIZE, "steps": ma.ARM_STEPS} | t_over))
         results["arm"] = ma.run_arm(run_dir=run_dir + "-arm", seed=args.seed, budget_cpu_seconds=budget,
                                     train_graphs=args.train_graphs, test_per_size=args.test_per_size,
                                     probe_per_size=args.probe_per_size, eval_every=args.eval_every,

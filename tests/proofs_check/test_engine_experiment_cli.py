@@ -8,7 +8,8 @@ import pytest
 
 from proofs_check.cli import main
 
-TINY = ["experiment", "maxflow", "--train-graphs", "7", "--steps", "2", "--batch-size", "2", "--test-per-size", "1",
+TINY = ["experiment", "maxflow", "--models", "ap-mdm",
+        "--train-graphs", "7", "--steps", "2", "--batch-size", "2", "--test-per-size", "1",
         "--eval-every", "1", "--probe-per-size", "1",
         "--model", "d_model=16", "n_heads=2", "n_layers=1", "rotary=standard"]
 
@@ -64,11 +65,46 @@ def test_help_states_the_real_training_defaults(capsys):
     text = " ".join(capsys.readouterr().out.split())
     batch = re.search(r"--batch-size N batch size \(default: maxflow (\d+), its edit-log ARM (\d+); sudoku (\d+)\)",
                       text)
-    steps = re.search(r"--steps N updates \(default: maxflow ([\d,]+); sudoku ([\d,]+);", text)
+    steps = re.search(r"--steps N updates \(default: maxflow ([\d,]+), its edit-log ARM ([\d,]+); sudoku ([\d,]+);",
+                      text)
     assert batch and steps, text
     assert [int(g) for g in batch.groups()] == [mf.train_config().batch_size, ma.ARM_BATCH_SIZE,
                                                 sx.train_config().batch_size]
-    assert [int(g.replace(",", "")) for g in steps.groups()] == [mf.train_config().steps, sx.train_config().steps]
+    assert [int(g.replace(",", "")) for g in steps.groups()] == [mf.train_config().steps, ma.ARM_STEPS,
+                                                                 sx.train_config().steps]
+
+
+def test_maxflow_defaults_train_all_three_models_each_with_its_own_schedule(tmp_path, monkeypatch):
+    """No --models trains AP-MDM and both ARMs; the edit-log ARM gets its own batch and steps, and --steps (when
+    given) applies to every model."""
+    from proofs_check.experiments import maxflow as mf
+    from proofs_check.experiments import maxflow_answer as mans
+    from proofs_check.experiments import maxflow_arm as ma
+
+    seen: dict[str, tuple[int, int]] = {}
+
+    def fake(kind):
+        def run(**kw):
+            seen[kind] = (kw["train"].steps, kw["train"].batch_size)
+            raise SystemExit(0)  # stop before any work: only the configs are checked (earlier models return None)
+        return run
+
+    defaults = {"ap-mdm": (mf.train_config().steps, mf.train_config().batch_size),
+                "arm": (ma.ARM_STEPS, ma.ARM_BATCH_SIZE),
+                "arm-answer": (mf.train_config().steps, mf.train_config().batch_size)}
+    assert ma.ARM_STEPS != mf.train_config().steps
+    for kind, want in defaults.items():
+        seen.clear()
+        monkeypatch.setattr(mf, "run_apmdm", fake("ap-mdm") if kind == "ap-mdm" else (lambda **kw: None))
+        monkeypatch.setattr(ma, "run_arm", fake("arm") if kind == "arm" else (lambda **kw: None))
+        monkeypatch.setattr(mans, "run_answer", fake("arm-answer") if kind == "arm-answer" else (lambda **kw: None))
+        with pytest.raises(SystemExit):
+            main(["experiment", "maxflow", "--run-dir", str(tmp_path / "r"), "--json"])
+        assert seen == {kind: want}
+        seen.clear()
+        with pytest.raises(SystemExit):
+            main(["experiment", "maxflow", "--run-dir", str(tmp_path / "r"), "--steps", "7", "--json"])
+        assert seen[kind][0] == 7
 
 
 def test_bad_budget_is_one_line_and_exit_2(tmp_path, capsys):

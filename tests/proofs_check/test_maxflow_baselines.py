@@ -18,7 +18,8 @@ from proofs_check.experiments.maxflow_arm import arm_model_config
 from proofs_check.experiments.trainer import load_run
 from reductions.tasks.maxflow import EOS, FLOW_VOCAB
 
-TINY = ["experiment", "maxflow", "--train-graphs", "6", "--steps", "2", "--batch-size", "2", "--test-per-size", "1",
+TINY = ["experiment", "maxflow", "--models", "ap-mdm",
+        "--train-graphs", "6", "--steps", "2", "--batch-size", "2", "--test-per-size", "1",
         "--eval-every", "1", "--probe-per-size", "1", "--model", "d_model=16", "n_heads=2", "n_layers=1",
         "rotary=standard"]
 

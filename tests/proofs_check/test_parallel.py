@@ -57,7 +57,8 @@ def test_experiment_evaluation_on_two_workers_gives_the_same_eval(tmp_path, caps
     """Train a tiny model once, then evaluate it (resuming the finished run) on one and on two processes."""
     import json
 
-    tiny = ["experiment", "maxflow", "--train-graphs", "7", "--steps", "2", "--batch-size", "2", "--test-per-size",
+    tiny = ["experiment", "maxflow", "--models", "ap-mdm",
+        "--train-graphs", "7", "--steps", "2", "--batch-size", "2", "--test-per-size",
             "3", "--eval-every", "2", "--probe-per-size", "1", "--model", "d_model=16", "n_heads=2", "n_layers=1",
             "rotary=standard", "--run-dir", str(tmp_path / "run"), "--json"]
     evals = []
