@@ -5,7 +5,8 @@ ap-mdm,ap-mdm-peer,ao-mdm,arm``, ``--train-file``, ``--cap-multiple``, ...).  Fo
 the edit-log ARM (``arm``, run directory ``RUN_DIR-arm``)
 and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``); all three by default, each with its own schedule
 (the edit-log ARM: ``maxflow_arm.ARM_STEPS`` updates of ``ARM_BATCH_SIZE``) unless ``--steps`` /
-``--batch-size`` are given.  ``--train-sizes 4-7 --test-sizes 8-10`` is the length-generalisation split (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
+``--batch-size`` are given.  ``--train-sizes 4-7 --test-sizes 8-10`` is the length-generalisation split
+(default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
 ``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`; for sudoku the runs
 ``RUN_DIR/<kind>``, :mod:`proofs_check.experiments.sudoku_ship`, a model trained on another file than the default
 shipped as ``<kind>-train<N>``); ``--plot DIR`` trains nothing
