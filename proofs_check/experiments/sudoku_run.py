@@ -216,7 +216,8 @@ def _weights_bytes(kind: str, config: ModelConfig, params: Params, updates: int)
 def finished_run(run_dir: str | Path, kind: str) -> tuple[Any, dict[str, Any]]:
     """The trainer state and ``result.json`` of the finished, evaluated ``kind`` run in ``run_dir``:
     :class:`SudokuModelError` unless the run holds ``kind``, and its ``result.json`` was written at the checkpoint's
-    update for the checkpoint's model (the evaluation that ships with the weights is the weights' own)."""
+    update for the checkpoint's model and holds the final evaluation (``eval`` with ``n`` and ``per_puzzle``,
+    ``eval_settings``): the evaluation that ships with the weights is the weights' own."""
     from proofs_check.experiments.trainer import RunError, load_run
 
     try:
@@ -237,6 +238,11 @@ def finished_run(run_dir: str | Path, kind: str) -> tuple[Any, dict[str, Any]]:
                                f"{st.step}: run the experiment command again to evaluate it before shipping")
     if res.get("model") != json.loads(json.dumps(st.model.to_json())) or res.get("model_kind") != kind:
         raise SudokuModelError(f"{run_dir}: result.json and checkpoint.npz describe different models")
+    ev, settings = res.get("eval"), res.get("eval_settings")
+    if not (isinstance(ev, dict) and isinstance(ev.get("n"), int) and isinstance(ev.get("per_puzzle"), list)
+            and isinstance(settings, dict)):
+        raise SudokuModelError(f"{run_dir}: result.json holds no final evaluation (eval with n and per_puzzle, and "
+                               "eval_settings): run the experiment command again to evaluate it before shipping")
     return st, res
 
 

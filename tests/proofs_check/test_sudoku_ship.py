@@ -178,3 +178,22 @@ def test_the_training_file_is_derived_from_the_run_or_shipping_refuses(
     code, out, err = _ship(tmp_path / "p", "ap-mdm-peer", tmp_path / "to", capsys, "--train-file",
                            str(default_file))
     assert code == 2 and "does not hold" in err
+
+
+@pytest.mark.parametrize("changes", [
+    {"eval": None}, {"eval": [1]}, {"eval": {"n": 2}}, {"eval_settings": None}, {"eval_settings": "x"},
+])
+def test_a_result_json_without_a_usable_evaluation_is_refused_in_one_line(
+        runs: dict[str, Path], default_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        changes: dict[str, object]) -> None:
+    res = _copy_run(runs, "ao-mdm", tmp_path / "r")
+    doc = json.loads(res.read_text(encoding="utf-8"))
+    for k, v in changes.items():  # replaced whole (not merged) or removed
+        if v is None:
+            doc.pop(k)
+        else:
+            doc[k] = v
+    res.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
+    assert code == 2 and err.count("\n") == 1 and "evaluation" in err, err
+    assert not (tmp_path / "to").exists()
