@@ -70,7 +70,7 @@ def _recorded_digest(run_dir: Path, result: dict[str, Any]) -> tuple[str, int]:
         digest, count = (m.group(1), int(m.group(2))) if m else (None, count)
     elif digest is None:
         digest = data.get("sha256")
-    if not isinstance(digest, str) or len(digest) < 16 or not isinstance(count, int):
+    if not isinstance(digest, str) or len(digest) < 16 or not isinstance(count, int) or isinstance(count, bool):
         raise sr.SudokuModelError(f"{run_dir}: result.json records no digest of the training puzzles; the training "
                                   "file cannot be known, so the run is not shipped")
     return digest, count
@@ -120,11 +120,15 @@ def training_file(run_dir: str | Path, result: dict[str, Any], *, flag: str | No
 
 def _rebuilt_command(result: dict[str, Any], run_root: Path, training: dict[str, Any]) -> str:
     """A ``powergen experiment sudoku`` command rebuilt from a result that records none."""
-    train = result.get("train", {})
-    ev = result.get("eval_settings", {})
+    def fields(key: str) -> dict[str, Any]:  # an older or edited result may hold anything: '?' for what is not there
+        got = result.get(key)
+        return got if isinstance(got, dict) else {}
+
+    train, ev = fields("train"), fields("eval_settings")
     parts = ["powergen experiment sudoku", f"--models {result.get('model_kind')}", f"--seed {result.get('seed', 0)}"]
-    if result.get("budget_cpu_seconds") is not None:
-        parts.append(f"--budget-cpu-minutes {result['budget_cpu_seconds'] / 60:g}")
+    budget = result.get("budget_cpu_seconds")
+    if isinstance(budget, (int, float)) and not isinstance(budget, bool):
+        parts.append(f"--budget-cpu-minutes {budget / 60:g}")
     parts += [f"--steps {train.get('steps', '?')}", f"--batch-size {train.get('batch_size', '?')}",
               f"--test-count {ev.get('n_test', '?')}", f"--cap-multiple {ev.get('cap_multiple', '?')}",
               f"--tf-count {ev.get('tf_count', '?')}", f"--run-dir {run_root}"]

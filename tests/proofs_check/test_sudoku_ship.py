@@ -197,3 +197,17 @@ def test_a_result_json_without_a_usable_evaluation_is_refused_in_one_line(
     code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
     assert code == 2 and err.count("\n") == 1 and "evaluation" in err, err
     assert not (tmp_path / "to").exists()
+
+
+def test_odd_fields_of_an_older_result_give_a_rebuilt_command_or_one_line(
+        runs: dict[str, Path], default_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    res = _copy_run(runs, "ao-mdm", tmp_path / "r")
+    _edit(res, command=None, train=[2], budget_cpu_seconds="60", eval_settings={"cap_multiple": None})
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
+    assert code == 0, err
+    cmd = json.loads((tmp_path / "to" / "sudoku" / "manifest.json").read_text(encoding="utf-8"))["models"][
+        "ao-mdm-train3"]["command"]
+    assert "--steps ? --batch-size ?" in cmd and "--budget-cpu-minutes" not in cmd and "--cap-multiple ?" in cmd
+    _edit(res, data={"puzzles": True})  # a count that is not a number of puzzles
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to2", capsys)
+    assert code == 2 and err.count("\n") == 1 and "records no digest" in err, err
