@@ -12,7 +12,8 @@ of its puzzle list (:func:`proofs_check.experiments.sudoku.puzzles_digest`; a ba
 AP-MDM run in the name of its transition store, ``sudoku-<first 16 hex digits>-seed<S>-n<N>``; runs since this
 command also as ``data.puzzles_sha256`` beside ``data.train_file``).  A ``--train-file`` must hold exactly those
 puzzles; without it the candidates are, in order, the file the run's ``result.json`` names, the file the
-experiment's table ``DIR/result.json`` names, and the default file; the first whose puzzles have that digest (and
+experiment's table ``DIR/result.json`` names, and the default file (a relative path is looked up from the working
+directory, then from the repository root, as runs record files inside the repository relative to it); the first whose puzzles have that digest (and
 count) is the training file.  A ``--train-file`` that does not match, or no match at all, is refused
 (:class:`~proofs_check.experiments.sudoku_run.SudokuModelError`).
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from proofs_check.experiments import sudoku as sx
+from proofs_check.experiments import ship
 from proofs_check.experiments import sudoku_run as sr
 from proofs_check.experiments.ship import repo_relative
 
@@ -107,9 +109,13 @@ def training_file(run_dir: str | Path, result: dict[str, Any], *, flag: str | No
         return found
     for cand in (data.get("train_file"), table.get("train_file") if isinstance(table, dict) else None,
                  str(sx.TRAIN_FILE)):
-        if isinstance(cand, str):
+        if not isinstance(cand, str):
+            continue
+        # a file inside the repository is recorded relative to it (repo_relative): look there too
+        places = [cand] if Path(cand).is_absolute() else [cand, str(ship.REPO_ROOT / cand)]
+        for where in places:
             try:
-                found = match(cand)
+                found = match(where)
             except sx.SudokuDataError:  # moved or changed since the run: try the next record
                 continue
             if found is not None:

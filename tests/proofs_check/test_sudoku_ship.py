@@ -211,3 +211,25 @@ def test_odd_fields_of_an_older_result_give_a_rebuilt_command_or_one_line(
     _edit(res, data={"puzzles": True})  # a count that is not a number of puzzles
     code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to2", capsys)
     assert code == 2 and err.count("\n") == 1 and "records no digest" in err, err
+
+
+def test_a_training_file_recorded_relative_to_the_repository_is_found_from_any_directory(
+        runs: dict[str, Path], default_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run records a file inside the repository by its repository-relative path (the same in every clone);
+    shipping from another working directory still finds it there."""
+    from proofs_check.experiments import ship
+
+    clone = tmp_path / "clone"
+    (clone / "data").mkdir(parents=True)
+    _write(clone / "data" / "big.txt", EASY[:3])
+    monkeypatch.setattr(ship, "REPO_ROOT", clone)
+    res = _copy_run(runs, "ao-mdm", tmp_path / "r")
+    _edit(res, data={"train_file": "data/big.txt"})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, out, err = _ship(tmp_path / "r", "ao-mdm", tmp_path / "to", capsys)
+    assert code == 0, err
+    entry = json.loads((tmp_path / "to" / "sudoku" / "manifest.json").read_text(encoding="utf-8"))["models"]
+    assert entry["ao-mdm-train3"]["train_file"] == "data/big.txt"
