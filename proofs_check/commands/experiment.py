@@ -7,7 +7,8 @@ and the answer-only ARM (``arm-answer``, ``RUN_DIR-arm-answer``); all three by d
 (the edit-log ARM: ``maxflow_arm.ARM_STEPS`` updates of ``ARM_BATCH_SIZE``) unless ``--steps`` /
 ``--batch-size`` are given.  ``--train-sizes 4-7 --test-sizes 8-10`` is the length-generalisation split
 (default 4-10 for both).  ``--ship`` trains nothing: it promotes the finished runs of
-``--models`` to shipped models (:func:`proofs_check.experiments.ship.ship_run`; for sudoku the runs
+``--models`` (default: the runs that exist) to shipped models (:func:`proofs_check.experiments.ship.ship_run`; for
+sudoku the runs
 ``RUN_DIR/<kind>``, :mod:`proofs_check.experiments.sudoku_ship`, a model trained on another file than the default
 shipped as ``<kind>-train<N>``); ``--plot DIR`` trains nothing
 and draws the runs' learning curves and accuracy (by size for maxflow; for sudoku
@@ -65,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--models", type=_models, default=None, metavar="LIST",
                    help="comma-separated models to train: maxflow: ap-mdm, arm (the edit-log ARM; its run directory "
                         "is RUN_DIR-arm), arm-answer (prompt -> cut edges; RUN_DIR-arm-answer), default all three; "
-                        "sudoku: ap-mdm, ap-mdm-peer, ao-mdm, arm (default all)")
+                        "sudoku: ap-mdm, ap-mdm-peer, ao-mdm, arm (default all); with --ship or --plot the default "
+                        "is the runs that exist")
     p.add_argument("--train-sizes", type=size_range, default=None, metavar="A-B",
                    help="graph sizes of the training set, e.g. 4-7 (default 4-10)")
     p.add_argument("--test-sizes", type=size_range, default=None, metavar="A-B",
@@ -241,15 +243,14 @@ def _ship_sudoku(args: argparse.Namespace) -> int:
     """``experiment sudoku --ship``: the runs ``RUN_DIR/<kind>`` to the shipped Sudoku weights
     (:mod:`proofs_check.experiments.sudoku_ship`; a model trained on another file than the default ships as
     ``<kind>-train<N>``)."""
-    from pathlib import Path
-
     from proofs_check.errors import UsageError
     from proofs_check.experiments.sudoku_ship import ship_runs
 
-    kinds = args.models or SUDOKU_MODELS
+    run_dir = args.run_dir or f"runs/experiment-sudoku-seed{args.seed}"
+    # without --models, as for maxflow: the runs that exist, else all (each then refused as missing)
+    kinds = args.models or tuple(k for k in SUDOKU_MODELS if (Path(run_dir) / k).is_dir()) or SUDOKU_MODELS
     if [k for k in kinds if k not in SUDOKU_MODELS]:
         raise UsageError(f"--models for sudoku: {', '.join(SUDOKU_MODELS)}; got {','.join(kinds)}")
-    run_dir = args.run_dir or f"runs/experiment-sudoku-seed{args.seed}"
     to = None if args.ship_to is None else Path(args.ship_to) / "sudoku"
     shipped = ship_runs(run_dir, kinds, train_file=args.train_file, directory=to)
     if args.json:

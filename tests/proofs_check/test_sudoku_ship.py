@@ -233,3 +233,16 @@ def test_a_training_file_recorded_relative_to_the_repository_is_found_from_any_d
     assert code == 0, err
     entry = json.loads((tmp_path / "to" / "sudoku" / "manifest.json").read_text(encoding="utf-8"))["models"]
     assert entry["ao-mdm-train3"]["train_file"] == "data/big.txt"
+
+
+def test_ship_without_models_takes_the_runs_that_exist(runs: dict[str, Path], default_file: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """As for max-flow: no --models ships the kinds whose run directory exists (here ao-mdm and ap-mdm-peer)."""
+    code, out, err = _cli(["experiment", "sudoku", "--run-dir", str(runs["variant"]), "--ship", "--ship-to",
+                           str(tmp_path), "--json"], capsys)
+    assert code == 0, err
+    assert {k: v["name"] for k, v in json.loads(out)["shipped"].items()} == {
+        "ao-mdm": "ao-mdm-train3", "ap-mdm-peer": "ap-mdm-peer-train3"}
+    code, out, err = _cli(["experiment", "sudoku", "--run-dir", str(tmp_path / "none"), "--ship", "--ship-to",
+                           str(tmp_path / "to")], capsys)
+    assert code == 2 and err.count("\n") == 1 and not (tmp_path / "to").exists()
