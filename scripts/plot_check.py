@@ -17,7 +17,7 @@ Needs matplotlib (the ``plot`` extra: ``pip install -e ".[plot]"``), set up like
 :mod:`proofs_check.figures` (headless backend, ``EXPERIMENT_FIGURE``: 110 dpi, no software tag, written atomically).
 The output is deterministic for a given input (no timestamps in the PNG metadata).
 
-Exit codes: 0 written, 2 bad input (one line on stderr).
+Exit codes: 0 written, 2 bad input or an output that cannot be written (one line on stderr).
 """
 
 from __future__ import annotations
@@ -118,6 +118,7 @@ def series(report: dict[str, Any], *, x: str, ys: Sequence[str] | None, group: s
 
 def plot(report: dict[str, Any], out_path: Path, *, x: str, ys: Sequence[str] | None, group: str,
          logx: bool, logy: bool, title: str | None) -> list[str]:
+    from machines.errors import OutputError
     from proofs_check.figures import EXPERIMENT_FIGURE, pyplot, save_figure
 
     plt = pyplot()
@@ -161,8 +162,14 @@ def plot(report: dict[str, Any], out_path: Path, *, x: str, ys: Sequence[str] | 
         ax.axis("off")
     status = "all points ok" if report.get("ok") else "some points FAILED"
     fig.suptitle(title or f"powergen check {report.get('claim', '?')}: measured vs bound ({status})")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    save_figure(plt, fig, out_path, **EXPERIMENT_FIGURE)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        save_figure(plt, fig, out_path, **EXPERIMENT_FIGURE)
+    except OutputError as exc:  # machines.io: the file cannot be written (a directory, no permission, disk full)
+        raise PlotInputError(str(exc)) from None
+    except OSError as exc:  # the folder cannot be made (a file is in the way, no permission)
+        plt.close(fig)
+        raise PlotInputError(f"cannot write {out_path}: {exc.strerror or exc}") from None
     return notes
 
 

@@ -89,3 +89,15 @@ def test_missing_matplotlib_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "matplotlib is needed" in err and ".[plot]" in err
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("where", ["directory", "under-a-file"])
+def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path: Path, where: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    src = tmp_path / "r.json"
+    src.write_text(json.dumps(report()), encoding="utf-8")
+    out = tmp_path if where == "directory" else src / "x.png"  # a directory; a path below a regular file
+    assert pc.main([str(src), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("plot_check: error: cannot write") and str(out) in err
