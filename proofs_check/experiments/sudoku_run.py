@@ -328,7 +328,24 @@ def shipped_manifest(directory: str | Path | None = None) -> dict[str, Any]:
         raise SudokuModelError(f"cannot read {p}: {exc}") from None
     if not isinstance(man, dict) or man.get("schema") != SHIPPED_SCHEMA or not isinstance(man.get("models"), dict):
         raise SudokuModelError(f"{p}: expected schema {SHIPPED_SCHEMA!r}")
+    problems = [f"entry {name!r}: {why}" for name, e in sorted(man["models"].items())
+                for why in _entry_problems(e)]
+    if problems:
+        raise SudokuModelError(f"{p}: malformed manifest: {'; '.join(problems)}")
     return man
+
+
+def _entry_problems(entry: Any) -> list[str]:
+    """What is wrong with one manifest entry (every problem, empty when it is readable)."""
+    if not isinstance(entry, dict):
+        return [f"expected an object, got {type(entry).__name__}"]
+    out = []
+    f = entry.get("file")
+    if not isinstance(f, str) or not f or "/" in f or "\\" in f or f.startswith("."):
+        out.append(f"'file' must be a plain file name, got {f!r}")
+    if "kind" in entry and entry["kind"] not in MODELS:
+        out.append(f"'kind' must be one of {', '.join(MODELS)}, got {entry['kind']!r}")
+    return out
 
 
 def load_model(spec: str, *, kinds: Sequence[str] = MODELS,

@@ -246,3 +246,13 @@ def test_ship_without_models_takes_the_runs_that_exist(runs: dict[str, Path], de
     code, out, err = _cli(["experiment", "sudoku", "--run-dir", str(tmp_path / "none"), "--ship", "--ship-to",
                            str(tmp_path / "to")], capsys)
     assert code == 2 and err.count("\n") == 1 and not (tmp_path / "to").exists()
+
+
+@pytest.mark.parametrize("entry", [1, {"kind": "arm"}, {"kind": ["arm"], "file": "arm.npz"}, {"file": 3}])
+def test_a_malformed_manifest_entry_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch, entry: object) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"schema": sr.SHIPPED_SCHEMA, "models": {"arm": entry}}),
+                                            encoding="utf-8")
+    monkeypatch.setattr(sr, "SHIPPED_DIR", tmp_path)
+    code, out, err = _cli(["eval", "sudoku", "--checkpoint", "shipped", "--count", "1"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "manifest" in err, err
