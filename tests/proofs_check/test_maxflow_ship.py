@@ -118,6 +118,18 @@ def test_every_model_shipped_in_the_package_evaluates_consistently_on_a_prefix()
         assert e["correct"] - (e["n"] - k) <= got["correct"] <= min(k, e["correct"])
 
 
+def test_the_shipped_answer_only_arm_reproduces_its_record_exactly_at_the_smallest_size():
+    """The prefix check above cannot fail for a model with 7 of 30 right at 4 nodes (any 0-2 of 2 fits); the
+    answer-only ARM decodes one short answer per graph, so all 30 graphs of its smallest size are evaluated here and
+    the count and failure kinds must equal the manifest's record."""
+    (m,) = [m for m in resolve_models("shipped") if m.kind == "arm-answer"]  # issue 15: its second ARM row
+    rec = m.info["results"]
+    size = str(min(int(n) for n in rec["per_size"]))
+    e = rec["per_size"][size]
+    got = evaluate_model(m, sizes=(int(size),), count=e["n"], seed=int(rec["eval_seed"]))["per_size"][size]
+    assert (got["n"], got["correct"], got["failures"]) == (e["n"], e["correct"], e["failures"])
+
+
 def test_a_corrupted_or_missing_model_is_one_line_and_exit_2(tiny_run, tmp_path, capsys, monkeypatch):
     path = _ship(tiny_run, tmp_path)
     raw = bytearray((path / "weights.npz").read_bytes())
