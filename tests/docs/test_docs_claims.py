@@ -168,3 +168,19 @@ def test_thm3_vocabulary_does_grow_with_S() -> None:
 
     sizes = [masked_arm_vocabulary(BIT_VOCAB, s).size for s in (4, 8, 16)]
     assert sizes[0] < sizes[1] < sizes[2]
+
+
+def test_the_shipped_readme_names_every_shipped_model() -> None:
+    """proofs_check/experiments/shipped/README.md says which models are shipped: every folder of a max-flow model
+    and every entry of the Sudoku manifest is named there, and it does not say that none is shipped."""
+    import json
+
+    text = _flat(_read("proofs_check/experiments/shipped/README.md"))
+    shipped = REPO / "proofs_check" / "experiments" / "shipped"
+    maxflow = sorted(p.name for p in (shipped / "maxflow").iterdir() if (p / "manifest.json").is_file())
+    sudoku = sorted(json.loads((shipped / "sudoku" / "manifest.json").read_text(encoding="utf-8"))["models"])
+    missing = [f"maxflow/{n}" for n in maxflow if f"`maxflow/{n}`" not in text]
+    missing += [f"sudoku/{n}" for n in sudoku if f"`sudoku/{n}.npz`" not in text]
+    assert not missing, missing
+    if maxflow:
+        assert "No model of `maxflow` is shipped" not in text
