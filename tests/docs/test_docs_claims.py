@@ -184,3 +184,14 @@ def test_the_shipped_readme_names_every_shipped_model() -> None:
     assert not missing, missing
     if maxflow:
         assert "No model of `maxflow` is shipped" not in text
+
+
+def test_every_recorded_maxflow_training_command_names_its_models() -> None:
+    """`powergen experiment maxflow` trains all three models when --models is absent (it trained AP-MDM alone
+    before): a command the page gives for a run it reports must say which models it trains, or rerunning it would
+    train others."""
+    text = _read("docs/experiment_maxflow.md").replace("\\\n", " ")
+    commands = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("powergen experiment maxflow")]
+    training = [c for c in commands if "[" not in c and "--ship" not in c and "--plot" not in c]
+    assert training, "the page shows no training command"
+    assert [c for c in training if "--models" not in c] == []
