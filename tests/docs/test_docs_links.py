@@ -150,3 +150,13 @@ def test_every_checkpoint_version_named_is_a_folder_in_the_repository(page: Path
     text = page.read_text(encoding="utf-8")
     stale = sorted({m.group(0) for m in _VERSION.finditer(text)} - have)
     assert not stale, f"{page.relative_to(REPO)} names checkpoint versions no folder has: {stale}"
+
+
+@pytest.mark.parametrize("page", [*PAGES, REPO / "README.md"], ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_progress_or_shipped_folder_named_exists(page: Path) -> None:
+    """A page that points at a committed run in progress or a shipped model points at one that is there (a
+    progress folder is removed when its run finishes and ships)."""
+    text = page.read_text(encoding="utf-8")
+    named = set(re.findall(r"`(proofs_check/experiments/(?:progress|shipped)/[A-Za-z0-9_./-]+?)/?`", text))
+    missing = sorted(p for p in named if "NAME" not in p and "TASK" not in p and not (REPO / p).exists())
+    assert not missing, missing
