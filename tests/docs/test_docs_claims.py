@@ -188,10 +188,14 @@ def test_the_shipped_readme_names_every_shipped_model() -> None:
 
 def test_every_recorded_maxflow_training_command_names_its_models() -> None:
     """`powergen experiment maxflow` trains all three models when --models is absent (it trained AP-MDM alone
-    before): a command the page gives for a run it reports must say which models it trains, or rerunning it would
-    train others."""
-    text = _read("docs/experiment_maxflow.md").replace("\\\n", " ")
-    commands = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("powergen experiment maxflow")]
+    before): a command the page (or a committed run's README) gives for a run it reports must say which models it
+    trains, or rerunning it would train others."""
+    pages = ["docs/experiment_maxflow.md", *(p.relative_to(REPO).as_posix() for p in
+                                              sorted((REPO / "proofs_check/experiments/progress").glob("*/README.md")))]
+    text = "\n".join(_read(p) for p in pages).replace("\\\n", " ")
+    text = text.replace(".venv/bin/python -m proofs_check", "powergen").replace("python -m proofs_check", "powergen")
+    commands = [ln.strip().removeprefix("nohup taskset -c 1 ") for ln in text.splitlines()]
+    commands = [c for c in commands if c.startswith("powergen experiment maxflow")]
     training = [c for c in commands if "[" not in c and "--ship" not in c and "--plot" not in c]
     assert training, "the page shows no training command"
     assert [c for c in training if "--models" not in c] == []
