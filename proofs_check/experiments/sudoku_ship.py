@@ -13,9 +13,9 @@ AP-MDM run in the name of its transition store, ``sudoku-<first 16 hex digits>-s
 command also as ``data.puzzles_sha256`` beside ``data.train_file``).  A ``--train-file`` must hold exactly those
 puzzles; without it the candidates are, in order, the file the run's ``result.json`` names, the file the
 experiment's table ``DIR/result.json`` names, and the default file (a relative path is looked up from the working
-directory, then from the repository root, as runs record files inside the repository relative to it); the first whose puzzles have that digest (and
-count) is the training file.  A ``--train-file`` that does not match, or no match at all, is refused
-(:class:`~proofs_check.experiments.sudoku_run.SudokuModelError`).
+directory, then from the repository root, as runs record files inside the repository relative to it); the first
+whose puzzles have that digest (and count) is the training file.  A ``--train-file`` that does not match, or no
+match at all, is refused (:class:`~proofs_check.experiments.sudoku_run.SudokuModelError`).
 
 **Command.**  The manifest records the command the run's ``result.json`` records; runs from before that field get
 one rebuilt from the result's fields, marked as rebuilt.
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proofs_check.experiments import sudoku as sx
 from proofs_check.experiments import ship
+from proofs_check.experiments import sudoku as sx
 from proofs_check.experiments import sudoku_run as sr
 from proofs_check.experiments.ship import repo_relative
 
