@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -256,3 +257,32 @@ def test_a_malformed_manifest_entry_is_one_line_and_exit_2(tmp_path: Path, capsy
     monkeypatch.setattr(sr, "SHIPPED_DIR", tmp_path)
     code, out, err = _cli(["eval", "sudoku", "--checkpoint", "shipped", "--count", "1"], capsys)
     assert code == 2 and err.count("\n") == 1 and "manifest" in err, err
+
+
+def test_an_interrupted_shipping_leaves_the_old_folder_whole(runs: dict[str, Path], default_file: Path,
+                                                             tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weights and the manifest change together: shipping again (a new entry and an overwritten one) that fails
+    at the folder swap leaves every byte of the old folder as it was, and no staged copy behind."""
+    from proofs_check.experiments import ship
+
+    assert _ship(runs["default"], "ao-mdm", tmp_path, capsys)[0] == 0
+    folder = tmp_path / "sudoku"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def fail(staged: Path, target: Path) -> None:
+        assert sorted(p.name for p in staged.iterdir()) == ["ao-mdm-train3.npz", "ao-mdm.npz", "manifest.json"]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ship, "_atomic_dir_swap", fail)
+    code, _, err = _ship(runs["variant"], "ao-mdm", tmp_path, capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "No space left" in err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sudoku"]
+    monkeypatch.undo()
+    assert _ship(runs["variant"], "ao-mdm", tmp_path, capsys)[0] == 0  # and without the failure it goes through
+    assert sorted(p.name for p in folder.iterdir()) == ["ao-mdm-train3.npz", "ao-mdm.npz", "manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sudoku"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask  # a new folder's usual mode, not a temp dir's 0o700
