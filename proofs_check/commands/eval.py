@@ -7,11 +7,13 @@ of the mean step count (:func:`proofs_check.growth.classify_growth`).  ``--oracl
 instead of a checkpoint.  Exit 0 when every run is correct, 1 otherwise.  ``powergen eval sudoku --checkpoint
 shipped|PATH [--count N]`` is the Sudoku experiment's evaluation (:func:`proofs_check.experiments.sudoku_cli.run_eval`).
 
-``powergen eval maxflow --checkpoint shipped|PATH [--sizes 4-10] [--test-per-size N] [--seed S] [--json]``
-evaluates the graph-editing models (issue 15) without training: every shipped model (AP-MDM, edit-log ARM,
+``powergen eval maxflow --checkpoint shipped|PATH [--sizes 4-10] [--test-per-size N] [--teacher-forced] [--seed S]
+[--json]`` evaluates the graph-editing models (issue 15) without training: every shipped model (AP-MDM, edit-log ARM,
 answer-only ARM, whichever are shipped), a shipped model directory, or a training run directory, each with its
 batched decoder on the experiment's held-out test graphs and its success rule
-(:mod:`proofs_check.experiments.maxflow_eval`), and prints a table with the paper's numbers beside ours.  Exit 0
+(:mod:`proofs_check.experiments.maxflow_eval`), and prints a table with the paper's numbers beside ours;
+``--teacher-forced`` adds, for AP-MDM models, the fraction of every oracle step of those graphs that the model gets
+exactly right through ``g`` (ARMs have no such per-step measure here).  Exit 0
 when the evaluation ran (the accuracies are measurements, not a check); 2 when nothing is shipped, the path is
 bad or a model fails verification.
 """
@@ -58,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="maxflow: graph sizes to evaluate, e.g. 4-10 or 8,9,10 (default: each model's test sizes)")
     p.add_argument("--test-per-size", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None, metavar="N",
                    help="maxflow: held-out graphs per size (default 1000)")
+    p.add_argument("--teacher-forced", action="store_true",
+                   help="maxflow: also the AP-MDM models' teacher-forced step accuracy per size, on every oracle "
+                        "transition of the same test graphs")
     add_seed_flag(p)
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -98,8 +103,8 @@ def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     if args.task == "maxflow":
         return run_maxflow(args)
-    if args.sizes is not None or args.test_per_size is not None:
-        raise UsageError("--sizes and --test-per-size are options of 'powergen eval maxflow'")
+    if args.sizes is not None or args.test_per_size is not None or args.teacher_forced:
+        raise UsageError("--sizes, --test-per-size and --teacher-forced are options of 'powergen eval maxflow'")
     if args.task == "sudoku":
         from proofs_check.experiments.sudoku_cli import run_eval
 
@@ -158,7 +163,7 @@ def run_maxflow(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
     for m in models:
         sizes = args.sizes or tuple(int(n) for n in m.info.get("test_sizes", range(4, 11)))
-        res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed)
+        res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed, teacher_forced=args.teacher_forced)
         rows.append({"name": m.name, "kind": m.kind, "source": m.source,
                      "n_params": int(sum(a.size for a in m.params.values())),
                      "train_sizes": m.info.get("train_sizes"), "cpu_train_minutes": m.info.get("cpu_train_minutes"),
@@ -172,12 +177,15 @@ def run_maxflow(args: argparse.Namespace) -> int:
         trained = f", trained on sizes {r['train_sizes']}" if r["train_sizes"] else ""
         con.print(f"{r['name']} ({r['kind']}): {r['n_params']:,} parameters{trained}; {r['source']}",
                   highlight=False, markup=False)
-        con.print("| nodes | ours | paper | failures |")
-        con.print("|---|---|---|---|")
+        tf = r["eval"].get("step_accuracy")
+        con.print("| nodes | ours | paper | failures |" + (" teacher-forced steps |" if tf else ""))
+        con.print("|---|---|---|---|" + ("---|" if tf else ""))
         for n, e in r["eval"]["per_size"].items():
             fails = ", ".join(f"{k} {v}" for k, v in e["failures"].items()) or "-"
             ours = f"{e['accuracy']:.2f} % ({e['correct']}/{e['n']})"
-            con.print(f"| {n} | {ours} | {paper_cell(r['paper'][n])} | {fails} |", highlight=False, markup=False)
+            extra = f" {tf[n]:.2f} % |" if tf else ""
+            con.print(f"| {n} | {ours} | {paper_cell(r['paper'][n])} | {fails} |{extra}", highlight=False,
+                      markup=False)
         con.print(f"evaluated in {r['eval']['cpu_seconds']} CPU-s on {count} held-out graphs per size, seed "
                   f"{args.seed}", highlight=False, markup=False)
     return EXIT_OK

@@ -99,12 +99,23 @@ def resolve_models(target: str, *, task: str = "maxflow", root: str | os.PathLik
     return out
 
 
-def evaluate_model(m: LoadedModel, *, sizes: Sequence[int], count: int, seed: int) -> dict[str, Any]:
-    """Evaluate ``m`` on ``count`` test graphs per size (the experiment's held-out stream for ``seed``)."""
+def evaluate_model(m: LoadedModel, *, sizes: Sequence[int], count: int, seed: int,
+                   teacher_forced: bool = False) -> dict[str, Any]:
+    """Evaluate ``m`` on ``count`` test graphs per size (the experiment's held-out stream for ``seed``).
+
+    With ``teacher_forced``, an AP-MDM's result also has ``step_accuracy``: per size, the percentage of *every*
+    oracle transition of the same graphs whose prediction, through ``g``, gives exactly the oracle's next sequence
+    (:func:`proofs_check.experiments.maxflow.step_accuracy` with stride 1 on the test stream).
+    """
     from proofs_check.experiments import maxflow as mf
 
     if m.kind == "ap-mdm":
-        return mf.evaluate(mf.neural_predictor(m.model, m.params), sizes=sizes, count=count, seed=seed)
+        predict = mf.neural_predictor(m.model, m.params)
+        res = mf.evaluate(predict, sizes=sizes, count=count, seed=seed)
+        if teacher_forced:
+            res["step_accuracy"] = mf.step_accuracy(predict, sizes=sizes, count=count, seed=seed, stride=1,
+                                                    stream="test")
+        return res
     if m.kind == "arm-edit-log":
         from proofs_check.experiments.maxflow_arm import evaluate_arm
 

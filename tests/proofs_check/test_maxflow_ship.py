@@ -214,3 +214,38 @@ def test_the_source_of_a_shipped_model_is_relative_to_the_repository_or_as_typed
     monkeypatch.chdir(tmp_path)
     typed = "elsewhere/clone/proofs_check/experiments/shipped/maxflow/ap-mdm"
     assert [m.source for m in resolve_models(typed)] == [f"shipped {typed}"]
+
+
+def test_teacher_forced_step_accuracy_equals_a_one_sequence_reference(capsys):
+    """``eval maxflow --teacher-forced``: per size, the share of every oracle step of the test graphs that the model
+    gets exactly right through g, against a plain loop: the float64 one-sequence predictor of machines.neural and the
+    list transcription of Algorithm 1, on each oracle transition.  On the shipped AP-MDM, which gets some steps right
+    and some wrong (so that neither an all-right nor an all-wrong count can pass by accident)."""
+    from machines.transition import apply_g_reference
+    from reductions.tasks.maxflow import M, transitions
+
+    folder = ship.SHIPPED_ROOT / "maxflow" / "ap-mdm"
+    if not folder.is_dir():
+        pytest.skip("no shipped AP-MDM")
+    assert main(["eval", "maxflow", "--checkpoint", str(folder), "--sizes", "4,5", "--test-per-size", "2",
+                 "--teacher-forced", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["models"]
+    (m,) = resolve_models(str(folder))
+    pred = NeuralPredictor(config=m.model, params=m.params, use_table=False)
+    counts = []
+    for n in (4, 5):
+        ts = [t for inst in mf.held_out(n, 2, seed=0, stream="test") for t in transitions(inst)]
+        ok = 0
+        for t in ts:
+            p = pred(t.x, np.random.default_rng(0))
+            try:
+                nxt = apply_g_reference(t.x.tolist(), p.y.tolist(), p.remask.tolist(), p.insert.tolist(),
+                                        p.delete.tolist(), mask_id=M)
+            except ValueError:
+                continue
+            ok += nxt == t.x_next.tolist()
+        assert row["eval"]["step_accuracy"][str(n)] == round(100.0 * ok / len(ts), 2)
+        counts.append((ok, len(ts)))
+    assert any(0 < ok < total for ok, total in counts), counts
+    assert main(["eval", "sudoku", "--checkpoint", "shipped", "--teacher-forced"]) == 2
+    assert "--teacher-forced" in capsys.readouterr().err
