@@ -71,8 +71,8 @@ def _by_size(d: Path) -> tuple[list[int], list[float], str]:
     """Success by size: the final evaluation of ``result.json``, else the latest probe."""
     try:
         res = json.loads((d / "result.json").read_text(encoding="utf-8"))
-        per = res["eval"]["per_size"]
-        return ([int(n) for n in per], [float(e["accuracy"]) for e in per.values()],
+        final = sorted((int(n), float(e["accuracy"])) for n, e in res["eval"]["per_size"].items())  # '10' < '4'
+        return ([n for n, _ in final], [v for _, v in final],
                 f"final, {res['test_per_size']} test graphs per size, update {res['steps_done']}")
     except (OSError, ValueError, KeyError, TypeError):
         pass

@@ -181,3 +181,16 @@ def test_the_edit_log_arm_output_is_cut_at_its_own_cap_before_it_is_judged():
     # each output is at most its own cap (1/20 of its oracle log), never the batch's largest cap or max_new
     assert all(w <= max(1, min(40, o // 20)) for w, o in seen)
     assert len({max(1, min(40, o // 20)) for _, o in seen}) > 1  # the caps differ between graphs
+
+
+def test_accuracy_by_size_is_drawn_in_size_order_whatever_the_key_order(tmp_path):
+    """result.json is written with sorted keys ('10' before '4'); the accuracy plot's x values must still be 4..10
+    in order, each with its own accuracy (a line drawn in key order would jump from 10 back to 4)."""
+    from proofs_check.experiments.maxflow_plots import _by_size
+
+    per = {str(n): {"accuracy": float(100 - n), "correct": 0, "n": 1} for n in (10, 4, 5, 6, 7, 8, 9)}
+    (tmp_path / "result.json").write_text(json.dumps({"eval": {"per_size": per}, "test_per_size": 1,
+                                                      "steps_done": 3}, sort_keys=True), encoding="utf-8")
+    sizes, acc, label = _by_size(tmp_path)
+    assert sizes == [4, 5, 6, 7, 8, 9, 10] and acc == [96.0, 95.0, 94.0, 93.0, 92.0, 91.0, 90.0]
+    assert "update 3" in label
