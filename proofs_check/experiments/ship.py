@@ -49,7 +49,7 @@ from machines.neural.model import Transformer
 from proofs_check.errors import CheckError
 
 __all__ = ["REPO_ROOT", "SHIPPED_ROOT", "SHIPPED_SCHEMA", "ShippedModel", "ShippedModelError", "find_shipped",
-           "load_shipped", "repo_relative", "ship_run"]
+           "load_shipped", "repo_relative", "ship_run", "write_dir_atomically"]
 
 SHIPPED_SCHEMA = "powergen.shipped-model/1"
 SHIPPED_ROOT = Path(__file__).resolve().parent / "shipped"
@@ -140,6 +140,31 @@ def reconstructed_command(result: dict[str, Any]) -> str:
     return " ".join(parts) + "  # rebuilt from result.json (model config in the manifest)"
 
 
+def write_dir_atomically(target: Path, files: dict[str, bytes], *, keep_existing: bool = False) -> None:
+    """Make the folder ``target`` hold ``files`` (name -> bytes) in one step: the folder is staged beside it
+    (a copy of the old folder's contents first when ``keep_existing``), each file written and fsynced (mode 0o644,
+    folder 0o755), then swapped in by :func:`_atomic_dir_swap`; a failure leaves the old folder as it was and removes
+    the staged copy.  Raises :class:`OSError`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    swapped = False
+    try:
+        os.chmod(staged, 0o755)
+        if keep_existing and target.is_dir():
+            shutil.copytree(target, staged, dirs_exist_ok=True)
+        for fname, data in files.items():
+            with open(staged / fname, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(staged / fname, 0o644)
+        _atomic_dir_swap(staged, target)
+        swapped = True
+    finally:
+        if not swapped:
+            shutil.rmtree(staged, ignore_errors=True)
+
+
 def _atomic_dir_swap(staged: Path, target: Path) -> None:
     """Put the complete directory ``staged`` at ``target`` (module notes: two renames, old copy removed after)."""
     for stale in target.parent.glob(f".{target.name}.old-*"):
@@ -216,18 +241,9 @@ def ship_run(run_dir: str | os.PathLike[str], *, name: str, task: str = "maxflow
     }
     dest_parent = Path(root if root is not None else SHIPPED_ROOT) / task
     try:
-        dest_parent.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix=f".{name}.new-", dir=dest_parent))
-        os.chmod(staged, 0o755)
-        for fname, data in ((WEIGHTS, blob),
-                            (MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True, allow_nan=False) + "\n")
-                             .encode("utf-8"))):
-            with open(staged / fname, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(staged / fname, 0o644)
-        _atomic_dir_swap(staged, dest_parent / name)
+        write_dir_atomically(dest_parent / name, {
+            WEIGHTS: blob,
+            MANIFEST: (json.dumps(manifest, indent=1, sort_keys=True, allow_nan=False) + "\n").encode("utf-8")})
     except OSError as exc:
         raise ShippedModelError(os.fspath(dest_parent / name), [f"cannot write: {exc.strerror or exc}"]) from None
     return dest_parent / name

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from machines.io import atomic_write_bytes, atomic_write_text
+from machines.io import atomic_write_text
 from machines.neural.config import ModelConfig, TrainConfig
 from machines.neural.layers import Params
 from machines.neural.model import Transformer
@@ -270,33 +269,15 @@ def export_shipped(run_dir: str | Path, kind: str, *, command: str, directory: s
                      **{k: ev[k] for k in ("n", "exact", "accuracy", "outcomes", "stuck_at_cap", "per_puzzle")
                         if k in ev}}
     man["models"][name] = entry
-    # The weights and the manifest change together: the folder is staged as a copy beside the target, the two files
-    # are written (and fsynced) into the copy, and the copy is swapped in by two renames, so an interrupted shipping
-    # leaves the old folder or the new one, never a manifest whose sha256 names other weights.
-    import shutil
-    import tempfile
-
-    from machines.errors import OutputError
+    # The weights and the manifest change together (ship.write_dir_atomically: a staged copy of the folder, swapped
+    # in), so an interrupted shipping leaves the old folder or the new one, never a manifest naming other weights.
     from proofs_check.experiments import ship
 
-    staged: Path | None = None
     try:
-        d.parent.mkdir(parents=True, exist_ok=True)
-        staged = Path(tempfile.mkdtemp(prefix=f".{d.name}.new-", dir=d.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        staged.chmod(0o777 & ~umask)  # a new folder's usual mode, not mkdtemp's 0o700
-        if d.is_dir():
-            shutil.copytree(d, staged, dirs_exist_ok=True)
-        atomic_write_bytes(staged / f"{name}.npz", data)
-        atomic_write_text(staged / "manifest.json", json.dumps(man, indent=1, sort_keys=True) + "\n")
-        ship._atomic_dir_swap(staged, d)
-        staged = None
-    except (OSError, OutputError) as exc:
-        raise SudokuModelError(f"cannot write {d}: {getattr(exc, 'strerror', None) or exc}") from None
-    finally:
-        if staged is not None:
-            shutil.rmtree(staged, ignore_errors=True)
+        ship.write_dir_atomically(d, {f"{name}.npz": data, "manifest.json": (
+            json.dumps(man, indent=1, sort_keys=True) + "\n").encode("utf-8")}, keep_existing=True)
+    except OSError as exc:
+        raise SudokuModelError(f"cannot write {d}: {exc.strerror or exc}") from None
     return d / f"{name}.npz"
 
 
