@@ -186,6 +186,10 @@ def run_maxflow(args: argparse.Namespace) -> int:
             extra = f" {tf[n]:.2f} % |" if tf else ""
             con.print(f"| {n} | {ours} | {paper_cell(r['paper'][n])} | {fails} |{extra}", highlight=False,
                       markup=False)
+        by_op = r["eval"].get("step_accuracy_by_operation")
+        if by_op:
+            con.print("teacher-forced steps by operation (all sizes): " + ", ".join(
+                f"{op} {e['accuracy']:.1f} % of {e['n']}" for op, e in by_op.items()), highlight=False, markup=False)
         con.print(f"evaluated in {r['eval']['cpu_seconds']} CPU-s on {count} held-out graphs per size, seed "
                   f"{args.seed}", highlight=False, markup=False)
     return EXIT_OK

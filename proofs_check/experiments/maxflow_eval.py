@@ -105,7 +105,9 @@ def evaluate_model(m: LoadedModel, *, sizes: Sequence[int], count: int, seed: in
 
     With ``teacher_forced``, an AP-MDM's result also has ``step_accuracy``: per size, the percentage of *every*
     oracle transition of the same graphs whose prediction, through ``g``, gives exactly the oracle's next sequence
-    (:func:`proofs_check.experiments.maxflow.step_accuracy` with stride 1 on the test stream).
+    (:func:`proofs_check.experiments.maxflow.step_accuracy` with stride 1 on the test stream), and
+    ``step_accuracy_by_operation``: the same transitions grouped by the operation the process performs there
+    (:func:`proofs_check.experiments.maxflow.teacher_forced`).
     """
     from proofs_check.experiments import maxflow as mf
 
@@ -113,8 +115,9 @@ def evaluate_model(m: LoadedModel, *, sizes: Sequence[int], count: int, seed: in
         predict = mf.neural_predictor(m.model, m.params)
         res = mf.evaluate(predict, sizes=sizes, count=count, seed=seed)
         if teacher_forced:
-            res["step_accuracy"] = mf.step_accuracy(predict, sizes=sizes, count=count, seed=seed, stride=1,
-                                                    stream="test")
+            tf = mf.teacher_forced(predict, sizes=sizes, count=count, seed=seed, stride=1, stream="test")
+            res["step_accuracy"] = tf["per_size"]
+            res["step_accuracy_by_operation"] = tf["by_operation"]
         return res
     if m.kind == "arm-edit-log":
         from proofs_check.experiments.maxflow_arm import evaluate_arm

@@ -21,7 +21,7 @@ from proofs_check.experiments.decoders import (
     oracle_batch,
 )
 from proofs_check.experiments.maxflow import evaluate, held_out
-from reductions.tasks.maxflow import FLOW_VOCAB, M, encode_instance, predictor, run_maxflow
+from reductions.tasks.maxflow import FLOW_VOCAB, M, encode_instance, predictor, run_maxflow, transitions
 
 
 # -- AP-MDM ----------------------------------------------------------------------------------------------------------
@@ -29,6 +29,32 @@ def test_the_oracle_predictor_scores_100_percent_on_held_out_graphs():
     res = evaluate(oracle_batch(predictor), sizes=(4, 6, 8), count=4, seed=11)
     assert res["accuracy"] == 100.0 and res["n"] == 12
     assert all(e["correct"] == 4 and not e["failures"] for e in res["per_size"].values())
+
+
+def test_a_looping_model_is_stopped_at_twice_the_oracle_steps_of_each_graph():
+    """The evaluation's step cap is per graph: 2x that graph's oracle steps (maxflow.CAP_MULTIPLE).  A predictor
+    that toggles one token forever never reaches a fixed point or EOS, so every run ends at its own cap."""
+    import proofs_check.experiments.maxflow as mf
+
+    src = FLOW_VOCAB.id_of("[SRC]")
+
+    def toggle(x, rng):
+        y = x.copy()
+        remask = (x == M).astype(np.int64)  # keep every mask masked ...
+        if x[1] == M:
+            y[1], remask[1] = src, 0  # ... except position 1, refilled when it is masked
+        else:
+            remask[1] = 1  # and masked when it is not
+        z = np.zeros(len(x), np.int64)
+        return Prediction(y=y, remask=remask, insert=z, delete=z)
+
+    res = evaluate(oracle_batch(toggle), sizes=(4, 9), count=3, seed=4)
+    for n in ("4", "9"):
+        e = res["per_size"][n]
+        assert e["failures"] == {"halt:max-steps": 3}
+        oracle = [run_maxflow(i).steps for i in held_out(int(n), 3, 4, stream="test")]
+        assert e["mean_steps"] == round(float(np.mean([min(mf.MAX_STEPS, 2 * k) for k in oracle])), 2)
+        assert e["mean_oracle_steps"] == round(float(np.mean(oracle)), 2)
 
 
 def test_evaluate_draws_each_held_out_graph_once_and_counts_the_ones_seen_in_training(monkeypatch):
@@ -273,6 +299,30 @@ def test_teacher_forced_step_accuracy_is_100_for_the_oracle_and_drops_for_a_wron
 
     acc = step_accuracy(oracle_batch(lazy), sizes=(4,), count=2, seed=1, stride=1)["4"]
     assert 0.0 < acc < 100.0
+
+
+def test_teacher_forced_by_operation_blames_exactly_the_inserting_operations():
+    """A predictor that never inserts is wrong on exactly the operations whose step inserts (the operation table of
+    docs/experiment_maxflow.md: INIT_SLOT1, INIT_SLOT2, APPEND_EOA_E, CUT_DELETE_AND_EXPAND) and right on every other
+    one; the per-operation counts add up to the per-size accuracy."""
+    from proofs_check.experiments.maxflow import teacher_forced
+
+    def lazy(x, rng):
+        p = predictor(x)
+        return Prediction(y=p.y, remask=p.remask, insert=np.zeros(len(x), np.int64), delete=p.delete)
+
+    inserting = {"INIT_SLOT1", "INIT_SLOT2", "APPEND_EOA_E", "CUT_DELETE_AND_EXPAND"}
+    res = teacher_forced(oracle_batch(lazy), sizes=(4, 5), count=3, seed=2)
+    by_op = res["by_operation"]
+    assert inserting <= set(by_op) and {"BFS_LAYER_R", "AUG_FLIP", "APPEND_EOS"} <= set(by_op)
+    for op, e in by_op.items():
+        assert e["correct"] == (0 if op in inserting else e["n"]), (op, e)
+    total = sum(e["n"] for e in by_op.values())
+    right = sum(e["correct"] for e in by_op.values())
+    assert total == sum(len(transitions(i)) for n in (4, 5) for i in held_out(n, 3, 2, stream="test"))
+    per_size_right = sum(res["per_size"][str(n)] * sum(len(transitions(i)) for i in held_out(n, 3, 2, stream="test"))
+                         for n in (4, 5)) / 100.0
+    assert abs(per_size_right - right) < 0.05
 
 
 def _causal_model(seed: int, **kw) -> tuple[ModelConfig, dict[str, np.ndarray]]:

@@ -222,7 +222,7 @@ def test_teacher_forced_step_accuracy_equals_a_one_sequence_reference(capsys):
     list transcription of Algorithm 1, on each oracle transition.  On the shipped AP-MDM, which gets some steps right
     and some wrong (so that neither an all-right nor an all-wrong count can pass by accident)."""
     from machines.transition import apply_g_reference
-    from reductions.tasks.maxflow import M, transitions
+    from reductions.tasks.maxflow import M, decide, transitions
 
     folder = ship.SHIPPED_ROOT / "maxflow" / "ap-mdm"
     if not folder.is_dir():
@@ -233,19 +233,24 @@ def test_teacher_forced_step_accuracy_equals_a_one_sequence_reference(capsys):
     (m,) = resolve_models(str(folder))
     pred = NeuralPredictor(config=m.model, params=m.params, use_table=False)
     counts = []
+    by_op: dict[str, list[int]] = {}
     for n in (4, 5):
         ts = [t for inst in mf.held_out(n, 2, seed=0, stream="test") for t in transitions(inst)]
         ok = 0
         for t in ts:
             p = pred(t.x, np.random.default_rng(0))
+            tally = by_op.setdefault(decide(t.x)[0], [0, 0])
+            tally[0] += 1
             try:
                 nxt = apply_g_reference(t.x.tolist(), p.y.tolist(), p.remask.tolist(), p.insert.tolist(),
                                         p.delete.tolist(), mask_id=M)
             except ValueError:
                 continue
             ok += nxt == t.x_next.tolist()
+            tally[1] += nxt == t.x_next.tolist()
         assert row["eval"]["step_accuracy"][str(n)] == round(100.0 * ok / len(ts), 2)
         counts.append((ok, len(ts)))
     assert any(0 < ok < total for ok, total in counts), counts
+    assert {op: [e["n"], e["correct"]] for op, e in row["eval"]["step_accuracy_by_operation"].items()} == by_op
     assert main(["eval", "sudoku", "--checkpoint", "shipped", "--teacher-forced"]) == 2
     assert "--teacher-forced" in capsys.readouterr().err
