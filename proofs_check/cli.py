@@ -184,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = fit_hint(exc, command_flags(parser, words)) if parser is not None else str(exc)
         print(error_line(text), file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("powergen: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"powergen: interrupted{': ' + str(exc) if str(exc) else ''}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         _quiet_stdout()

@@ -14,6 +14,11 @@ and at the end.  A run killed at any point resumes from its last checkpoint and 
 (same batches, same updates).  ``<run>/state.json`` is a readable copy of the state; ``<run>/train.log`` gets one
 line per log.
 
+**Interrupts save.**  While :func:`train_run` trains, SIGINT (Ctrl-C) and SIGTERM (``kill``) finish the update in
+progress, write the checkpoint and raise :class:`TrainingInterrupted` (a :class:`KeyboardInterrupt`: the CLI prints
+one line and exits 130); nothing of the run is lost, and the same command resumes it.  A second signal before the
+checkpoint is written stops at once, as without the handler (then the run resumes from its previous checkpoint).
+
 **BLAS threads.**  :func:`single_thread_blas` limits OpenBLAS/MKL to one thread (threadpoolctl) around training and
 evaluation: on this 2-core shared machine a second BLAS thread makes the small products of a ~1M-parameter model
 slower, not faster (docs/benchmarks.md).
@@ -42,8 +47,8 @@ from machines.neural.model import Outputs, Transformer
 from machines.neural.optim import AdamW
 from proofs_check.errors import CheckError
 
-__all__ = ["RunError", "RunState", "Sampler", "load_run", "logged_runs", "lr_schedule", "read_log",
-           "single_thread_blas", "train_run"]
+__all__ = ["RunError", "RunState", "Sampler", "TrainingInterrupted", "load_run", "logged_runs", "lr_schedule",
+           "read_log", "single_thread_blas", "train_run"]
 
 Sampler = Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray, Callable[[Outputs], LossResult]]]
 CHECKPOINT = "checkpoint.npz"
@@ -52,6 +57,37 @@ RUN_SCHEMA = "powergen.run/1"
 
 class RunError(CheckError, ValueError):
     """A run directory holds a checkpoint of another model, training config, seed or data."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped :func:`train_run` after it saved the run's checkpoint (the message says where)."""
+
+
+@contextlib.contextmanager
+def _save_on_signal(pending: list[int]) -> Iterator[None]:
+    """Turn the first SIGINT/SIGTERM into a request (``pending`` gets the signal number) that the training loop
+    honours after the update in progress; the handlers are restored on exit, and a second signal acts at once."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # handlers can only be set in the main thread
+        yield
+        return
+    names = ("SIGINT", "SIGTERM")
+    old = {n: signal.getsignal(getattr(signal, n)) for n in names}
+
+    def request(signum: int, frame: Any) -> None:
+        pending.append(signum)
+        for n in names:  # a second signal: the previous behaviour, at once
+            signal.signal(getattr(signal, n), old[n])
+
+    for n in names:
+        signal.signal(getattr(signal, n), request)
+    try:
+        yield
+    finally:
+        for n in names:
+            signal.signal(getattr(signal, n), old[n])
 
 
 @contextlib.contextmanager
@@ -193,8 +229,12 @@ def train_run(sampler: Sampler, *, model: ModelConfig, train: TrainConfig, seed:
     log_line(f"session start: step {st.step}, cpu_train {st.cpu_train:.1f}s, pid {os.getpid()}")
     done_here = 0
     last_ckpt = st.cpu_train
-    with single_thread_blas():
+    pending: list[int] = []
+    with single_thread_blas(), _save_on_signal(pending):
         while st.step < train.steps:
+            if pending:
+                st.stopped = "interrupted"
+                break
             if budget_cpu_seconds is not None and st.cpu_train >= budget_cpu_seconds:
                 st.stopped = "budget"
                 break
@@ -225,11 +265,13 @@ def train_run(sampler: Sampler, *, model: ModelConfig, train: TrainConfig, seed:
                 last_ckpt = st.cpu_train
         else:
             st.stopped = "steps"
-        if st.stopped != "stop_after" and (not evals or evals[-1]["step"] != st.step):
+        if st.stopped not in ("stop_after", "interrupted") and (not evals or evals[-1]["step"] != st.step):
             run_eval()
-    st.opt.cfg = train
-    _save(run, st)
+        st.opt.cfg = train
+        _save(run, st)  # still under the handlers: a signal now waits for the checkpoint
     log_line(f"session end: step {st.step}, cpu_train {st.cpu_train:.1f}s, stopped by {st.stopped}")
+    if pending:  # during the updates, or during the last probe (the run is complete and saved then)
+        raise TrainingInterrupted(f"checkpoint saved at update {st.step} in {run}; the same command resumes the run")
     return st
 
 

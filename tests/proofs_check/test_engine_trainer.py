@@ -9,7 +9,14 @@ import pytest
 from machines.neural.config import ModelConfig, TrainConfig
 from proofs_check.experiments.maxflow import MaxflowSource, store_sampler
 from proofs_check.experiments.store import build_store
-from proofs_check.experiments.trainer import RunError, load_run, lr_schedule, single_thread_blas, train_run
+from proofs_check.experiments.trainer import (
+    RunError,
+    TrainingInterrupted,
+    load_run,
+    lr_schedule,
+    single_thread_blas,
+    train_run,
+)
 from reductions.tasks.maxflow import FLOW_VOCAB, M
 
 CFG = ModelConfig(vocab_size=FLOW_VOCAB.size, mask_id=M, d_model=16, n_heads=2, n_layers=1)
@@ -33,6 +40,35 @@ def test_a_resumed_run_equals_the_uninterrupted_run(store, tmp_path):
     assert [h["loss"] for h in whole.history or []] == [h["loss"] for h in resumed.history or []]
     back = load_run(tmp_path / "part")
     assert back.step == 8 and all(np.array_equal(back.params[k], whole.params[k]) for k in whole.params)
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_signal_saves_the_run_and_the_same_call_resumes_it_exactly(store, tmp_path, signame):
+    """SIGTERM / SIGINT during training (sent to this process after update 4): the update in progress finishes, the
+    checkpoint is written, TrainingInterrupted is raised; resuming gives the uninterrupted run's weights bit for bit,
+    and the signal handlers are the old ones again afterwards."""
+    import os
+    import signal
+
+    sig = getattr(signal, signame)
+    tc = TrainConfig(steps=8, batch_size=4, lr=3e-3, warmup=2, log_every=1)
+    kw = dict(model=CFG, train=tc, seed=1, data=store.content_sha256)
+    whole = train_run(store_sampler(store, 4), run_dir=tmp_path / "whole", **kw)
+    before = signal.getsignal(sig)
+
+    def kill_at_4(entry):
+        if entry["step"] == 4:
+            os.kill(os.getpid(), sig)
+
+    with pytest.raises(TrainingInterrupted, match="checkpoint saved at update 4"):
+        train_run(store_sampler(store, 4), run_dir=tmp_path / "part", on_log=kill_at_4, **kw)
+    assert signal.getsignal(sig) is before
+    saved = load_run(tmp_path / "part")
+    assert saved.step == 4 and saved.stopped == "interrupted"
+    resumed = train_run(store_sampler(store, 4), run_dir=tmp_path / "part", **kw)
+    assert resumed.step == 8
+    for k in whole.params:
+        assert np.array_equal(whole.params[k], resumed.params[k]), k
 
 
 def test_a_run_directory_refuses_other_settings(store, tmp_path):
