@@ -79,6 +79,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="train nothing: write learning curves and accuracy (by size for maxflow) of the runs of "
                           "--models to DIR (needs matplotlib, the 'plot' extra)")
     p.add_argument("--ship-to", default=None, metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument("--ship-as", default=None, metavar="NAME",
+                   help="maxflow, with --ship and one model: the shipped name, the model key plus a label, e.g. "
+                        "ap-mdm-prope for a variant of the default model (default: the key, plus -trainA-B for a "
+                        "size split)")
     add_workers_flag(p)  # the final AP-MDM evaluation over the held-out graphs
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
     from proofs_check.experiments.sudoku_cli import add_sudoku_flags
@@ -136,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     t_over = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size)) if v is not None}
     train = mf.train_config(**t_over)
     budget = 60.0 * args.budget_cpu_minutes
+    if args.ship_as is not None:
+        _check_ship_as(args)
     if args.ship:
         return _ship(args, run_dir)
     if args.plot is not None:
@@ -209,6 +215,21 @@ def _command(args: argparse.Namespace, run_dir: str) -> str:
     return " ".join(parts)
 
 
+def _check_ship_as(args: argparse.Namespace) -> None:
+    """``--ship-as NAME`` needs ``--ship`` and one model, and NAME must be that model's key, a dash and a label of
+    lower-case letters, digits and dashes (so that a shipped name always says which model it is)."""
+    import re
+
+    from proofs_check.errors import UsageError
+
+    if not args.ship or len(args.models) != 1:
+        raise UsageError("--ship-as names one shipped model: use it with --ship and one --models entry")
+    key = args.models[0]
+    if not re.fullmatch(re.escape(key) + r"-[a-z0-9][a-z0-9-]*", args.ship_as) or args.ship_as.endswith("-"):
+        raise UsageError(f"--ship-as {args.ship_as!r}: expected {key}-LABEL, LABEL of lower-case letters, digits "
+                         f"and dashes (e.g. {key}-prope)")
+
+
 def ship_name(model: str, train_sizes: tuple[int, ...] | None) -> str:
     """The shipped name of ``model`` trained on ``train_sizes``: the model key, plus ``-trainA-B`` for a split.
 
@@ -229,8 +250,8 @@ def _ship(args: argparse.Namespace, run_dir: str) -> int:
 
     shipped: dict[str, str] = {}
     for m in args.models:
-        shipped[m] = str(ship_run(run_dir + SUFFIX[m], name=ship_name(m, args.train_sizes), task=args.task,
-                                  root=args.ship_to))
+        name = ship_name(m, args.train_sizes) if args.ship_as is None else args.ship_as
+        shipped[m] = str(ship_run(run_dir + SUFFIX[m], name=name, task=args.task, root=args.ship_to))
     if args.json:
         emit_json({"schema": SCHEMA, "task": args.task, "shipped": shipped})
     else:

@@ -173,6 +173,24 @@ def test_ship_through_the_experiment_command(tiny_run, tmp_path, capsys):
                  str(tmp_path)]) == 2
 
 
+def test_ship_as_names_a_variant_and_refuses_bad_names(tiny_run, tmp_path, capsys):
+    base = ["experiment", "maxflow", "--run-dir", str(tiny_run), "--ship", "--ship-to", str(tmp_path)]
+    assert main([*base, "--models", "ap-mdm", "--ship-as", "ap-mdm-prope", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["shipped"] == {"ap-mdm": str(tmp_path / "maxflow" / "ap-mdm-prope")}
+    (m,) = resolve_models(str(tmp_path / "maxflow" / "ap-mdm-prope"))
+    assert m.name == "ap-mdm-prope" and m.kind == "ap-mdm"
+    for bad in (["--models", "ap-mdm", "--ship-as", "arm-x"], ["--models", "ap-mdm", "--ship-as", "ap-mdm"],
+                ["--models", "ap-mdm", "--ship-as", "ap-mdm-Big"], ["--models", "ap-mdm", "--ship-as", "ap-mdm-x-"],
+                ["--models", "ap-mdm", "--ship-as", "ap-mdm-../x"],
+                ["--models", "ap-mdm,arm", "--ship-as", "ap-mdm-x"]):
+        assert main([*base, *bad]) == 2, bad
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--ship-as" in err, (bad, err)
+    assert main(["experiment", "maxflow", "--run-dir", str(tiny_run), "--models", "ap-mdm", "--ship-as",
+                 "ap-mdm-x"]) == 2  # without --ship
+    assert sorted(p.name for p in (tmp_path / "maxflow").iterdir()) == ["ap-mdm-prope"]
+
+
 @pytest.mark.skipif(not (PROGRESS / "checkpoint.npz").is_file(), reason="no run in progress committed")
 def test_the_committed_run_in_progress_stays_loadable_for_eval():
     st = load_run(PROGRESS)
