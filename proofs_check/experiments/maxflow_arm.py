@@ -38,8 +38,8 @@ from reductions.tasks.arm_view import apply_edit_log, edit_log
 from reductions.tasks.maxflow import FLOW_VOCAB, encode_instance, run_maxflow, transitions
 from reductions.tasks.maxflow_graph import FlowInstance
 
-__all__ = ["ARM_BATCH_SIZE", "ARM_STEPS", "ARM_VOCAB", "END", "arm_model_config", "arm_sequence", "evaluate_arm",
-           "evaluate_causal", "judge_log", "run_arm", "run_causal", "sequence_sampler"]
+__all__ = ["ARM_BATCH_SIZE", "ARM_STEPS", "ARM_VOCAB", "CAUSAL_EVAL_BLOCK", "END", "arm_model_config", "arm_sequence",
+           "evaluate_arm", "evaluate_causal", "judge_log", "run_arm", "run_causal", "sequence_sampler"]
 
 MAX_POSITION = 512
 ARM_VOCAB = Vocabulary(tokens=(*FLOW_VOCAB.names, "@", "+", "-", ";", "[END]", "[M]",
@@ -153,6 +153,11 @@ def _log_length(inst: FlowInstance) -> int:
     return len(seq) - n_prompt
 
 
+#: Graphs per decoding batch of :func:`evaluate_causal` (the project's choice [I]): bounds the key/value cache at
+#: 6 layers x 2 x 100 x 3,330 x 64 float32, about 1 GB, for the edit-log ARM at 10 nodes.
+CAUSAL_EVAL_BLOCK = 100
+
+
 def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int], count: int, seed: int,
                     max_new: int, stream: str, vocab: Vocabulary, stop_id: int,
                     judge: Callable[[FlowInstance, np.ndarray, np.ndarray], str],
@@ -161,7 +166,10 @@ def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int]
     ``judge(instance, written tokens, oracle final sequence)`` (``""`` on success); per-size accuracy.
 
     With ``caps``, graph ``i`` may write at most ``min(max_new, caps(i))`` tokens: its output is cut there before it
-    is judged, and a size's batch decodes only as far as its largest cap."""
+    is judged, and a batch decodes only as far as its largest cap.  A size's graphs are decoded in batches of at most
+    :data:`CAUSAL_EVAL_BLOCK` graphs (the key/value cache of one batch is ``n_layers * 2 * batch * capacity * d``
+    floats: 1,000 graphs of 10 nodes with a 3,000-token output would need about 10 GB at once); the blocks depend on
+    ``count`` alone, so the result does too."""
     from proofs_check.experiments.decoders import arm_greedy_decode_cached
     from proofs_check.experiments.maxflow import held_out
     from proofs_check.experiments.trainer import single_thread_blas
@@ -173,9 +181,12 @@ def evaluate_causal(config: ModelConfig, params: Params, *, sizes: Sequence[int]
         insts = held_out(n, count, seed, stream=stream)
         prompts = [encode_instance(i) for i in insts]
         cap = [max_new if caps is None else max(1, min(max_new, caps(i))) for i in insts]
+        rolls = []
         with single_thread_blas():
-            rolls = arm_greedy_decode_cached(config, params, prompts, vocab=vocab, max_new=max(cap, default=1),
-                                             stop_ids=[stop_id])
+            for b in range(0, len(insts), CAUSAL_EVAL_BLOCK):
+                rolls += arm_greedy_decode_cached(config, params, prompts[b:b + CAUSAL_EVAL_BLOCK], vocab=vocab,
+                                                  max_new=max(cap[b:b + CAUSAL_EVAL_BLOCK], default=1),
+                                                  stop_ids=[stop_id])
         why = [judge(i, r.final[len(p):len(p) + c], f)
                for i, p, r, f, c in zip(insts, prompts, rolls, oracle_arm_finals(insts), cap, strict=True)]
         ok = sum(not w for w in why)

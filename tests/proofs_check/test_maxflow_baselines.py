@@ -16,7 +16,7 @@ from proofs_check.experiments.decoders import arm_greedy_decode
 from proofs_check.experiments.maxflow_answer import answer_model_config, answer_sequence, judge_answer
 from proofs_check.experiments.maxflow_arm import arm_model_config
 from proofs_check.experiments.trainer import load_run
-from reductions.tasks.maxflow import EOS, FLOW_VOCAB
+from reductions.tasks.maxflow import EOS, FLOW_VOCAB, encode_instance
 
 TINY = ["experiment", "maxflow", "--models", "ap-mdm",
         "--train-graphs", "6", "--steps", "2", "--batch-size", "2", "--test-per-size", "1",
@@ -181,6 +181,38 @@ def test_the_edit_log_arm_output_is_cut_at_its_own_cap_before_it_is_judged():
     # each output is at most its own cap (1/20 of its oracle log), never the batch's largest cap or max_new
     assert all(w <= max(1, min(40, o // 20)) for w, o in seen)
     assert len({max(1, min(40, o // 20)) for _, o in seen}) > 1  # the caps differ between graphs
+
+
+def test_causal_evaluation_decodes_in_bounded_batches_with_the_same_outputs(monkeypatch):
+    """A size's graphs are decoded in batches of at most CAUSAL_EVAL_BLOCK (the key/value cache of 1,000 long
+    outputs at once would take ~10 GB); each graph's output is the one a batch of its own gives."""
+    import proofs_check.experiments.decoders as dec
+    import proofs_check.experiments.maxflow_arm as ma
+
+    cfg = arm_model_config(d_model=16, n_heads=2, n_layers=1)
+    params = Transformer(cfg).init(np.random.default_rng(5))
+    batches: list[int] = []
+    real = dec.arm_greedy_decode_cached
+
+    def spy(config, params, prompts, **kw):
+        batches.append(len(prompts))
+        return real(config, params, prompts, **kw)
+
+    monkeypatch.setattr(dec, "arm_greedy_decode_cached", spy)
+    monkeypatch.setattr(ma, "CAUSAL_EVAL_BLOCK", 2)
+    written: list[list[int]] = []
+
+    def judge(inst, w, final):
+        written.append(list(w))
+        return "x"
+
+    ma.evaluate_causal(cfg, params, sizes=(4, 5), count=5, seed=0, max_new=12, stream="test", vocab=ma.ARM_VOCAB,
+                       stop_id=ma.END, judge=judge)
+    assert batches == [2, 2, 1, 2, 2, 1]
+    alone = [list(real(cfg, params, [encode_instance(i)], vocab=ma.ARM_VOCAB, max_new=12, stop_ids=[ma.END])[0]
+                  .final[len(encode_instance(i)):])
+             for n in (4, 5) for i in mf.held_out(n, 5, 0, stream="test")]
+    assert written == alone
 
 
 def test_accuracy_by_size_is_drawn_in_size_order_whatever_the_key_order(tmp_path):
