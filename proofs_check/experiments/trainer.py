@@ -18,6 +18,9 @@ line per log.
 progress, write the checkpoint and raise :class:`TrainingInterrupted` (a :class:`KeyboardInterrupt`: the CLI prints
 one line and exits 130); nothing of the run is lost, and the same command resumes it.  A second signal before the
 checkpoint is written stops at once, as without the handler (then the run resumes from its previous checkpoint).
+A probe (``evaluate``) in progress is finished first, so the first signal may take a probe's time to act.  A
+signal the process ignores (``SIG_IGN``, as a non-interactive shell sets SIGINT for a job started with ``&``) stays
+ignored, and outside the main thread no handler is set (Python allows none there): the project's choices [I].
 
 **BLAS threads.**  :func:`single_thread_blas` limits OpenBLAS/MKL to one thread (threadpoolctl) around training and
 evaluation: on this 2-core shared machine a second BLAS thread makes the small products of a ~1M-parameter model
@@ -73,8 +76,12 @@ def _save_on_signal(pending: list[int]) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # handlers can only be set in the main thread
         yield
         return
-    names = ("SIGINT", "SIGTERM")
-    old = {n: signal.getsignal(getattr(signal, n)) for n in names}
+    # A signal the process ignores (SIG_IGN: e.g. SIGINT of a job started with ``&`` by a non-interactive shell,
+    # so that Ctrl-C in that shell spares it) stays ignored; one whose handler was not set from Python (getsignal
+    # gives None) cannot be restored, so it is left alone too.
+    old = {n: h for n in ("SIGINT", "SIGTERM")
+           if (h := signal.getsignal(getattr(signal, n))) is not None and h != signal.SIG_IGN}
+    names = tuple(old)
 
     def request(signum: int, frame: Any) -> None:
         pending.append(signum)
@@ -153,11 +160,15 @@ def _save(run_dir: Path, st: RunState) -> None:
     np.savez(buf, **arrays)  # type: ignore[arg-type]
     for name, data in ((CHECKPOINT, buf.getvalue()), ("state.json", (meta + "\n").encode("utf-8"))):
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=run_dir)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, run_dir / name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, run_dir / name)
+        except BaseException:  # a full disk, or a second Ctrl-C: no stray temporary file is left in the run
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> RunState:

@@ -71,6 +71,109 @@ def test_a_signal_saves_the_run_and_the_same_call_resumes_it_exactly(store, tmp_
         assert np.array_equal(whole.params[k], resumed.params[k]), k
 
 
+def _kill_at(step, *sigs):
+    import os
+
+    def on_log(entry):
+        if entry["step"] == step:
+            for sig in sigs:
+                os.kill(os.getpid(), sig)
+    return on_log
+
+
+def test_an_ignored_sigint_stays_ignored(store, tmp_path):
+    """A process that ignores SIGINT (a job started with '&' by a script) is not stopped by one: the run goes on to
+    its last update and returns, and SIGINT is still ignored afterwards."""
+    import signal
+
+    tc = TrainConfig(steps=6, batch_size=4, log_every=1)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        st = train_run(store_sampler(store, 4), model=CFG, train=tc, seed=1, data=store.content_sha256,
+                       run_dir=tmp_path, on_log=_kill_at(3, signal.SIGINT))
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert st.step == 6 and st.stopped == "steps"
+
+
+def test_a_handler_not_set_from_python_is_left_alone(store, tmp_path, monkeypatch):
+    """signal.getsignal gives None for a handler installed outside Python; it cannot be restored, so the trainer
+    must not replace it (and must still train and honour SIGINT)."""
+    import signal
+
+    real_get, real_term = signal.getsignal, signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(signal, "getsignal", lambda s: None if s == signal.SIGTERM else real_get(s))
+    tc = TrainConfig(steps=6, batch_size=4, log_every=1)
+    try:
+        with pytest.raises(TrainingInterrupted, match="update 3"):
+            train_run(store_sampler(store, 4), model=CFG, train=tc, seed=1, data=store.content_sha256,
+                      run_dir=tmp_path, on_log=_kill_at(3, signal.SIGINT))
+        assert real_get(signal.SIGTERM) is real_term
+    finally:
+        signal.signal(signal.SIGTERM, real_term)
+
+
+def test_a_second_signal_stops_at_once_and_leaves_the_previous_checkpoint(store, tmp_path):
+    """Two SIGINTs: the second acts as Ctrl-C without the handler (a plain KeyboardInterrupt, here inside the
+    logging callback of update 3), so nothing is saved by this call; the run directory keeps the checkpoint of the
+    earlier call and no stray temporary file."""
+    import signal
+
+    tc = TrainConfig(steps=6, batch_size=4, log_every=1)
+    kw = dict(model=CFG, train=tc, seed=1, data=store.content_sha256, run_dir=tmp_path)
+    train_run(store_sampler(store, 4), stop_after=2, **kw)
+    with pytest.raises(KeyboardInterrupt) as info:
+        train_run(store_sampler(store, 4), on_log=_kill_at(3, signal.SIGINT, signal.SIGINT), **kw)
+    assert not isinstance(info.value, TrainingInterrupted)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert load_run(tmp_path).step == 2
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_an_interrupted_save_leaves_no_temporary_file(store, tmp_path, monkeypatch):
+    """A Ctrl-C (or a full disk) while the checkpoint is written: the exception propagates, the previous
+    checkpoint stays, and no ``.checkpoint.npz.*`` file is left behind."""
+    import os
+
+    tc = TrainConfig(steps=4, batch_size=4, log_every=1)
+    kw = dict(model=CFG, train=tc, seed=1, data=store.content_sha256, run_dir=tmp_path)
+    train_run(store_sampler(store, 4), stop_after=2, **kw)
+
+    def fsync(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(store_sampler(store, 4), **kw)
+    monkeypatch.undo()
+    assert load_run(tmp_path).step == 2
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_signal_during_the_final_probe_keeps_the_finished_run(store, tmp_path):
+    """SIGTERM while the last probe runs: the probe and the final save complete (the run is finished), then
+    TrainingInterrupted; the same call again trains nothing and does not probe again."""
+    import os
+    import signal
+
+    tc = TrainConfig(steps=4, batch_size=4, log_every=1)
+    kw = dict(model=CFG, train=tc, seed=1, data=store.content_sha256, run_dir=tmp_path)
+    probes = []
+
+    def probe(params, step):
+        probes.append(step)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return {"probe": len(probes)}
+
+    with pytest.raises(TrainingInterrupted, match="update 4"):
+        train_run(store_sampler(store, 4), evaluate=probe, **kw)
+    saved = load_run(tmp_path)
+    assert saved.step == 4 and saved.stopped == "steps" and [e["step"] for e in saved.evals or []] == [4]
+    again = train_run(store_sampler(store, 4), evaluate=probe, **kw)
+    assert again.step == 4 and probes == [4]
+
+
 def test_a_run_directory_refuses_other_settings(store, tmp_path):
     tc = TrainConfig(steps=2, batch_size=2, log_every=1)
     train_run(store_sampler(store, 2), model=CFG, train=tc, seed=0, data=store.content_sha256, run_dir=tmp_path)
