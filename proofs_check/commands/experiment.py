@@ -17,7 +17,10 @@ in ``--run-dir`` (default ``runs/experiment-maxflow-seed<S>``): running the same
 checkpoint (``checkpoint.npz``, replaced atomically every few CPU-minutes), so the command may be interrupted at any
 point.  Progress goes to stderr (one line per log, with the CPU time used and an estimate of what is left);
 the table (ours beside the paper's) to stdout, or one JSON object with ``--json``.  ``<run-dir>/result.json`` keeps
-the result.  Exit 0 when the run finished and was evaluated; 2 on bad input.
+the result.  Exit 0 when the run finished and was evaluated; 2 on bad input; 130 when Ctrl-C or SIGTERM stopped
+the training (the trainer saves the checkpoint first, :class:`~proofs_check.experiments.trainer.TrainingInterrupted`;
+the same command resumes).  ``--ship-as KEY-LABEL`` (maxflow, one model) ships a run under another name than its
+key, e.g. a variant of the default model.
 """
 
 from __future__ import annotations
@@ -80,9 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "--models to DIR (needs matplotlib, the 'plot' extra)")
     p.add_argument("--ship-to", default=None, metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--ship-as", default=None, metavar="NAME",
-                   help="maxflow, with --ship and one model: the shipped name, the model key plus a label, e.g. "
-                        "ap-mdm-prope for a variant of the default model (default: the key, plus -trainA-B for a "
-                        "size split)")
+                   help="maxflow, with --ship and one model: ship it as NAME, the model key plus a label, e.g. "
+                        "ap-mdm-prope for a variant of the default model (default: the key); -trainA-B is added "
+                        "for a --train-sizes split")
     add_workers_flag(p)  # the final AP-MDM evaluation over the held-out graphs
     p.add_argument("--model", nargs="+", default=[], metavar="KEY=VALUE", help="override model fields")
     from proofs_check.experiments.sudoku_cli import add_sudoku_flags
@@ -117,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     if args.task == "sudoku":
         if args.train_sizes is not None or args.test_sizes is not None:
             raise UsageError("--train-sizes and --test-sizes are options of 'powergen experiment maxflow'")
+        if args.ship_as is not None:
+            raise UsageError("--ship-as is an option of 'powergen experiment maxflow' (sudoku names a model trained "
+                             "on another file KIND-trainN by itself)")
         if args.ship:
             return _ship_sudoku(args)
         if args.plot is not None:
@@ -217,7 +223,10 @@ def _command(args: argparse.Namespace, run_dir: str) -> str:
 
 def _check_ship_as(args: argparse.Namespace) -> None:
     """``--ship-as NAME`` needs ``--ship`` and one model, and NAME must be that model's key, a dash and a label of
-    lower-case letters, digits and dashes (so that a shipped name always says which model it is)."""
+    lower-case letters, digits and dashes (so that a shipped name always says which model it is).  NAME may not be
+    read as another model's name (``arm-answer`` is not a label of ``arm``: it would replace the answer-only ARM),
+    and the label may not contain ``trainA-B``, which names a size split and is added from ``--train-sizes``
+    (:func:`ship_name`)."""
     import re
 
     from proofs_check.errors import UsageError
@@ -228,10 +237,18 @@ def _check_ship_as(args: argparse.Namespace) -> None:
     if not re.fullmatch(re.escape(key) + r"-[a-z0-9][a-z0-9-]*", args.ship_as) or args.ship_as.endswith("-"):
         raise UsageError(f"--ship-as {args.ship_as!r}: expected {key}-LABEL, LABEL of lower-case letters, digits "
                          f"and dashes (e.g. {key}-prope)")
+    other = [m for m in MODELS if m != key and (args.ship_as == m or args.ship_as.startswith(m + "-"))]
+    if other:
+        raise UsageError(f"--ship-as {args.ship_as!r} reads as a name of the model {other[0]}: choose another "
+                         f"label for {key}")
+    if re.search(r"(^|-)train[0-9]", args.ship_as[len(key) + 1:]):
+        raise UsageError(f"--ship-as {args.ship_as!r}: -trainA-B names a size split and is added from "
+                         f"--train-sizes; give a label without it")
 
 
 def ship_name(model: str, train_sizes: tuple[int, ...] | None) -> str:
-    """The shipped name of ``model`` trained on ``train_sizes``: the model key, plus ``-trainA-B`` for a split.
+    """The shipped name of ``model`` (a model key, or the ``--ship-as`` name) trained on ``train_sizes``: that name,
+    plus ``-trainA-B`` for a split.
 
     Examples
     --------
@@ -250,7 +267,7 @@ def _ship(args: argparse.Namespace, run_dir: str) -> int:
 
     shipped: dict[str, str] = {}
     for m in args.models:
-        name = ship_name(m, args.train_sizes) if args.ship_as is None else args.ship_as
+        name = ship_name(m if args.ship_as is None else args.ship_as, args.train_sizes)
         shipped[m] = str(ship_run(run_dir + SUFFIX[m], name=name, task=args.task, root=args.ship_to))
     if args.json:
         emit_json({"schema": SCHEMA, "task": args.task, "shipped": shipped})

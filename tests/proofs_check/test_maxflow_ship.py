@@ -191,6 +191,30 @@ def test_ship_as_names_a_variant_and_refuses_bad_names(tiny_run, tmp_path, capsy
     assert sorted(p.name for p in (tmp_path / "maxflow").iterdir()) == ["ap-mdm-prope"]
 
 
+def test_ship_as_cannot_take_another_models_name_or_a_split_it_does_not_have(tiny_run, tmp_path, capsys):
+    """``--models arm --ship-as arm-answer`` would replace the shipped answer-only ARM with the edit-log ARM, and
+    ``ap-mdm-train4-7`` would claim a size split: both refused in one line, nothing written.  With --train-sizes the
+    split is added to the chosen name as to the default one; ``experiment sudoku --ship-as`` is refused, not
+    ignored."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "r-arm").symlink_to(tiny_run)  # a finished run where the edit-log ARM's run would be
+    out = tmp_path / "out"
+    base = ["experiment", "maxflow", "--run-dir", str(runs / "r"), "--ship", "--ship-to", str(out)]
+    for bad in (["--models", "arm", "--ship-as", "arm-answer"], ["--models", "arm", "--ship-as", "arm-answer-v2"],
+                ["--models", "arm", "--ship-as", "arm-train4-7"], ["--models", "arm", "--ship-as", "arm-x-train4-7"]):
+        assert main([*base, *bad]) == 2, bad
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--ship-as" in err, (bad, err)
+    assert not out.exists()
+    assert main([*base, "--models", "arm", "--ship-as", "arm-trained", "--train-sizes", "4-7", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["shipped"] == {"arm": str(out / "maxflow" / "arm-trained-train4-7")}
+    assert main(["experiment", "sudoku", "--run-dir", str(tmp_path / "none"), "--ship", "--ship-to", str(out),
+                 "--models", "ap-mdm", "--ship-as", "ap-mdm-x"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--ship-as" in err and "maxflow" in err, err
+
+
 @pytest.mark.skipif(not (PROGRESS / "checkpoint.npz").is_file(), reason="no run in progress committed")
 def test_the_committed_run_in_progress_stays_loadable_for_eval():
     st = load_run(PROGRESS)
