@@ -325,6 +325,35 @@ def test_teacher_forced_by_operation_blames_exactly_the_inserting_operations():
     assert abs(per_size_right - right) < 0.05
 
 
+def test_teacher_forced_counts_a_prediction_refused_by_g_as_a_wrong_step_of_its_operation():
+    """A predictor that, at APPEND_EOS, unmasks the last position to MASK itself (which g refuses) is wrong on
+    exactly the APPEND_EOS steps, one per graph, and right on everything else; the refusal does not stop the count."""
+    from machines.errors import TransitionError
+    from machines.transition import apply_g
+    from proofs_check.experiments.maxflow import teacher_forced
+    from reductions.tasks.maxflow import decide
+
+    def refused_at_eos(x, rng):
+        op, p = decide(x)
+        if op != "APPEND_EOS":
+            return p
+        y = p.y.copy()
+        y[-1] = M
+        return Prediction(y=y, remask=p.remask, insert=p.insert, delete=p.delete)
+
+    x_eos = next(t.x for t in transitions(held_out(4, 1, 3, stream="test")[0]) if decide(t.x)[0] == "APPEND_EOS")
+    bad = refused_at_eos(x_eos, None)
+    with pytest.raises(TransitionError):  # the premise: g refuses this prediction
+        apply_g(x_eos, bad.y, bad.remask, bad.insert, bad.delete, mask_id=M)
+    res = teacher_forced(oracle_batch(refused_at_eos), sizes=(4, 6), count=2, seed=3)
+    by_op = res["by_operation"]
+    assert by_op["APPEND_EOS"]["n"] == 4 and by_op["APPEND_EOS"]["correct"] == 0
+    assert all(e["correct"] == e["n"] for op, e in by_op.items() if op != "APPEND_EOS")
+    for n in (4, 6):
+        k = sum(len(transitions(i)) for i in held_out(n, 2, 3, stream="test"))
+        assert res["per_size"][str(n)] == round(100.0 * (k - 2) / k, 2)
+
+
 def _causal_model(seed: int, **kw) -> tuple[ModelConfig, dict[str, np.ndarray]]:
     cfg = ModelConfig(vocab_size=REV.size, mask_id=REV.mask_id, d_model=16, n_heads=2, n_layers=2, causal=True,
                       init_std=0.5, **kw)
