@@ -120,7 +120,7 @@ def arm_model_config(**overrides: object) -> ModelConfig:
 
 #: The edit-log ARM must write ``[END]`` within this multiple of the oracle's log length (``[END]`` included) and
 #: within :data:`ARM_MAX_NEW` tokens, else the run is ``no-end`` -- the project's choice [I], the counterpart of the
-#: AP-MDM's step cap (``maxflow.MAX_STEPS`` = 200, 2.9-14x the oracle's 14-70 steps at 4-10 nodes).
+#: AP-MDM's step cap (``maxflow.step_cap``: 2x the oracle's steps, at most ``maxflow.MAX_STEPS`` = 200).
 ARM_CAP_MULTIPLE = 2.0
 ARM_MAX_NEW = 3000
 #: The edit-log ARM's default batch: its sequences are long (thousands of tokens at 10 nodes), so under the same CPU
