@@ -126,3 +126,42 @@ def test_a_tiny_arm_run_through_the_cli(tmp_path, capsys):
 def test_unknown_model_is_a_usage_error(tmp_path, capsys):
     assert main(["experiment", "maxflow", "--models", "ap-mdm,gpt", "--run-dir", str(tmp_path)]) == 2
     assert "expected a comma-separated list" in capsys.readouterr().err
+
+
+def test_sigterm_during_training_saves_exits_130_with_one_line_and_the_same_command_resumes(tmp_path, capsys,
+                                                                                            monkeypatch):
+    """SIGTERM while update 2 is computed (sent from the batch sampler): that update finishes, the checkpoint is
+    written, the command prints one line naming the update and exits 130 without evaluating (no result.json); the
+    same command then resumes at update 2 and finishes."""
+    import os
+    import signal
+
+    import proofs_check.experiments.maxflow as mf
+    from proofs_check.experiments.trainer import load_run
+
+    real = mf.store_sampler
+
+    def signalling_sampler(store, batch_size):
+        inner, calls = real(store, batch_size), []
+
+        def sample(rng):
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+            return inner(rng)
+        return sample
+
+    monkeypatch.setattr(mf, "store_sampler", signalling_sampler)
+    before = signal.getsignal(signal.SIGTERM)
+    run = tmp_path / "run"
+    i = TINY.index("--steps")
+    cmd = [*TINY[:i + 1], "4", *TINY[i + 2:], "--run-dir", str(run), "--json"]
+    assert main(cmd) == 130
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("powergen: interrupted: checkpoint saved at update 2 in ")
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert load_run(run).step == 2 and not (run / "result.json").exists()
+    monkeypatch.setattr(mf, "store_sampler", real)
+    assert main(cmd) == 0
+    assert json.loads(capsys.readouterr().out)["models"]["ap-mdm"]["steps_done"] == 4
