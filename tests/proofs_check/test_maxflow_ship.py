@@ -296,3 +296,21 @@ def test_teacher_forced_step_accuracy_equals_a_one_sequence_reference(capsys):
     assert {op: [e["n"], e["correct"]] for op, e in row["eval"]["step_accuracy_by_operation"].items()} == by_op
     assert main(["eval", "sudoku", "--checkpoint", "shipped", "--teacher-forced"]) == 2
     assert "--teacher-forced" in capsys.readouterr().err
+
+
+def test_teacher_forced_text_output_lists_every_operation_with_its_step_count(capsys):
+    """The text table of ``eval maxflow --teacher-forced`` ends with one line of the operations, each with the
+    number of oracle steps of that operation on the test graphs (counted here from the oracle's transitions)."""
+    from collections import Counter
+
+    from reductions.tasks.maxflow import decide, transitions
+
+    folder = ship.SHIPPED_ROOT / "maxflow" / "ap-mdm"
+    if not folder.is_dir():
+        pytest.skip("no shipped AP-MDM")
+    assert main(["eval", "maxflow", "--checkpoint", str(folder), "--sizes", "4", "--test-per-size", "1",
+                 "--teacher-forced"]) == 0
+    (line,) = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("teacher-forced steps by op")]
+    counts = Counter(decide(t.x)[0] for t in transitions(mf.held_out(4, 1, 0, stream="test")[0]))
+    shown = dict(part.rsplit(" % of ", 1) for part in line.split(": ", 1)[1].split(", "))
+    assert {k.split(" ")[0]: int(v) for k, v in shown.items()} == dict(counts)
