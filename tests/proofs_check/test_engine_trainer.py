@@ -174,6 +174,25 @@ def test_a_signal_during_the_final_probe_keeps_the_finished_run(store, tmp_path)
     assert again.step == 4 and probes == [4]
 
 
+def test_train_run_in_another_thread_sets_no_handler_and_trains(store, tmp_path):
+    """Outside the main thread Python allows no signal handler: the run trains without one (no ValueError)."""
+    import signal
+    import threading
+
+    tc = TrainConfig(steps=3, batch_size=4, log_every=1)
+    seen, got = [], []
+
+    def on_log(entry):
+        seen.append(signal.getsignal(signal.SIGTERM))
+
+    t = threading.Thread(target=lambda: got.append(train_run(
+        store_sampler(store, 4), model=CFG, train=tc, seed=1, data=store.content_sha256, run_dir=tmp_path,
+        on_log=on_log)))
+    t.start()
+    t.join()
+    assert [st.step for st in got] == [3] and seen == [signal.getsignal(signal.SIGTERM)] * 3
+
+
 def test_a_run_directory_refuses_other_settings(store, tmp_path):
     tc = TrainConfig(steps=2, batch_size=2, log_every=1)
     train_run(store_sampler(store, 2), model=CFG, train=tc, seed=0, data=store.content_sha256, run_dir=tmp_path)
