@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sizes", type=size_range, default=None, metavar="A-B",
                    help="maxflow: graph sizes to evaluate, e.g. 4-10 or 8,9,10 (default: each model's test sizes)")
     p.add_argument("--test-per-size", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None, metavar="N",
-                   help="maxflow: held-out graphs per size (default 1000)")
+                   help="maxflow: held-out graphs per size, every model (default 1000; edit-log ARMs 30, their "
+                        "evaluation costs ~6 CPU-s per graph)")
     p.add_argument("--teacher-forced", action="store_true",
                    help="maxflow: also the AP-MDM models' teacher-forced step accuracy per size, on every oracle "
                         "transition of the same test graphs")
@@ -158,19 +159,22 @@ def run_maxflow(args: argparse.Namespace) -> int:
                          "'powergen maxflow table')")
     if args.lengths is not None or args.count is not None:
         raise UsageError("powergen eval maxflow takes --sizes and --test-per-size, not --lengths / --count")
-    count = args.test_per_size or 1000
+    from proofs_check.experiments.maxflow import TEST_PER_SIZE
+    from proofs_check.experiments.maxflow_arm import ARM_TEST_PER_SIZE
+
     models = resolve_models(args.checkpoint)
     rows: list[dict[str, Any]] = []
     for m in models:
         sizes = args.sizes or tuple(int(n) for n in m.info.get("test_sizes", range(4, 11)))
+        count = args.test_per_size or (ARM_TEST_PER_SIZE if m.kind == "arm-edit-log" else TEST_PER_SIZE)
         res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed, teacher_forced=args.teacher_forced)
-        rows.append({"name": m.name, "kind": m.kind, "source": m.source,
+        rows.append({"name": m.name, "kind": m.kind, "source": m.source, "test_per_size": count,
                      "n_params": int(sum(a.size for a in m.params.values())),
                      "train_sizes": m.info.get("train_sizes"), "cpu_train_minutes": m.info.get("cpu_train_minutes"),
                      "shipped_results": m.info.get("results"), "eval": res, "paper": paper_row(m.kind, sizes)})
     if args.json:
-        emit_json({"schema": MAXFLOW_SCHEMA, "task": "maxflow", "seed": args.seed, "test_per_size": count,
-                   "models": rows})
+        emit_json({"schema": MAXFLOW_SCHEMA, "task": "maxflow", "seed": args.seed,
+                   "test_per_size": args.test_per_size, "models": rows})
         return EXIT_OK
     con = stdout_console()
     for r in rows:
@@ -190,8 +194,8 @@ def run_maxflow(args: argparse.Namespace) -> int:
         if by_op:
             con.print("teacher-forced steps by operation (all sizes): " + ", ".join(
                 f"{op} {e['accuracy']:.1f} % of {e['n']}" for op, e in by_op.items()), highlight=False, markup=False)
-        con.print(f"evaluated in {r['eval']['cpu_seconds']} CPU-s on {count} held-out graphs per size, seed "
-                  f"{args.seed}", highlight=False, markup=False)
+        con.print(f"evaluated in {r['eval']['cpu_seconds']} CPU-s on {r['test_per_size']} held-out graphs per size, "
+                  f"seed {args.seed}", highlight=False, markup=False)
     return EXIT_OK
 
 

@@ -54,8 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run directory (checkpoint, logs, result); default runs/experiment-TASK-seedS")
     p.add_argument("--train-graphs", type=pos_int, default=7000, metavar="N",
                    help="training graphs, equal counts per size 4..10 (default 7000)")
-    p.add_argument("--test-per-size", type=pos_int, default=1000, metavar="N",
-                   help="held-out graphs per size for the final table (default 1000)")
+    p.add_argument("--test-per-size", type=pos_int, default=None, metavar="N",
+                   help="held-out graphs per size for the final table, every model (default 1000; the edit-log "
+                        "ARM 30, its evaluation costs ~6 CPU-s per graph)")
     p.add_argument("--steps", type=pos_int, default=None, metavar="N",
                    help="updates (default: maxflow 8,000, its edit-log ARM 2,400; sudoku 20,000; the CPU budget may "
                         "stop a run first)")
@@ -161,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
     command = _command(args, run_dir)
     if "ap-mdm" in args.models:
         results["ap-mdm"] = mf.run_apmdm(run_dir=run_dir, seed=args.seed, budget_cpu_seconds=budget,
-                                         train_graphs=args.train_graphs, test_per_size=args.test_per_size,
+                                         train_graphs=args.train_graphs,
+                                         test_per_size=args.test_per_size or mf.TEST_PER_SIZE,
                                          probe_per_size=args.probe_per_size, eval_every=args.eval_every,
                                          processes=args.processes, model=model, train=train,
                                          on_log=log("ap-mdm", train.steps), command=command, workers=args.workers,
@@ -171,7 +173,8 @@ def run(args: argparse.Namespace) -> int:
 
         arm_train = mf.train_config(**({"batch_size": ma.ARM_BATCH_SIZE, "steps": ma.ARM_STEPS} | t_over))
         results["arm"] = ma.run_arm(run_dir=run_dir + "-arm", seed=args.seed, budget_cpu_seconds=budget,
-                                    train_graphs=args.train_graphs, test_per_size=args.test_per_size,
+                                    train_graphs=args.train_graphs,
+                                    test_per_size=args.test_per_size or ma.ARM_TEST_PER_SIZE,
                                     probe_per_size=args.probe_per_size, eval_every=args.eval_every,
                                     model=ma.arm_model_config(**_fields(model)), train=arm_train,
                                     on_log=log("arm", arm_train.steps), command=command, **sizes)
@@ -180,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
 
         results["arm-answer"] = mans.run_answer(
             run_dir=run_dir + "-arm-answer", seed=args.seed, budget_cpu_seconds=budget,
-            train_graphs=args.train_graphs, test_per_size=args.test_per_size, probe_per_size=args.probe_per_size,
+            train_graphs=args.train_graphs, test_per_size=args.test_per_size or mf.TEST_PER_SIZE,
+            probe_per_size=args.probe_per_size,
             eval_every=args.eval_every, model=mans.answer_model_config(**_fields(model)), train=train,
             on_log=log("arm-answer", train.steps),
             command=command, **sizes)
@@ -208,9 +212,10 @@ def _command(args: argparse.Namespace, run_dir: str) -> str:
     """The command line of this run, in canonical form (recorded in result.json and in a shipped manifest)."""
     parts = ["powergen experiment", args.task, f"--budget-cpu-minutes {args.budget_cpu_minutes:g}",
              f"--seed {args.seed}", f"--run-dir {run_dir}", f"--models {','.join(args.models)}",
-             f"--train-graphs {args.train_graphs}", f"--test-per-size {args.test_per_size}",
-             f"--eval-every {args.eval_every}", f"--probe-per-size {args.probe_per_size}"]
-    for flag, val in (("--steps", args.steps), ("--batch-size", args.batch_size)):
+             f"--train-graphs {args.train_graphs}", f"--eval-every {args.eval_every}",
+             f"--probe-per-size {args.probe_per_size}"]
+    for flag, val in (("--test-per-size", args.test_per_size), ("--steps", args.steps),
+                      ("--batch-size", args.batch_size)):
         if val is not None:
             parts.append(f"{flag} {val}")
     for flag, val in (("--train-sizes", args.train_sizes), ("--test-sizes", args.test_sizes)):

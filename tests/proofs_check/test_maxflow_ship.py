@@ -314,3 +314,24 @@ def test_teacher_forced_text_output_lists_every_operation_with_its_step_count(ca
     counts = Counter(decide(t.x)[0] for t in transitions(mf.held_out(4, 1, 0, stream="test")[0]))
     shown = dict(part.rsplit(" % of ", 1) for part in line.split(": ", 1)[1].split(", "))
     assert {k.split(" ")[0]: int(v) for k, v in shown.items()} == dict(counts)
+
+
+def test_eval_without_a_count_uses_each_kinds_default(monkeypatch, capsys):
+    """Without --test-per-size the edit-log ARMs get their own default (ARM_TEST_PER_SIZE: ~6 CPU-s per graph) and
+    the other models TEST_PER_SIZE; --test-per-size sets every model's count."""
+    import proofs_check.experiments.maxflow_arm as ma
+
+    kinds = {m.kind for m in resolve_models("shipped")}
+    if not {"ap-mdm", "arm-edit-log"} <= kinds:
+        pytest.skip("needs a shipped AP-MDM and a shipped edit-log ARM")
+    monkeypatch.setattr(mf, "TEST_PER_SIZE", 2)
+    monkeypatch.setattr(ma, "ARM_TEST_PER_SIZE", 1)
+    assert main(["eval", "maxflow", "--checkpoint", "shipped", "--sizes", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["test_per_size"] is None
+    for row in out["models"]:
+        want = 1 if row["kind"] == "arm-edit-log" else 2
+        assert row["test_per_size"] == want and row["eval"]["per_size"]["4"]["n"] == want, row["name"]
+    assert main(["eval", "maxflow", "--checkpoint", "shipped", "--sizes", "4", "--test-per-size", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["test_per_size"] == 1 and all(r["eval"]["per_size"]["4"]["n"] == 1 for r in out["models"])
