@@ -38,6 +38,7 @@ from proofs_check.errors import UsageError
 from proofs_check.experiments.evaluate import evaluate, transition_fidelity
 from proofs_check.growth import classify_growth
 from proofs_check.inputs import MAX_EVAL_COUNT, MAX_EVAL_LENGTH, MAX_EVAL_LETTERS, check_cap, int_type
+from proofs_check.parallel import add_workers_flag
 from reductions.tasks import registry
 
 SCHEMA = "powergen.eval/1"
@@ -61,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--test-per-size", type=int_type(lo=1, hi=MAX_EVAL_COUNT), default=None, metavar="N",
                    help="maxflow: held-out graphs per size, every model (default 1000; edit-log ARMs 30, their "
                         "evaluation costs ~6 CPU-s per graph)")
+    add_workers_flag(p)  # maxflow: the AP-MDM rollouts
     p.add_argument("--teacher-forced", action="store_true",
                    help="maxflow: also the AP-MDM models' teacher-forced step accuracy per size, on every oracle "
                         "transition of the same test graphs")
@@ -104,8 +106,9 @@ def load_predictor(task: Any, directory: str) -> tuple[Any, dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     if args.task == "maxflow":
         return run_maxflow(args)
-    if args.sizes is not None or args.test_per_size is not None or args.teacher_forced:
-        raise UsageError("--sizes, --test-per-size and --teacher-forced are options of 'powergen eval maxflow'")
+    if args.sizes is not None or args.test_per_size is not None or args.teacher_forced or args.workers != 1:
+        raise UsageError("--sizes, --test-per-size, --teacher-forced and --workers are options of 'powergen eval "
+                         "maxflow'")
     if args.task == "sudoku":
         from proofs_check.experiments.sudoku_cli import run_eval
 
@@ -167,7 +170,8 @@ def run_maxflow(args: argparse.Namespace) -> int:
     for m in models:
         sizes = args.sizes or tuple(int(n) for n in m.info.get("test_sizes", range(4, 11)))
         count = args.test_per_size or (ARM_TEST_PER_SIZE if m.kind == "arm-edit-log" else TEST_PER_SIZE)
-        res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed, teacher_forced=args.teacher_forced)
+        res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed, teacher_forced=args.teacher_forced,
+                             workers=args.workers)
         rows.append({"name": m.name, "kind": m.kind, "source": m.source, "test_per_size": count,
                      "n_params": int(sum(a.size for a in m.params.values())),
                      "train_sizes": m.info.get("train_sizes"), "cpu_train_minutes": m.info.get("cpu_train_minutes"),

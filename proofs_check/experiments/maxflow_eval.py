@@ -100,20 +100,21 @@ def resolve_models(target: str, *, task: str = "maxflow", root: str | os.PathLik
 
 
 def evaluate_model(m: LoadedModel, *, sizes: Sequence[int], count: int, seed: int,
-                   teacher_forced: bool = False) -> dict[str, Any]:
+                   teacher_forced: bool = False, workers: int = 1) -> dict[str, Any]:
     """Evaluate ``m`` on ``count`` test graphs per size (the experiment's held-out stream for ``seed``).
 
     With ``teacher_forced``, an AP-MDM's result also has ``step_accuracy``: per size, the percentage of *every*
     oracle transition of the same graphs whose prediction, through ``g``, gives exactly the oracle's next sequence
     (:func:`proofs_check.experiments.maxflow.step_accuracy` with stride 1 on the test stream), and
     ``step_accuracy_by_operation``: the same transitions grouped by the operation the process performs there
-    (:func:`proofs_check.experiments.maxflow.teacher_forced`).
+    (:func:`proofs_check.experiments.maxflow.teacher_forced`).  ``workers`` processes share an AP-MDM's rollouts
+    (the result does not depend on it); the ARMs decode in this process.
     """
     from proofs_check.experiments import maxflow as mf
 
     if m.kind == "ap-mdm":
         predict = mf.neural_predictor(m.model, m.params)
-        res = mf.evaluate(predict, sizes=sizes, count=count, seed=seed)
+        res = mf.evaluate(predict, sizes=sizes, count=count, seed=seed, workers=workers)
         if teacher_forced:
             tf = mf.teacher_forced(predict, sizes=sizes, count=count, seed=seed, stride=1, stream="test")
             res["step_accuracy"] = tf["per_size"]

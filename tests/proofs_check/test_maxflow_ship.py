@@ -335,3 +335,17 @@ def test_eval_without_a_count_uses_each_kinds_default(monkeypatch, capsys):
     assert main(["eval", "maxflow", "--checkpoint", "shipped", "--sizes", "4", "--test-per-size", "1", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["test_per_size"] == 1 and all(r["eval"]["per_size"]["4"]["n"] == 1 for r in out["models"])
+
+
+def test_eval_workers_give_the_same_result_and_are_refused_elsewhere(tiny_run, capsys):
+    """``eval maxflow --workers 2`` spreads an AP-MDM's rollouts over processes with the same per-size result; other
+    tasks refuse the flag in one line instead of ignoring it."""
+    base = ["eval", "maxflow", "--checkpoint", str(tiny_run), "--sizes", "4,5", "--test-per-size", "3", "--json"]
+    assert main(base) == 0
+    one = json.loads(capsys.readouterr().out)["models"][0]["eval"]
+    assert main([*base, "--workers", "2"]) == 0
+    two = json.loads(capsys.readouterr().out)["models"][0]["eval"]
+    assert {k: v for k, v in one.items() if k != "cpu_seconds"} == {k: v for k, v in two.items() if k != "cpu_seconds"}
+    assert main(["eval", "parity", "--oracle", "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--workers" in err
