@@ -162,14 +162,13 @@ def run_maxflow(args: argparse.Namespace) -> int:
                          "'powergen maxflow table')")
     if args.lengths is not None or args.count is not None:
         raise UsageError("powergen eval maxflow takes --sizes and --test-per-size, not --lengths / --count")
-    from proofs_check.experiments.maxflow import TEST_PER_SIZE
-    from proofs_check.experiments.maxflow_arm import ARM_TEST_PER_SIZE
+    from proofs_check.experiments.maxflow_arm import eval_count
 
     models = resolve_models(args.checkpoint)
     rows: list[dict[str, Any]] = []
     for m in models:
         sizes = args.sizes or tuple(int(n) for n in m.info.get("test_sizes", range(4, 11)))
-        count = args.test_per_size or (ARM_TEST_PER_SIZE if m.kind == "arm-edit-log" else TEST_PER_SIZE)
+        count = eval_count(args.test_per_size, edit_log=m.kind == "arm-edit-log")
         res = evaluate_model(m, sizes=sizes, count=count, seed=args.seed, teacher_forced=args.teacher_forced,
                              workers=args.workers)
         rows.append({"name": m.name, "kind": m.kind, "source": m.source, "test_per_size": count,

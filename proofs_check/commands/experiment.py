@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from machines.neural.config import override
     from proofs_check.errors import UsageError
     from proofs_check.experiments import maxflow as mf
+    from proofs_check.experiments import maxflow_arm as ma
 
     if not args.budget_cpu_minutes > 0:
         raise UsageError(f"--budget-cpu-minutes must be > 0, got {args.budget_cpu_minutes}")
@@ -163,18 +164,16 @@ def run(args: argparse.Namespace) -> int:
     if "ap-mdm" in args.models:
         results["ap-mdm"] = mf.run_apmdm(run_dir=run_dir, seed=args.seed, budget_cpu_seconds=budget,
                                          train_graphs=args.train_graphs,
-                                         test_per_size=args.test_per_size or mf.TEST_PER_SIZE,
+                                         test_per_size=ma.eval_count(args.test_per_size, edit_log=False),
                                          probe_per_size=args.probe_per_size, eval_every=args.eval_every,
                                          processes=args.processes, model=model, train=train,
                                          on_log=log("ap-mdm", train.steps), command=command, workers=args.workers,
                                          **sizes)
     if "arm" in args.models:
-        from proofs_check.experiments import maxflow_arm as ma
-
         arm_train = mf.train_config(**({"batch_size": ma.ARM_BATCH_SIZE, "steps": ma.ARM_STEPS} | t_over))
         results["arm"] = ma.run_arm(run_dir=run_dir + "-arm", seed=args.seed, budget_cpu_seconds=budget,
                                     train_graphs=args.train_graphs,
-                                    test_per_size=args.test_per_size or ma.ARM_TEST_PER_SIZE,
+                                    test_per_size=ma.eval_count(args.test_per_size, edit_log=True),
                                     probe_per_size=args.probe_per_size, eval_every=args.eval_every,
                                     model=ma.arm_model_config(**_fields(model)), train=arm_train,
                                     on_log=log("arm", arm_train.steps), command=command, **sizes)
@@ -183,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
 
         results["arm-answer"] = mans.run_answer(
             run_dir=run_dir + "-arm-answer", seed=args.seed, budget_cpu_seconds=budget,
-            train_graphs=args.train_graphs, test_per_size=args.test_per_size or mf.TEST_PER_SIZE,
+            train_graphs=args.train_graphs, test_per_size=ma.eval_count(args.test_per_size, edit_log=False),
             probe_per_size=args.probe_per_size,
             eval_every=args.eval_every, model=mans.answer_model_config(**_fields(model)), train=train,
             on_log=log("arm-answer", train.steps),

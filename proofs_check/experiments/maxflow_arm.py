@@ -40,7 +40,7 @@ from reductions.tasks.maxflow_graph import FlowInstance
 
 __all__ = ["ARM_BATCH_SIZE", "ARM_STEPS", "ARM_TEST_PER_SIZE", "ARM_VOCAB", "CAUSAL_EVAL_BLOCK", "END",
            "arm_model_config", "arm_sequence", "evaluate_arm", "evaluate_causal", "judge_log", "run_arm", "run_causal",
-           "sequence_sampler"]
+           "sequence_sampler", "eval_count"]
 
 MAX_POSITION = 512
 ARM_VOCAB = Vocabulary(tokens=(*FLOW_VOCAB.names, "@", "+", "-", ";", "[END]", "[M]",
@@ -159,6 +159,22 @@ def _log_length(inst: FlowInstance) -> int:
 #: so 30 per size (210 graphs, about 21 CPU-minutes) is what fits the issue's 20-minute evaluation budget; 1,000 per
 #: size would take about 12 CPU-hours.  ``--test-per-size N`` sets every model's count.
 ARM_TEST_PER_SIZE = 30
+
+
+def eval_count(requested: int | None, *, edit_log: bool) -> int:
+    """Held-out graphs per size for a final table: ``requested`` when given, else :data:`ARM_TEST_PER_SIZE` for an
+    edit-log ARM and ``maxflow.TEST_PER_SIZE`` for the other models (``experiment`` and ``eval maxflow``).
+
+    Examples
+    --------
+    >>> eval_count(None, edit_log=True), eval_count(None, edit_log=False), eval_count(5, edit_log=True)
+    (30, 1000, 5)
+    """
+    from proofs_check.experiments.maxflow import TEST_PER_SIZE
+
+    if requested is not None:
+        return requested
+    return ARM_TEST_PER_SIZE if edit_log else TEST_PER_SIZE
 
 #: Graphs per decoding batch of :func:`evaluate_causal` (the project's choice [I]): bounds the key/value cache at
 #: 6 layers x 2 x 100 x 3,330 x 64 float32, about 1 GB, for the edit-log ARM at 10 nodes.

@@ -34,7 +34,6 @@ import io
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -43,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from machines.io import atomic_write_bytes
 from machines.neural.config import ModelConfig, TrainConfig
 from machines.neural.layers import Params
 from machines.neural.loss import LossResult
@@ -158,17 +158,10 @@ def _save(run_dir: Path, st: RunState) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]
-    for name, data in ((CHECKPOINT, buf.getvalue()), ("state.json", (meta + "\n").encode("utf-8"))):
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=run_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, run_dir / name)
-        except BaseException:  # a full disk, or a second Ctrl-C: no stray temporary file is left in the run
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    # each file through a fsynced temporary file and a rename; a full disk or a second Ctrl-C leaves no stray
+    # temporary file in the run (machines.io)
+    atomic_write_bytes(run_dir / CHECKPOINT, buf.getvalue())
+    atomic_write_bytes(run_dir / "state.json", (meta + "\n").encode("utf-8"))
 
 
 def load_run(run_dir: str | os.PathLike[str]) -> RunState:
